@@ -22,20 +22,20 @@ pub const DEFAULT_ALGORITHM: u8 = 1;
 /// A raw Chromaprint fingerprint: one 32-bit sub-fingerprint per ~124 ms.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Fingerprint {
-    /// Chromaprint algorithm id (1 for `fpcalc`'s default).
-    pub algorithm: u8,
-    /// The sub-fingerprints.
-    pub items: Vec<u32>,
+	/// Chromaprint algorithm id (1 for `fpcalc`'s default).
+	pub algorithm: u8,
+	/// The sub-fingerprints.
+	pub items: Vec<u32>,
 }
 
 impl Fingerprint {
-    /// The compressed bytes of this fingerprint.
-    pub fn compress(&self) -> Vec<u8> {
-        codec::compress(self)
-    }
+	/// The compressed bytes of this fingerprint.
+	pub fn compress(&self) -> Vec<u8> {
+		codec::compress(self)
+	}
 
-    /// The compressed form, base64url without padding, as `fpcalc` prints it.
-    pub fn to_base64(&self) -> alloc::string::String {
-        codec::encode_base64(&self.compress())
-    }
+	/// The compressed form, base64url without padding, as `fpcalc` prints it.
+	pub fn to_base64(&self) -> alloc::string::String {
+		codec::encode_base64(&self.compress())
+	}
 }
