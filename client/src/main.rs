@@ -1,0 +1,4 @@
+fn main() {
+	eprintln!("musicchain: the client is being built (see README)");
+	std::process::exit(2);
+}
