@@ -1,1 +1,417 @@
+//! # Plays
+//!
+//! Verifies play proofs (DESIGN §2.2). A serving peer signs a
+//! [`SessionReceipt`] with the heartbeats it stamped during a play; the
+//! listener submits it here. A receipt that passes every gate settles once
+//! through [`Config::Settlement`] (the royalty rules) and the listener pays no
+//! fee; a receipt that fails any gate is rejected with its own error, pays the
+//! fee and changes nothing.
+//!
+//! Replay and rate-limit state is one entry per (listener, song) and one per
+//! listener; entries that no receipt can touch any more are swept in
+//! `on_idle`, so state stays proportional to the last day's plays.
+
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use weights::WeightInfo;
+
+use musicchain_primitives::{
+	receipt::{verify_heartbeats, PlayRules, PlayStats, ReceiptError},
+	traits::{CatalogError, PlayReward, PlayableSong, SongCatalog},
+	Permill, SessionReceipt, SongId,
+};
+use polkadot_sdk::{
+	frame_support::{pallet_prelude::*, traits::UnixTime},
+	sp_runtime::{
+		traits::{IdentifyAccount, Verify},
+		DispatchError,
+	},
+};
+
+/// Pays out a verified play (implemented by the royalties pallet).
+pub trait PlaySettlement<AccountId> {
+	/// Settles one verified play of `song`. An error aborts the submission.
+	fn settle(
+		song: SongId,
+		payees: &PlayableSong<AccountId>,
+		listener: &AccountId,
+		server: &AccountId,
+	) -> Result<PlayReward, DispatchError>;
+}
+
+/// Milliseconds in a day, for the daily play cap.
+pub const DAY_MS: u64 = 86_400_000;
+
+#[polkadot_sdk::frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use polkadot_sdk::frame_system::pallet_prelude::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config {
+		/// The song registry.
+		type Songs: SongCatalog<Self::AccountId>;
+		/// The royalty rules a verified play settles by.
+		type Settlement: PlaySettlement<Self::AccountId>;
+		/// Chain time (the timestamp pallet).
+		type Time: UnixTime;
+		/// The serving peer's signature over a receipt.
+		type ReceiptSignature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
+			+ Parameter
+			+ MaxEncodedLen
+			+ DecodeWithMemTracking;
+		/// Share of the song the distinct played ranges must cover.
+		#[pallet::constant]
+		type MinCoverage: Get<Permill>;
+		/// Most audio one heartbeat may advance, in ms.
+		#[pallet::constant]
+		type MaxAdvanceMs: Get<u32>;
+		/// Tolerance on every advance, in ms.
+		#[pallet::constant]
+		type GraceMs: Get<u32>;
+		/// Receipts are accepted up to this long after their last heartbeat, in ms.
+		#[pallet::constant]
+		type MaxReceiptAgeMs: Get<u64>;
+		/// Heartbeat stamps may be at most this far ahead of chain time, in ms.
+		#[pallet::constant]
+		type MaxFutureMs: Get<u64>;
+		/// One rewarded play per listener and song per this period, in ms.
+		#[pallet::constant]
+		type CooldownMs: Get<u64>;
+		/// Rewarded plays per listener per day.
+		#[pallet::constant]
+		type MaxPlaysPerDay: Get<u32>;
+		/// Most heartbeats in one receipt.
+		#[pallet::constant]
+		type MaxHeartbeats: Get<u32>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The last settled receipt of a listener for a song: its nonce (replay
+	/// guard) and its last heartbeat time (cooldown).
+	#[pallet::storage]
+	pub type LastPlay<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		SongId,
+		PlayMark,
+		OptionQuery,
+	>;
+
+	/// Rewarded plays of a listener on one day (chain time, UTC).
+	#[pallet::storage]
+	pub type DailyPlays<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, DayCount, OptionQuery>;
+
+	/// Where the `on_idle` sweep of expired [`LastPlay`] entries resumes.
+	#[pallet::storage]
+	pub type SweepCursor<T: Config> = StorageValue<_, BoundedVec<u8, ConstU32<128>>, OptionQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A play was verified and settled.
+		PlaySettled {
+			song: SongId,
+			listener: T::AccountId,
+			server: T::AccountId,
+			/// Distinct milliseconds of the song heard.
+			heard_ms: u32,
+			reward: PlayReward,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The transaction's signer is not the receipt's listener.
+		SignerNotListener,
+		/// The listener and the server are the same account.
+		SelfServe,
+		/// The receipt carries more heartbeats than allowed.
+		TooManyHeartbeats,
+		/// No song with this id.
+		UnknownSong,
+		/// The song is still awaiting its dedupe verdict.
+		SongNotActive,
+		/// The content hash is not a variant of the song.
+		NotAVariant,
+		/// The last heartbeat is older than the accepted receipt age.
+		ReceiptExpired,
+		/// A heartbeat is stamped further in the future than allowed.
+		ReceiptFromFuture,
+		/// This listener already settled a receipt with this nonce.
+		ReplayedReceipt,
+		/// The server's signature does not match the receipt on this chain.
+		BadServerSignature,
+		/// The receipt holds no heartbeat.
+		NoHeartbeats,
+		/// Heartbeat time stamps are not strictly increasing.
+		HeartbeatsOutOfOrder,
+		/// A heartbeat range is empty, reversed, or past the end of the song.
+		InvalidHeartbeatRange,
+		/// The session was shorter in wall time than the share of the song claimed.
+		InstantCompletion,
+		/// A heartbeat advanced more audio than wall time allows.
+		FastForward,
+		/// The same part was played over and over: too few distinct seconds.
+		RepeatedCoverage,
+		/// Less than the required share of the song was played.
+		InsufficientCoverage,
+		/// This listener was rewarded for this song within the cooldown.
+		CooldownActive,
+		/// This listener reached the daily cap of rewarded plays.
+		DailyLimitReached,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::sweep(remaining)
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Submits a server-signed receipt of a play by the signer.
+		///
+		/// A valid play settles through the royalty rules and is free; an
+		/// invalid one pays the fee and changes nothing.
+		///
+		/// # Errors
+		/// - `SignerNotListener`, `SelfServe`: wrong parties.
+		/// - `TooManyHeartbeats`, `NoHeartbeats`, `HeartbeatsOutOfOrder`,
+		///   `InvalidHeartbeatRange`: malformed heartbeats.
+		/// - `UnknownSong`, `SongNotActive`, `NotAVariant`: the song or file.
+		/// - `ReceiptExpired`, `ReceiptFromFuture`: the receipt's age.
+		/// - `ReplayedReceipt`, `BadServerSignature`: replay or forgery.
+		/// - `InstantCompletion`, `FastForward`, `RepeatedCoverage`,
+		///   `InsufficientCoverage`: the heartbeats do not prove half the song.
+		/// - `CooldownActive`, `DailyLimitReached`: rate limits.
+		/// - Settlement errors (e.g. the listener cannot pay the burn).
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::submit(receipt.heartbeats.len() as u32))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, receipt: &SessionReceipt<T::AccountId>, server_signature: &T::ReceiptSignature| -> bool {
+			ensure_signed(origin.clone())
+				.map(|who| Pallet::<T>::check(&who, receipt, server_signature).is_ok())
+				.unwrap_or(false)
+		})]
+		pub fn submit(
+			origin: OriginFor<T>,
+			receipt: SessionReceipt<T::AccountId>,
+			server_signature: T::ReceiptSignature,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let verified = Self::check(&who, &receipt, &server_signature)?;
+			Self::settle(receipt, verified)?;
+			Ok(Pays::No.into())
+		}
+	}
+}
+
+/// A listener's last settled receipt for a song.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct PlayMark {
+	pub nonce: u64,
+	pub at_ms: u64,
+}
+
+/// Rewarded plays on one day.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct DayCount {
+	pub day: u32,
+	pub count: u32,
+}
+
+/// A receipt that passed every gate.
+pub struct VerifiedPlay<AccountId> {
+	pub song: PlayableSong<AccountId>,
+	pub stats: PlayStats,
+	pub at_ms: u64,
+	pub day: u32,
+	pub day_count: u32,
+}
+
+impl<T: Config> Pallet<T> {
+	/// The rules heartbeats are judged by.
+	pub fn rules() -> PlayRules {
+		PlayRules {
+			min_coverage: T::MinCoverage::get(),
+			max_advance_ms: T::MaxAdvanceMs::get(),
+			grace_ms: T::GraceMs::get(),
+		}
+	}
+
+	fn now_ms() -> u64 {
+		u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX)
+	}
+
+	/// Every gate of DESIGN §2.2, without changing state.
+	pub fn check(
+		who: &T::AccountId,
+		receipt: &SessionReceipt<T::AccountId>,
+		server_signature: &T::ReceiptSignature,
+	) -> Result<VerifiedPlay<T::AccountId>, Error<T>> {
+		ensure!(*who == receipt.listener, Error::<T>::SignerNotListener);
+		ensure!(receipt.listener != receipt.server, Error::<T>::SelfServe);
+		ensure!(
+			receipt.heartbeats.len() <= T::MaxHeartbeats::get() as usize,
+			Error::<T>::TooManyHeartbeats
+		);
+		let song =
+			T::Songs::playable(receipt.song, &receipt.content_hash).map_err(|e| match e {
+				CatalogError::UnknownSong => Error::<T>::UnknownSong,
+				CatalogError::NotActive => Error::<T>::SongNotActive,
+				CatalogError::NotAVariant => Error::<T>::NotAVariant,
+			})?;
+
+		let now = Self::now_ms();
+		let latest =
+			receipt.heartbeats.iter().map(|h| h.at_ms).max().ok_or(Error::<T>::NoHeartbeats)?;
+		let last_at = receipt.last_at_ms().ok_or(Error::<T>::NoHeartbeats)?;
+		ensure!(latest <= now.saturating_add(T::MaxFutureMs::get()), Error::<T>::ReceiptFromFuture);
+		ensure!(
+			last_at.saturating_add(T::MaxReceiptAgeMs::get()) >= now,
+			Error::<T>::ReceiptExpired
+		);
+
+		let previous = LastPlay::<T>::get(&receipt.listener, receipt.song);
+		ensure!(previous.is_none_or(|p| p.nonce != receipt.nonce), Error::<T>::ReplayedReceipt);
+
+		let genesis = polkadot_sdk::frame_system::Pallet::<T>::block_hash(
+			polkadot_sdk::frame_system::pallet_prelude::BlockNumberFor::<T>::default(),
+		);
+		let payload = receipt.signing_payload(genesis.as_ref());
+		ensure!(
+			server_signature.verify(&payload[..], &receipt.server),
+			Error::<T>::BadServerSignature
+		);
+
+		let stats = verify_heartbeats(&receipt.heartbeats, song.duration_ms, &Self::rules())
+			.map_err(|e| match e {
+				ReceiptError::NoHeartbeats => Error::<T>::NoHeartbeats,
+				ReceiptError::HeartbeatsOutOfOrder => Error::<T>::HeartbeatsOutOfOrder,
+				ReceiptError::InvalidRange => Error::<T>::InvalidHeartbeatRange,
+				ReceiptError::InstantCompletion => Error::<T>::InstantCompletion,
+				ReceiptError::FastForward => Error::<T>::FastForward,
+				ReceiptError::RepeatedCoverage => Error::<T>::RepeatedCoverage,
+				ReceiptError::InsufficientCoverage => Error::<T>::InsufficientCoverage,
+			})?;
+
+		ensure!(
+			previous.is_none_or(|p| last_at >= p.at_ms.saturating_add(T::CooldownMs::get())),
+			Error::<T>::CooldownActive
+		);
+		let day = u32::try_from(now / DAY_MS).unwrap_or(u32::MAX);
+		let day_count = match DailyPlays::<T>::get(&receipt.listener) {
+			Some(d) if d.day == day => d.count,
+			_ => 0,
+		};
+		ensure!(day_count < T::MaxPlaysPerDay::get(), Error::<T>::DailyLimitReached);
+
+		Ok(VerifiedPlay { song, stats, at_ms: last_at, day, day_count })
+	}
+
+	fn settle(
+		receipt: SessionReceipt<T::AccountId>,
+		play: VerifiedPlay<T::AccountId>,
+	) -> DispatchResult {
+		let reward =
+			T::Settlement::settle(receipt.song, &play.song, &receipt.listener, &receipt.server)?;
+		LastPlay::<T>::insert(
+			&receipt.listener,
+			receipt.song,
+			PlayMark { nonce: receipt.nonce, at_ms: play.at_ms },
+		);
+		DailyPlays::<T>::insert(
+			&receipt.listener,
+			DayCount { day: play.day, count: play.day_count.saturating_add(1) },
+		);
+		Self::deposit_event(Event::PlaySettled {
+			song: receipt.song,
+			listener: receipt.listener,
+			server: receipt.server,
+			heard_ms: play.stats.unique_ms,
+			reward,
+		});
+		Ok(())
+	}
+
+	/// Removes replay and rate-limit entries no receipt can touch any more:
+	/// a [`LastPlay`] older than both the cooldown and the receipt age (any
+	/// receipt it could guard against is expired), and [`DailyPlays`] of past
+	/// days. Resumes where the last sweep stopped; stops within `remaining`.
+	pub fn sweep(remaining: Weight) -> Weight {
+		let per_entry = T::WeightInfo::sweep_entry();
+		let base = T::DbWeight::get().reads_writes(1, 1);
+		let Some(budget) = remaining.checked_sub(&base) else { return Weight::zero() };
+		let max_entries = budget.ref_time().checked_div(per_entry.ref_time().max(1)).unwrap_or(0);
+		let max_entries = max_entries.min(256) as usize;
+		if max_entries == 0 {
+			return Weight::zero();
+		}
+		let now = Self::now_ms();
+		let keep_ms = T::CooldownMs::get().max(T::MaxReceiptAgeMs::get());
+		let today = u32::try_from(now / DAY_MS).unwrap_or(u32::MAX);
+
+		let cursor = SweepCursor::<T>::get();
+		let mut iter = match &cursor {
+			Some(raw) => LastPlay::<T>::iter_from(raw.to_vec()),
+			None => LastPlay::<T>::iter(),
+		};
+		let mut visited = 0usize;
+		let mut last_key = None;
+		for (listener, song, mark) in iter.by_ref().take(max_entries) {
+			visited += 1;
+			if mark.at_ms.saturating_add(keep_ms) < now {
+				LastPlay::<T>::remove(&listener, song);
+			}
+			if DailyPlays::<T>::get(&listener).is_some_and(|d| d.day < today) {
+				DailyPlays::<T>::remove(&listener);
+			}
+			last_key = Some(LastPlay::<T>::hashed_key_for(&listener, song));
+		}
+		match last_key.and_then(|k| BoundedVec::try_from(k).ok()) {
+			Some(k) if visited == max_entries => SweepCursor::<T>::put(k),
+			_ => SweepCursor::<T>::kill(),
+		}
+		base.saturating_add(per_entry.saturating_mul(visited.max(1) as u64))
+	}
+}

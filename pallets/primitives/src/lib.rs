@@ -13,6 +13,7 @@ pub mod fingerprint;
 pub mod format;
 pub mod metadata;
 pub mod receipt;
+pub mod traits;
 
 pub use bounded_collections::{BoundedVec, ConstU32};
 pub use burn::{burn_quote, SupplyCurve};

@@ -54,7 +54,7 @@ impl<AccountId: Encode> SessionReceipt<AccountId> {
 	/// The exact bytes the server signs (sr25519): a domain separator, the
 	/// chain's genesis hash (a receipt for one chain is worthless on another)
 	/// and the SCALE encoding of the receipt.
-	pub fn signing_payload(&self, genesis_hash: &[u8; 32]) -> Vec<u8> {
+	pub fn signing_payload(&self, genesis_hash: &[u8]) -> Vec<u8> {
 		let mut out = Vec::with_capacity(RECEIPT_DOMAIN.len() + 32 + self.encoded_size());
 		out.extend_from_slice(RECEIPT_DOMAIN);
 		out.extend_from_slice(genesis_hash);

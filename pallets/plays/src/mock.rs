@@ -1,0 +1,203 @@
+use crate::{self as pallet_plays, PlaySettlement};
+use core::cell::RefCell;
+use musicchain_primitives::{
+	receipt::realtime_heartbeats,
+	traits::{CatalogError, PlayReward, PlayableSong, SongCatalog, Tier},
+	BoundedVec, ContentHash, SessionReceipt, SongId, UNIT,
+};
+use polkadot_sdk::{
+	frame_support::{derive_impl, parameter_types, traits::ConstU32},
+	frame_system, pallet_timestamp,
+	sp_core::{sr25519, Pair, H256},
+	sp_keyring::Sr25519Keyring,
+	sp_runtime::{
+		traits::IdentityLookup, AccountId32, BuildStorage, DispatchError, MultiSignature, Permill,
+	},
+};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = AccountId32;
+
+#[polkadot_sdk::frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(RuntimeCall, RuntimeEvent, RuntimeError, RuntimeOrigin, RuntimeTask)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(2)]
+	pub type Plays = pallet_plays;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = IdentityLookup<AccountId>;
+}
+
+#[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
+impl pallet_timestamp::Config for Test {}
+
+/// Chain time at the start of every test: 2026-11-25, in ms.
+pub const NOW: u64 = 1_795_000_000_000;
+pub const SONG: SongId = 7;
+pub const DURATION: u32 = 240_000;
+pub const FILE: ContentHash = [0xaa; 32];
+pub const GENESIS: [u8; 32] = [0x42; 32];
+
+thread_local! {
+	/// Songs in the mock catalog: (id, content hash, status).
+	pub static SONGS: RefCell<Vec<(SongId, ContentHash, Status)>> = RefCell::new(vec![(SONG, FILE, Status::Active)]);
+	/// Every settlement made, in order.
+	pub static SETTLED: RefCell<Vec<(SongId, AccountId, AccountId)>> = const { RefCell::new(Vec::new()) };
+	/// When set, settlements fail with this error.
+	pub static SETTLE_FAILS: RefCell<Option<&'static str>> = const { RefCell::new(None) };
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Status {
+	Pending,
+	Active,
+	Hidden,
+}
+
+pub struct MockCatalog;
+impl SongCatalog<AccountId> for MockCatalog {
+	fn playable(
+		song: SongId,
+		content_hash: &ContentHash,
+	) -> Result<PlayableSong<AccountId>, CatalogError> {
+		SONGS.with(|s| {
+			let s = s.borrow();
+			let (_, _, status) = s.iter().find(|x| x.0 == song).ok_or(CatalogError::UnknownSong)?;
+			if *status == Status::Pending {
+				return Err(CatalogError::NotActive);
+			}
+			if !s.iter().any(|x| x.0 == song && x.1 == *content_hash) {
+				return Err(CatalogError::NotAVariant);
+			}
+			Ok(PlayableSong {
+				artist: Sr25519Keyring::Eve.to_account_id(),
+				duration_ms: DURATION,
+				splits: vec![],
+				hidden: *status == Status::Hidden,
+			})
+		})
+	}
+}
+
+pub struct MockSettlement;
+impl PlaySettlement<AccountId> for MockSettlement {
+	fn settle(
+		song: SongId,
+		_payees: &PlayableSong<AccountId>,
+		listener: &AccountId,
+		server: &AccountId,
+	) -> Result<PlayReward, DispatchError> {
+		if let Some(e) = SETTLE_FAILS.with(|f| *f.borrow()) {
+			return Err(DispatchError::Other(e));
+		}
+		SETTLED.with(|s| s.borrow_mut().push((song, listener.clone(), server.clone())));
+		Ok(PlayReward {
+			tier: Tier::Discovery,
+			prior_plays: 0,
+			listener: UNIT,
+			server: UNIT,
+			artist: UNIT,
+			escrowed: true,
+			burned: 0,
+			refused_mints: 0,
+		})
+	}
+}
+
+parameter_types! {
+	pub const MinCoverage: Permill = Permill::from_percent(50);
+	pub const MaxAdvanceMs: u32 = 10_000;
+	pub const GraceMs: u32 = 500;
+	pub const MaxReceiptAgeMs: u64 = 24 * 3_600_000;
+	pub const MaxFutureMs: u64 = 120_000;
+	pub const CooldownMs: u64 = 24 * 3_600_000;
+	pub const MaxPlaysPerDay: u32 = 500;
+}
+
+impl pallet_plays::Config for Test {
+	type Songs = MockCatalog;
+	type Settlement = MockSettlement;
+	type Time = Timestamp;
+	type ReceiptSignature = MultiSignature;
+	type MinCoverage = MinCoverage;
+	type MaxAdvanceMs = MaxAdvanceMs;
+	type GraceMs = GraceMs;
+	type MaxReceiptAgeMs = MaxReceiptAgeMs;
+	type MaxFutureMs = MaxFutureMs;
+	type CooldownMs = CooldownMs;
+	type MaxPlaysPerDay = MaxPlaysPerDay;
+	type MaxHeartbeats = ConstU32<100>;
+	type WeightInfo = ();
+}
+
+pub fn listener() -> AccountId {
+	Sr25519Keyring::Alice.to_account_id()
+}
+pub fn server() -> AccountId {
+	Sr25519Keyring::Bob.to_account_id()
+}
+
+/// Runs `f` at chain time [`NOW`] with the mock genesis hash.
+pub fn test(f: impl FnOnce()) {
+	SETTLED.with(|s| s.borrow_mut().clear());
+	SETTLE_FAILS.with(|s| *s.borrow_mut() = None);
+	SONGS.with(|s| *s.borrow_mut() = vec![(SONG, FILE, Status::Active)]);
+	let t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
+	let mut ext: polkadot_sdk::sp_io::TestExternalities = t.into();
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		frame_system::BlockHash::<Test>::insert(0, H256(GENESIS));
+		pallet_timestamp::Now::<Test>::put(NOW);
+		f()
+	});
+}
+
+/// A receipt of a real-time play of `[from, to)` ending just before [`NOW`].
+pub fn receipt_for(ranges: &[(u32, u32)], nonce: u64) -> SessionReceipt<AccountId> {
+	let total: u64 = ranges.iter().map(|(a, b)| u64::from(b - a)).sum();
+	let mut at = NOW - total - 60_000;
+	let mut heartbeats = Vec::new();
+	for &(a, b) in ranges {
+		let hb = realtime_heartbeats(a, b, at, 5_000);
+		at = hb.last().map(|h| h.at_ms).unwrap_or(at) + 1;
+		heartbeats.extend(hb);
+	}
+	SessionReceipt {
+		listener: listener(),
+		server: server(),
+		song: SONG,
+		content_hash: FILE,
+		nonce,
+		heartbeats: BoundedVec::truncate_from(heartbeats),
+	}
+}
+
+/// `key`'s signature over `receipt` for a chain with `genesis`.
+pub fn sign_with(
+	key: Sr25519Keyring,
+	receipt: &SessionReceipt<AccountId>,
+	genesis: &[u8],
+) -> MultiSignature {
+	let sig: sr25519::Signature = key.pair().sign(&receipt.signing_payload(genesis));
+	sig.into()
+}
+
+/// The server's (Bob's) signature for this chain.
+pub fn sign(receipt: &SessionReceipt<AccountId>) -> MultiSignature {
+	sign_with(Sr25519Keyring::Bob, receipt, &GENESIS)
+}
+
+pub fn settled_count() -> usize {
+	SETTLED.with(|s| s.borrow().len())
+}

@@ -1,0 +1,2 @@
+mod submit;
+mod sweep;
