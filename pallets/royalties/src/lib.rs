@@ -1,1 +1,265 @@
+//! # Royalties
+//!
+//! Pays out settled plays (DESIGN §2.3) and keeps the artist escrow.
+//!
+//! Per play of a song with `n` prior plays:
+//! - `n < DiscoveryPlays` (discovery tier): the listener (discoverer), the
+//!   server and the artist each get `Reward`; the artist's part is split per
+//!   the song's royalty splits and held in escrow by this pallet's account,
+//!   releasable only by the moderator origin and only to the account it was
+//!   escrowed for.
+//! - otherwise (mature tier): the listener burns the supply curve's quote
+//!   (and cannot settle without paying it), the server gets `Reward` and the
+//!   artist's `Reward` is paid directly, split per the royalty splits.
+//!
+//! Every mint goes through the supply pallet's cap check: a refused mint is an
+//! event, and the play still counts.
+
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use weights::WeightInfo;
+
+use musicchain_primitives::{
+	metadata::distribute,
+	traits::{PlayReward, PlayableSong, Tier},
+	SongId,
+};
+use pallet_musicchain_plays::PlaySettlement;
+use pallet_musicchain_supply::SupplyControl;
+use polkadot_sdk::{
+	frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, Mutate},
+			tokens::Preservation,
+		},
+		PalletId,
+	},
+	sp_runtime::{traits::AccountIdConversion, DispatchError},
+};
+
+#[polkadot_sdk::frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use polkadot_sdk::frame_system::pallet_prelude::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config {
+		/// The native token.
+		type Currency: Mutate<Self::AccountId, Balance = u128>;
+		/// Mints and burns under the issuance cap.
+		type Supply: SupplyControl<Self::AccountId>;
+		/// Who may release escrow (a majority of the moderators' council).
+		type ModeratorOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The account that holds the escrow.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+		/// Plays per song in the discovery tier.
+		#[pallet::constant]
+		type DiscoveryPlays: Get<u32>;
+		/// What each party earns per play.
+		#[pallet::constant]
+		type Reward: Get<u128>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Settled plays per song.
+	#[pallet::storage]
+	pub type PlayCount<T: Config> = StorageMap<_, Twox64Concat, SongId, u32, ValueQuery>;
+
+	/// Escrowed royalties owed to each beneficiary.
+	#[pallet::storage]
+	pub type Escrow<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u128, ValueQuery>;
+
+	/// Sum of all [`Escrow`] entries.
+	#[pallet::storage]
+	pub type TotalEscrow<T: Config> = StorageValue<_, u128, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(polkadot_sdk::frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			// The escrow account exists from genesis with the existential
+			// deposit, so escrow of any size can be credited to it.
+			let account = Pallet::<T>::account_id();
+			let ed = T::Currency::minimum_balance();
+			if T::Currency::balance(&account) < ed {
+				let _ = T::Currency::mint_into(&account, ed);
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An artist's royalty went into escrow.
+		Escrowed { song: SongId, beneficiary: T::AccountId, amount: u128 },
+		/// An artist's royalty was paid directly (mature tier).
+		RoyaltyPaid { song: SongId, beneficiary: T::AccountId, amount: u128 },
+		/// Escrow was released to the account it was held for.
+		EscrowReleased { beneficiary: T::AccountId, amount: u128 },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// Nothing is escrowed for this account.
+		NothingEscrowed,
+		/// Escrow bookkeeping would overflow.
+		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Releases everything escrowed for `beneficiary` to `beneficiary`.
+		///
+		/// # Errors
+		/// - `BadOrigin` unless called by the moderator origin.
+		/// - `NothingEscrowed` when no escrow is held for `beneficiary`.
+		/// - A token error when the transfer is impossible (e.g. the amount
+		///   is below the existential deposit of a new account).
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::release_escrow())]
+		pub fn release_escrow(origin: OriginFor<T>, beneficiary: T::AccountId) -> DispatchResult {
+			T::ModeratorOrigin::ensure_origin(origin)?;
+			Self::do_release(&beneficiary)
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The account holding the escrow.
+	pub fn account_id() -> T::AccountId {
+		T::PalletId::get().into_account_truncating()
+	}
+
+	/// The tier the next play of `song` settles in.
+	pub fn tier_of(song: SongId) -> Tier {
+		if PlayCount::<T>::get(song) < T::DiscoveryPlays::get() {
+			Tier::Discovery
+		} else {
+			Tier::Mature
+		}
+	}
+
+	fn do_release(beneficiary: &T::AccountId) -> DispatchResult {
+		let amount = Escrow::<T>::get(beneficiary);
+		ensure!(amount > 0, Error::<T>::NothingEscrowed);
+		T::Currency::transfer(&Self::account_id(), beneficiary, amount, Preservation::Preserve)?;
+		Escrow::<T>::remove(beneficiary);
+		TotalEscrow::<T>::mutate(|t| *t = t.saturating_sub(amount));
+		Self::deposit_event(Event::EscrowReleased { beneficiary: beneficiary.clone(), amount });
+		Ok(())
+	}
+
+	fn escrow(
+		song: SongId,
+		beneficiary: &T::AccountId,
+		amount: u128,
+	) -> Result<bool, DispatchError> {
+		let owed = Escrow::<T>::get(beneficiary).checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		let total = TotalEscrow::<T>::get().checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		if !T::Supply::mint_capped(&Self::account_id(), amount)? {
+			return Ok(false);
+		}
+		Escrow::<T>::insert(beneficiary, owed);
+		TotalEscrow::<T>::put(total);
+		Self::deposit_event(Event::Escrowed { song, beneficiary: beneficiary.clone(), amount });
+		Ok(true)
+	}
+
+	/// Invariants: the escrow total equals the sum owed, and the escrow
+	/// account holds at least that much.
+	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		let sum = Escrow::<T>::iter_values().try_fold(0u128, |acc, v| acc.checked_add(v));
+		ensure!(sum == Some(TotalEscrow::<T>::get()), "escrow total differs from the sum owed");
+		ensure!(
+			T::Currency::balance(&Self::account_id()) >= TotalEscrow::<T>::get(),
+			"escrow account holds less than is owed"
+		);
+		Ok(())
+	}
+}
+
+impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
+	fn settle(
+		song: SongId,
+		payees: &PlayableSong<T::AccountId>,
+		listener: &T::AccountId,
+		server: &T::AccountId,
+	) -> Result<PlayReward, DispatchError> {
+		let prior_plays = PlayCount::<T>::get(song);
+		let reward = T::Reward::get();
+		let tier = Self::tier_of(song);
+		let mut out = PlayReward {
+			tier,
+			prior_plays,
+			listener: 0,
+			server: 0,
+			artist: 0,
+			escrowed: tier == Tier::Discovery,
+			burned: 0,
+			refused_mints: 0,
+		};
+		let mut refused = 0u8;
+		let mut count = |minted: bool, amount: u128, into: &mut u128| {
+			if minted {
+				*into = into.saturating_add(amount);
+			} else {
+				refused = refused.saturating_add(1);
+			}
+		};
+		if tier == Tier::Mature {
+			let burn = T::Supply::burn_quote();
+			T::Supply::burn(listener, burn)?;
+			out.burned = burn;
+		} else {
+			count(T::Supply::mint_capped(listener, reward)?, reward, &mut out.listener);
+		}
+		count(T::Supply::mint_capped(server, reward)?, reward, &mut out.server);
+		for (beneficiary, amount) in distribute(reward, &payees.artist, &payees.splits) {
+			let minted = if tier == Tier::Discovery {
+				Self::escrow(song, &beneficiary, amount)?
+			} else {
+				let minted = T::Supply::mint_capped(&beneficiary, amount)?;
+				if minted {
+					Self::deposit_event(Event::RoyaltyPaid { song, beneficiary, amount });
+				}
+				minted
+			};
+			count(minted, amount, &mut out.artist);
+		}
+		out.refused_mints = refused;
+		PlayCount::<T>::insert(song, prior_plays.saturating_add(1));
+		Ok(out)
+	}
+}

@@ -1,0 +1,106 @@
+use crate as pallet_royalties;
+use musicchain_primitives::UNIT;
+use polkadot_sdk::{
+	frame_support::{derive_impl, parameter_types, traits::ConstU128, PalletId},
+	frame_system::{self, EnsureSignedBy},
+	pallet_balances,
+	sp_runtime::BuildStorage,
+};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[polkadot_sdk::frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeTask,
+		RuntimeHoldReason,
+		RuntimeFreezeReason
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Supply = pallet_musicchain_supply;
+	#[runtime::pallet_index(3)]
+	pub type Royalties = pallet_royalties;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u128>;
+}
+
+pub const ED: u128 = UNIT / 1_000;
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type AccountStore = System;
+	type ExistentialDeposit = ConstU128<ED>;
+}
+
+parameter_types! {
+	pub const Floor: u128 = 1_000_000_000 * UNIT;
+	pub const Cap: u128 = 2_000_000_000 * UNIT;
+	pub const MaxBurn: u128 = 1_000 * UNIT;
+	pub const RoyaltiesPalletId: PalletId = PalletId(*b"mc/royal");
+	pub const Moderator: u64 = 100;
+	pub Moderators: Vec<u64> = vec![100];
+}
+
+impl pallet_musicchain_supply::Config for Test {
+	type Currency = Balances;
+	type Floor = Floor;
+	type Cap = Cap;
+	type MaxBurn = MaxBurn;
+}
+
+impl pallet_royalties::Config for Test {
+	type Currency = Balances;
+	type Supply = Supply;
+	type ModeratorOrigin =
+		EnsureSignedBy<polkadot_sdk::frame_support::traits::IsInVec<Moderators>, u64>;
+	type PalletId = RoyaltiesPalletId;
+	type DiscoveryPlays = polkadot_sdk::frame_support::traits::ConstU32<10_000>;
+	type Reward = ConstU128<UNIT>;
+	type WeightInfo = ();
+}
+
+pub const LISTENER: u64 = 1;
+pub const SERVER: u64 = 2;
+pub const ARTIST: u64 = 3;
+pub const CO_WRITER: u64 = 4;
+
+pub const LISTENER_FUNDS: u128 = 2_000 * UNIT;
+
+/// Runs `f` with total issuance `issuance` (the listener holds
+/// [`LISTENER_FUNDS`], the escrow account its ED, account 10 the rest),
+/// then checks the invariants.
+pub fn test(issuance: u128, f: impl FnOnce()) {
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(10, issuance - ED - LISTENER_FUNDS), (LISTENER, LISTENER_FUNDS)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut t)
+	.unwrap_or_default();
+	pallet_royalties::GenesisConfig::<Test>::default()
+		.assimilate_storage(&mut t)
+		.unwrap_or_default();
+	let mut ext: polkadot_sdk::sp_io::TestExternalities = t.into();
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		f();
+		Royalties::do_try_state().expect("royalty invariants hold");
+		Supply::do_try_state().expect("supply invariants hold");
+	});
+}

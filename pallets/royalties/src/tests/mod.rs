@@ -1,0 +1,2 @@
+mod release_escrow;
+mod settle;

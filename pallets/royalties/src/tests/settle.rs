@@ -1,0 +1,105 @@
+use crate::{mock::*, Escrow, Event, PlayCount, TotalEscrow};
+use musicchain_primitives::{
+	traits::{PlayableSong, Tier},
+	Permill, UNIT,
+};
+use pallet_musicchain_plays::PlaySettlement;
+use polkadot_sdk::frame_support::{assert_noop, traits::fungible::Inspect};
+
+fn song(splits: Vec<(u64, Permill)>) -> PlayableSong<u64> {
+	PlayableSong { artist: ARTIST, duration_ms: 240_000, splits, hidden: false }
+}
+
+const LOW: u128 = 10_000 * UNIT; // far below the floor: no burn
+
+#[test]
+fn discovery_play_pays_one_each_and_escrows_the_artist() {
+	test(LOW, || {
+		let issuance = Balances::total_issuance();
+		let r = Royalties::settle(9, &song(vec![]), &LISTENER, &SERVER).expect("settles");
+		assert_eq!(
+			(r.tier, r.listener, r.server, r.artist, r.escrowed, r.burned),
+			(Tier::Discovery, UNIT, UNIT, UNIT, true, 0)
+		);
+		assert_eq!(Balances::balance(&LISTENER), 2_001 * UNIT);
+		assert_eq!(Balances::balance(&SERVER), UNIT);
+		assert_eq!(Balances::balance(&ARTIST), 0);
+		assert_eq!(Escrow::<Test>::get(ARTIST), UNIT);
+		assert_eq!(Balances::balance(&Royalties::account_id()), ED + UNIT);
+		assert_eq!(Balances::total_issuance(), issuance + 3 * UNIT);
+		assert_eq!(PlayCount::<Test>::get(9), 1);
+	});
+}
+
+#[test]
+fn splits_are_escrowed_per_beneficiary() {
+	test(LOW, || {
+		Royalties::settle(
+			9,
+			&song(vec![(CO_WRITER, Permill::from_percent(25))]),
+			&LISTENER,
+			&SERVER,
+		)
+		.expect("settles");
+		assert_eq!(Escrow::<Test>::get(CO_WRITER), UNIT / 4);
+		assert_eq!(Escrow::<Test>::get(ARTIST), 3 * UNIT / 4);
+		assert_eq!(TotalEscrow::<Test>::get(), UNIT);
+	});
+}
+
+#[test]
+fn threshold_play_and_the_next_pay_differently() {
+	// The 10,000th play mints 3 MUSIC and brings the supply to exactly
+	// 1.5e9 MUSIC, where the mature-tier burn is 125 MUSIC.
+	test(1_500_000_000 * UNIT - 3 * UNIT, || {
+		PlayCount::<Test>::insert(9, 9_999);
+		let r = Royalties::settle(9, &song(vec![]), &LISTENER, &SERVER).expect("10,000th play");
+		assert_eq!(
+			(r.tier, r.prior_plays, r.listener, r.escrowed, r.burned),
+			(Tier::Discovery, 9_999, UNIT, true, 0)
+		);
+		let listener_before = Balances::balance(&LISTENER);
+		let issuance = Balances::total_issuance();
+		let r = Royalties::settle(9, &song(vec![]), &LISTENER, &SERVER).expect("10,001st play");
+		assert_eq!(
+			(r.tier, r.prior_plays, r.listener, r.server, r.artist, r.escrowed),
+			(Tier::Mature, 10_000, 0, UNIT, UNIT, false)
+		);
+		assert_eq!(r.burned, 125 * UNIT);
+		assert_eq!(Balances::balance(&LISTENER), listener_before - 125 * UNIT);
+		assert_eq!(Balances::balance(&ARTIST), UNIT);
+		assert_eq!(Escrow::<Test>::get(ARTIST), UNIT); // only the discovery play's
+		assert_eq!(Balances::total_issuance(), issuance - 125 * UNIT + 2 * UNIT);
+		assert_eq!(PlayCount::<Test>::get(9), 10_001);
+	});
+}
+
+#[test]
+fn listener_who_cannot_pay_the_burn_cannot_settle() {
+	test(1_800_000_000 * UNIT, || {
+		PlayCount::<Test>::insert(9, 10_000);
+		// The burn is 512 MUSIC; account 5 has nothing.
+		assert_noop!(
+			Royalties::settle(9, &song(vec![]), &5, &SERVER),
+			pallet_musicchain_supply::Error::<Test>::CannotPayBurn
+		);
+	});
+}
+
+#[test]
+fn mint_refused_at_cap_still_counts_the_play() {
+	test(Cap::get() - UNIT, || {
+		let r = Royalties::settle(9, &song(vec![]), &LISTENER, &SERVER).expect("settles");
+		// The listener's mint fits exactly; the server's and the artist's would cross the cap.
+		assert_eq!((r.listener, r.server, r.artist, r.refused_mints), (UNIT, 0, 0, 2));
+		assert_eq!(Balances::total_issuance(), Cap::get());
+		assert_eq!(PlayCount::<Test>::get(9), 1);
+		assert!(System::events().iter().any(|e| matches!(
+			e.event,
+			RuntimeEvent::Supply(pallet_musicchain_supply::Event::MintRefused { who: SERVER, .. })
+		)));
+		assert!(!System::events()
+			.iter()
+			.any(|e| matches!(e.event, RuntimeEvent::Royalties(Event::Escrowed { .. }))));
+	});
+}
