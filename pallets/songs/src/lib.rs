@@ -1,1 +1,441 @@
+//! # Songs
+//!
+//! The song registry (DESIGN §2.1): one record per recording, with its
+//! variants (concrete files), metadata and royalty splits.
+//!
+//! A registration carries the compressed Chromaprint fingerprint; only its
+//! BLAKE2-256 hash is kept in state, the bytes go to the node's offchain index
+//! (key [`fingerprint_index_key`]) for the dedupe matcher. A new song is
+//! Pending until a dedupe verdict arrives or `VerdictTimeout` blocks pass,
+//! when it becomes Active. Moderators can hide a song from discovery; its
+//! plays keep settling.
+//!
+//! Not yet here (next step): the offchain worker that matches pending songs
+//! against the index and the authorized verdict call.
+
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use musicchain_primitives::{
+	fingerprint::{codec::decompress, CompressedFingerprint},
+	metadata::validate_splits,
+	traits::{CatalogError, PlayableSong, SongCatalog},
+	ContentHash, Metadata, RoyaltySplits, SongId,
+};
+use polkadot_sdk::{
+	frame_support::{pallet_prelude::*, traits::UnixTime},
+	sp_runtime::Saturating,
+};
+
+/// Prefix of the offchain-index keys under which fingerprints are stored.
+pub const FINGERPRINT_INDEX_PREFIX: &[u8] = b"musicchain::fp::";
+
+/// The offchain-index key of the fingerprint with this hash.
+pub fn fingerprint_index_key(hash: &[u8; 32]) -> Vec<u8> {
+	let mut key = FINGERPRINT_INDEX_PREFIX.to_vec();
+	key.extend_from_slice(hash);
+	key
+}
+
+#[polkadot_sdk::frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use polkadot_sdk::frame_system::pallet_prelude::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config {
+		/// Who may hide and unhide songs (a majority of the moderators' council).
+		type ModeratorOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Chain time (the timestamp pallet).
+		type Time: UnixTime;
+		/// Blocks a Pending song waits for a dedupe verdict before it activates.
+		#[pallet::constant]
+		type VerdictTimeout: Get<BlockNumberFor<Self>>;
+		/// Registrations whose verdict deadline falls in one block.
+		#[pallet::constant]
+		type MaxPendingPerBlock: Get<u32>;
+		/// Files (encodings) per song.
+		#[pallet::constant]
+		type MaxVariants: Get<u32>;
+		/// Longest song, in ms.
+		#[pallet::constant]
+		type MaxDurationMs: Get<u32>;
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Song records.
+	#[pallet::storage]
+	pub type Songs<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		SongId,
+		SongRecord<T::AccountId, BlockNumberFor<T>>,
+		OptionQuery,
+	>;
+
+	/// The id the next registration gets.
+	#[pallet::storage]
+	pub type NextSongId<T: Config> = StorageValue<_, SongId, ValueQuery>;
+
+	/// Songs by fingerprint hash (exact-match lookup).
+	#[pallet::storage]
+	pub type ByFingerprint<T: Config> = StorageMap<_, Identity, [u8; 32], SongId, OptionQuery>;
+
+	/// Variants by content hash.
+	#[pallet::storage]
+	pub type Variants<T: Config> = StorageMap<_, Identity, ContentHash, VariantRecord, OptionQuery>;
+
+	/// Content hashes of each song's variants, in the order they were added.
+	#[pallet::storage]
+	pub type SongVariants<T: Config> =
+		StorageMap<_, Twox64Concat, SongId, BoundedVec<ContentHash, T::MaxVariants>, ValueQuery>;
+
+	/// Pending songs by the block their verdict times out in.
+	#[pallet::storage]
+	pub type PendingDeadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<SongId, T::MaxPendingPerBlock>,
+		ValueQuery,
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A song was registered and awaits its dedupe verdict.
+		SongRegistered {
+			song: SongId,
+			artist: T::AccountId,
+			fingerprint_hash: [u8; 32],
+			content_hash: ContentHash,
+		},
+		/// A pending song became active because no verdict came in time.
+		SongActivated { song: SongId },
+		/// A file was added to a song.
+		VariantAdded { song: SongId, content_hash: ContentHash },
+		/// The artist changed a song's metadata.
+		MetadataUpdated { song: SongId },
+		/// The artist changed a song's royalty splits.
+		SplitsUpdated { song: SongId },
+		/// The moderators hid a song from discovery.
+		SongHidden { song: SongId },
+		/// The moderators made a hidden song discoverable again.
+		SongUnhidden { song: SongId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No song with this id.
+		NotFound,
+		/// The fingerprint bytes are not a compressed Chromaprint fingerprint.
+		InvalidFingerprint,
+		/// A song with exactly this fingerprint exists: add a variant to it.
+		FingerprintExists,
+		/// A file with this content hash is already registered.
+		VariantExists,
+		/// The song has as many variants as allowed.
+		TooManyVariants,
+		/// Duration is zero or longer than allowed.
+		InvalidDuration,
+		/// A metadata field is not valid UTF-8.
+		InvalidMetadata,
+		/// Royalty split shares exceed 100 %.
+		SplitsExceedWhole,
+		/// A beneficiary appears twice in the splits.
+		DuplicateBeneficiary,
+		/// A split share of zero.
+		ZeroShare,
+		/// Piece size zero, or a file of zero bytes.
+		InvalidVariant,
+		/// Only the song's artist may do this.
+		NotArtist,
+		/// The song is pending its dedupe verdict.
+		SongPending,
+		/// The song is already hidden.
+		AlreadyHidden,
+		/// The song is not hidden.
+		NotHidden,
+		/// Too many registrations await their verdict in this block; try the next one.
+		PendingQueueFull,
+		/// Song ids are exhausted.
+		IdsExhausted,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
+			let due = PendingDeadlines::<T>::take(n);
+			let count = due.len() as u32;
+			for song in due {
+				Songs::<T>::mutate(song, |r| {
+					if let Some(r) = r.as_mut().filter(|r| r.status == SongStatus::Pending) {
+						r.status = SongStatus::Active;
+						Self::deposit_event(Event::SongActivated { song });
+					}
+				});
+			}
+			T::WeightInfo::activate_timed_out(count)
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Registers a new song with its first file. The signer becomes the
+		/// artist. The song is Pending until its dedupe verdict or timeout.
+		///
+		/// # Errors
+		/// - `InvalidFingerprint`, `InvalidDuration`, `InvalidMetadata`,
+		///   `InvalidVariant`: malformed input.
+		/// - `SplitsExceedWhole`, `DuplicateBeneficiary`, `ZeroShare`: bad splits.
+		/// - `FingerprintExists`, `VariantExists`: already registered.
+		/// - `PendingQueueFull`, `IdsExhausted`: capacity.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register(fingerprint.len() as u32, splits.len() as u32))]
+		pub fn register(
+			origin: OriginFor<T>,
+			fingerprint: CompressedFingerprint,
+			duration_ms: u32,
+			metadata: Metadata,
+			splits: RoyaltySplits<T::AccountId>,
+			variant: VariantInfo,
+		) -> DispatchResult {
+			let artist = ensure_signed(origin)?;
+			Self::do_register(artist, fingerprint, duration_ms, metadata, splits, variant)
+		}
+
+		/// Adds a file (another encoding of the same recording) to a song.
+		///
+		/// # Errors
+		/// - `NotFound`, `SongPending`: no such song, or not yet active.
+		/// - `VariantExists`, `TooManyVariants`, `InvalidVariant`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::add_variant())]
+		pub fn add_variant(
+			origin: OriginFor<T>,
+			song: SongId,
+			variant: VariantInfo,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			let record = Songs::<T>::get(song).ok_or(Error::<T>::NotFound)?;
+			ensure!(record.status != SongStatus::Pending, Error::<T>::SongPending);
+			Self::insert_variant(song, variant)?;
+			Self::deposit_event(Event::VariantAdded { song, content_hash: variant.content_hash });
+			Ok(())
+		}
+
+		/// Replaces a song's metadata. Only the artist may.
+		///
+		/// # Errors
+		/// - `NotFound`, `NotArtist`, `InvalidMetadata`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::update_metadata())]
+		pub fn update_metadata(
+			origin: OriginFor<T>,
+			song: SongId,
+			metadata: Metadata,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(metadata.is_valid_utf8(), Error::<T>::InvalidMetadata);
+			Self::mutate_as_artist(&who, song, |r| r.metadata = metadata)?;
+			Self::deposit_event(Event::MetadataUpdated { song });
+			Ok(())
+		}
+
+		/// Replaces a song's royalty splits. Only the artist may.
+		///
+		/// # Errors
+		/// - `NotFound`, `NotArtist`, `SplitsExceedWhole`,
+		///   `DuplicateBeneficiary`, `ZeroShare`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::update_splits(splits.len() as u32))]
+		pub fn update_splits(
+			origin: OriginFor<T>,
+			song: SongId,
+			splits: RoyaltySplits<T::AccountId>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::check_splits(&splits)?;
+			Self::mutate_as_artist(&who, song, |r| r.splits = splits)?;
+			Self::deposit_event(Event::SplitsUpdated { song });
+			Ok(())
+		}
+
+		/// Hides a song from discovery (takedown). Its plays keep settling.
+		///
+		/// # Errors
+		/// - `BadOrigin` unless the moderator origin; `NotFound`; `AlreadyHidden`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::set_hidden())]
+		pub fn hide(origin: OriginFor<T>, song: SongId) -> DispatchResult {
+			T::ModeratorOrigin::ensure_origin(origin)?;
+			Songs::<T>::try_mutate(song, |r| {
+				let r = r.as_mut().ok_or(Error::<T>::NotFound)?;
+				ensure!(r.status != SongStatus::Hidden, Error::<T>::AlreadyHidden);
+				r.status = SongStatus::Hidden;
+				Ok::<_, DispatchError>(())
+			})?;
+			Self::deposit_event(Event::SongHidden { song });
+			Ok(())
+		}
+
+		/// Makes a hidden song discoverable again.
+		///
+		/// # Errors
+		/// - `BadOrigin` unless the moderator origin; `NotFound`; `NotHidden`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_hidden())]
+		pub fn unhide(origin: OriginFor<T>, song: SongId) -> DispatchResult {
+			T::ModeratorOrigin::ensure_origin(origin)?;
+			Songs::<T>::try_mutate(song, |r| {
+				let r = r.as_mut().ok_or(Error::<T>::NotFound)?;
+				ensure!(r.status == SongStatus::Hidden, Error::<T>::NotHidden);
+				r.status = SongStatus::Active;
+				Ok::<_, DispatchError>(())
+			})?;
+			Self::deposit_event(Event::SongUnhidden { song });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn check_splits(splits: &[(T::AccountId, musicchain_primitives::Permill)]) -> DispatchResult {
+		use musicchain_primitives::SplitError;
+		validate_splits(splits).map_err(|e| match e {
+			SplitError::SharesExceedWhole => Error::<T>::SplitsExceedWhole,
+			SplitError::DuplicateBeneficiary => Error::<T>::DuplicateBeneficiary,
+			SplitError::ZeroShare => Error::<T>::ZeroShare,
+		})?;
+		Ok(())
+	}
+
+	fn mutate_as_artist(
+		who: &T::AccountId,
+		song: SongId,
+		f: impl FnOnce(
+			&mut SongRecord<
+				T::AccountId,
+				polkadot_sdk::frame_system::pallet_prelude::BlockNumberFor<T>,
+			>,
+		),
+	) -> DispatchResult {
+		Songs::<T>::try_mutate(song, |r| {
+			let r = r.as_mut().ok_or(Error::<T>::NotFound)?;
+			ensure!(r.artist == *who, Error::<T>::NotArtist);
+			f(r);
+			Ok(())
+		})
+	}
+
+	fn insert_variant(song: SongId, v: VariantInfo) -> DispatchResult {
+		ensure!(v.piece_size > 0 && v.size > 0, Error::<T>::InvalidVariant);
+		ensure!(!Variants::<T>::contains_key(v.content_hash), Error::<T>::VariantExists);
+		SongVariants::<T>::try_mutate(song, |list| list.try_push(v.content_hash))
+			.map_err(|_| Error::<T>::TooManyVariants)?;
+		Variants::<T>::insert(
+			v.content_hash,
+			VariantRecord {
+				song,
+				format: v.format,
+				size: v.size,
+				piece_size: v.piece_size,
+				manifest_root: v.manifest_root,
+			},
+		);
+		Ok(())
+	}
+
+	fn do_register(
+		artist: T::AccountId,
+		fingerprint: CompressedFingerprint,
+		duration_ms: u32,
+		metadata: Metadata,
+		splits: RoyaltySplits<T::AccountId>,
+		variant: VariantInfo,
+	) -> DispatchResult {
+		ensure!(decompress(&fingerprint).is_ok(), Error::<T>::InvalidFingerprint);
+		ensure!(
+			duration_ms > 0 && duration_ms <= T::MaxDurationMs::get(),
+			Error::<T>::InvalidDuration
+		);
+		ensure!(metadata.is_valid_utf8(), Error::<T>::InvalidMetadata);
+		Self::check_splits(&splits)?;
+		let fingerprint_hash = musicchain_primitives::blake2_256(&fingerprint);
+		ensure!(!ByFingerprint::<T>::contains_key(fingerprint_hash), Error::<T>::FingerprintExists);
+
+		let song = NextSongId::<T>::get();
+		let next = song.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
+		let now = polkadot_sdk::frame_system::Pallet::<T>::block_number();
+		let deadline = now.saturating_add(T::VerdictTimeout::get());
+		PendingDeadlines::<T>::try_mutate(deadline, |due| due.try_push(song))
+			.map_err(|_| Error::<T>::PendingQueueFull)?;
+		Self::insert_variant(song, variant)?;
+
+		Songs::<T>::insert(
+			song,
+			SongRecord {
+				artist: artist.clone(),
+				status: SongStatus::Pending,
+				fingerprint_hash,
+				duration_ms,
+				metadata,
+				splits,
+				registered_at: now,
+				registered_ms: u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX),
+			},
+		);
+		ByFingerprint::<T>::insert(fingerprint_hash, song);
+		NextSongId::<T>::put(next);
+		polkadot_sdk::sp_io::offchain_index::set(
+			&fingerprint_index_key(&fingerprint_hash),
+			&fingerprint,
+		);
+		Self::deposit_event(Event::SongRegistered {
+			song,
+			artist,
+			fingerprint_hash,
+			content_hash: variant.content_hash,
+		});
+		Ok(())
+	}
+}
+
+impl<T: Config> SongCatalog<T::AccountId> for Pallet<T> {
+	fn playable(
+		song: SongId,
+		content_hash: &ContentHash,
+	) -> Result<PlayableSong<T::AccountId>, CatalogError> {
+		let record = Songs::<T>::get(song).ok_or(CatalogError::UnknownSong)?;
+		if record.status == SongStatus::Pending {
+			return Err(CatalogError::NotActive);
+		}
+		if Variants::<T>::get(content_hash).is_none_or(|v| v.song != song) {
+			return Err(CatalogError::NotAVariant);
+		}
+		Ok(PlayableSong {
+			artist: record.artist,
+			duration_ms: record.duration_ms,
+			splits: record.splits.into_inner(),
+			hidden: record.status == SongStatus::Hidden,
+		})
+	}
+}

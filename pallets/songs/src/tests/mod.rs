@@ -1,0 +1,3 @@
+mod hide;
+mod register;
+mod update;
