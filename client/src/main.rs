@@ -1,4 +1,201 @@
+//! `musicchain`: the command-line client.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use musicchain_client::{
+	audio::{self, format_name},
+	library::{self, ScanOptions, ScanSummary, Store},
+};
+use std::{
+	io::Write,
+	path::{Path, PathBuf},
+};
+
+#[derive(Parser)]
+#[command(name = "musicchain", version, about = "Peer-to-peer music with on-chain royalties")]
+struct Cli {
+	/// Where the client keeps its data (default: $XDG_DATA_HOME/musicchain or
+	/// ~/.local/share/musicchain).
+	#[arg(long, global = true, env = "MUSICCHAIN_DATA_DIR")]
+	data_dir: Option<PathBuf>,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// The local music library.
+	Library {
+		#[command(subcommand)]
+		command: LibraryCommand,
+	},
+	/// Print the Chromaprint fingerprint of files, the way `fpcalc` does.
+	Fingerprint {
+		/// Print the raw sub-fingerprints (like `fpcalc -raw`).
+		#[arg(long)]
+		raw: bool,
+		/// Audio files.
+		#[arg(required = true)]
+		files: Vec<PathBuf>,
+	},
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+	/// Worker threads (default: one per core).
+	#[arg(long, short = 'j')]
+	jobs: Option<usize>,
+	/// Do not draw progress bars.
+	#[arg(long)]
+	no_progress: bool,
+}
+
+#[derive(Subcommand)]
+enum LibraryCommand {
+	/// Add a folder to the library and scan it.
+	Add {
+		dir: PathBuf,
+		/// Only remember the folder; scan later.
+		#[arg(long)]
+		no_scan: bool,
+		#[command(flatten)]
+		scan: ScanArgs,
+	},
+	/// Rescan every library folder: new and changed files are analysed,
+	/// unchanged ones are kept, deleted ones leave the library.
+	Scan {
+		#[command(flatten)]
+		scan: ScanArgs,
+	},
+	/// List the files in the library.
+	List,
+}
+
+fn default_data_dir() -> Result<PathBuf> {
+	if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+		return Ok(PathBuf::from(xdg).join("musicchain"));
+	}
+	let home = std::env::var_os("HOME")
+		.filter(|v| !v.is_empty())
+		.context("cannot find a data directory: set --data-dir, XDG_DATA_HOME or HOME")?;
+	Ok(PathBuf::from(home).join(".local/share/musicchain"))
+}
+
 fn main() {
-	eprintln!("musicchain: the client is being built (see README)");
-	std::process::exit(2);
+	let cli = Cli::parse();
+	match run(cli) {
+		Ok(code) => std::process::exit(code),
+		Err(e) => {
+			eprintln!("musicchain: {e:#}");
+			std::process::exit(1);
+		},
+	}
+}
+
+fn run(cli: Cli) -> Result<i32> {
+	let data_dir = match cli.data_dir {
+		Some(d) => d,
+		None => default_data_dir()?,
+	};
+	match cli.command {
+		Command::Fingerprint { raw, files } => fingerprint(&files, raw),
+		Command::Library { command } => {
+			let store = Store::open(&data_dir)?;
+			match command {
+				LibraryCommand::Add { dir, no_scan, scan } => {
+					let root = library::add_root(&store, &dir)?;
+					eprintln!("added {}", root.display());
+					if no_scan {
+						return Ok(0);
+					}
+					run_scan(&store, &scan)
+				},
+				LibraryCommand::Scan { scan } => run_scan(&store, &scan),
+				LibraryCommand::List => list(&store),
+			}
+		},
+	}
+}
+
+fn fingerprint(files: &[PathBuf], raw: bool) -> Result<i32> {
+	let mut out = std::io::stdout().lock();
+	let mut failures = 0;
+	for (i, file) in files.iter().enumerate() {
+		match audio::fingerprint_file(file) {
+			Ok((_, decoded)) => {
+				if files.len() > 1 {
+					if i > 0 {
+						writeln!(out)?;
+					}
+					writeln!(out, "FILE={}", file.display())?;
+				}
+				writeln!(out, "DURATION={}", decoded.duration_ms / 1000)?;
+				if raw {
+					let items: Vec<String> =
+						decoded.fingerprint.items.iter().map(|x| (*x as i32).to_string()).collect();
+					writeln!(out, "FINGERPRINT={}", items.join(","))?;
+				} else {
+					writeln!(out, "FINGERPRINT={}", decoded.fingerprint.to_base64())?;
+				}
+			},
+			Err(e) => {
+				failures += 1;
+				eprintln!("{}: {e}", file.display());
+			},
+		}
+	}
+	Ok(if failures > 0 { 1 } else { 0 })
+}
+
+fn run_scan(store: &Store, args: &ScanArgs) -> Result<i32> {
+	let options = ScanOptions { progress: !args.no_progress, jobs: args.jobs };
+	let report = |path: &Path, reason: &str| eprintln!("{}: {reason}", path.display());
+	let started = std::time::Instant::now();
+	let summary = library::scan(store, &options, &report)?;
+	print_summary(&summary, started.elapsed());
+	Ok(0)
+}
+
+fn print_summary(s: &ScanSummary, took: std::time::Duration) {
+	println!(
+		"scanned {} audio files in {:.1} s: {} decoded ({:.1} MiB), {} added, {} updated, {} unchanged, {} removed, {} failed",
+		s.files,
+		took.as_secs_f64(),
+		s.decoded,
+		s.decoded_bytes as f64 / (1024.0 * 1024.0),
+		s.added,
+		s.updated,
+		s.unchanged,
+		s.removed,
+		s.failed.len(),
+	);
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn list(store: &Store) -> Result<i32> {
+	let files = store.files()?;
+	let mut out = std::io::stdout().lock();
+	for (path, rec) in &files {
+		let a = &rec.analysis;
+		let secs = a.duration_ms / 1000;
+		let t = &a.tags;
+		writeln!(
+			out,
+			"{}\t{}\t{}:{:02}\t{}\t{}\t{}\t{}",
+			path.display(),
+			a.format().map(format_name).unwrap_or("?"),
+			secs / 60,
+			secs % 60,
+			t.artist.as_deref().unwrap_or("-"),
+			t.title.as_deref().unwrap_or("-"),
+			t.album.as_deref().unwrap_or("-"),
+			hex(&a.content_hash[..8]),
+		)?;
+	}
+	let failures = store.failures()?;
+	writeln!(out, "{} files, {} failed", files.len(), failures.len())?;
+	Ok(0)
 }

@@ -1,0 +1,231 @@
+//! The local library store: one redb file (crash-safe, copy-on-write
+//! B-trees) holding the scanned roots, one record per analysed file and the
+//! files that failed with the reason. A write is a transaction: a kill in the
+//! middle of a scan loses at most the batch not yet committed.
+
+use crate::audio::Analysis;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+use std::{
+	os::unix::ffi::{OsStrExt, OsStringExt},
+	path::{Path, PathBuf},
+};
+
+const ROOTS: TableDefinition<&[u8], u64> = TableDefinition::new("roots");
+const FILES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("files");
+const FAILURES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("failures");
+
+/// File name of the store inside the data directory.
+pub const STORE_FILE: &str = "library.redb";
+
+/// Errors of the library store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+	#[error("library store {path}: {source}")]
+	Db { path: PathBuf, source: redb::Error },
+	#[error("library store {path}: cannot create its directory: {source}")]
+	Dir { path: PathBuf, source: std::io::Error },
+	#[error("library store {path}: damaged record for {key}: {source}")]
+	Record { path: PathBuf, key: String, source: postcard::Error },
+}
+
+/// What identifies an unchanged file: size and modification time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+	pub size: u64,
+	pub mtime_ns: i128,
+}
+
+impl Stamp {
+	/// The stamp of a file's metadata.
+	pub fn of(meta: &std::fs::Metadata) -> Stamp {
+		let mtime_ns = meta
+			.modified()
+			.ok()
+			.map(|t| match t.duration_since(std::time::UNIX_EPOCH) {
+				Ok(d) => d.as_nanos() as i128,
+				Err(e) => -(e.duration().as_nanos() as i128),
+			})
+			.unwrap_or(0);
+		Stamp { size: meta.len(), mtime_ns }
+	}
+}
+
+/// A file in the library.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+	pub stamp: Stamp,
+	pub analysis: Analysis,
+}
+
+/// A file that could not be analysed, kept so an unchanged bad file is
+/// reported again without being decoded again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+	pub stamp: Stamp,
+	pub reason: String,
+}
+
+/// One change to apply in a batch.
+#[derive(Clone, Debug)]
+pub enum Change {
+	Put(PathBuf, Box<Record>),
+	Fail(PathBuf, Failure),
+	Remove(PathBuf),
+}
+
+/// The library store.
+pub struct Store {
+	db: Database,
+	path: PathBuf,
+}
+
+fn key(path: &Path) -> &[u8] {
+	path.as_os_str().as_bytes()
+}
+
+fn from_key(bytes: &[u8]) -> PathBuf {
+	PathBuf::from(std::ffi::OsString::from_vec(bytes.to_vec()))
+}
+
+impl Store {
+	/// Opens (creating if needed) the store in `data_dir`.
+	pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+		std::fs::create_dir_all(data_dir)
+			.map_err(|source| StoreError::Dir { path: data_dir.to_path_buf(), source })?;
+		let path = data_dir.join(STORE_FILE);
+		let db = Database::create(&path)
+			.map_err(|e| StoreError::Db { path: path.clone(), source: e.into() })?;
+		let store = Store { db, path };
+		store.write(|txn| {
+			txn.open_table(ROOTS)?;
+			txn.open_table(FILES)?;
+			txn.open_table(FAILURES)?;
+			Ok(())
+		})?;
+		Ok(store)
+	}
+
+	/// Where the store lives.
+	pub fn path(&self) -> &Path {
+		&self.path
+	}
+
+	fn db_err(&self, e: impl Into<redb::Error>) -> StoreError {
+		StoreError::Db { path: self.path.clone(), source: e.into() }
+	}
+
+	fn write(
+		&self,
+		f: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error>,
+	) -> Result<(), StoreError> {
+		let txn = self.db.begin_write().map_err(|e| self.db_err(e))?;
+		f(&txn).map_err(|e| self.db_err(e))?;
+		txn.commit().map_err(|e| self.db_err(e))
+	}
+
+	fn decode<T: serde::de::DeserializeOwned>(&self, k: &[u8], v: &[u8]) -> Result<T, StoreError> {
+		postcard::from_bytes(v).map_err(|source| StoreError::Record {
+			path: self.path.clone(),
+			key: String::from_utf8_lossy(k).into_owned(),
+			source,
+		})
+	}
+
+	fn read_all<T: serde::de::DeserializeOwned>(
+		&self,
+		table: TableDefinition<&[u8], &[u8]>,
+	) -> Result<Vec<(PathBuf, T)>, StoreError> {
+		let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;
+		let t = txn.open_table(table).map_err(|e| self.db_err(e))?;
+		let mut out = Vec::new();
+		for item in t.iter().map_err(|e| self.db_err(e))? {
+			let (k, v) = item.map_err(|e| self.db_err(e))?;
+			out.push((from_key(k.value()), self.decode(k.value(), v.value())?));
+		}
+		Ok(out)
+	}
+
+	/// Adds a root folder (idempotent).
+	pub fn add_root(&self, root: &Path) -> Result<(), StoreError> {
+		let now = std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map(|d| d.as_secs())
+			.unwrap_or(0);
+		self.write(|txn| {
+			let mut t = txn.open_table(ROOTS)?;
+			if t.get(key(root))?.is_none() {
+				t.insert(key(root), now)?;
+			}
+			Ok(())
+		})
+	}
+
+	/// The root folders, in path order.
+	pub fn roots(&self) -> Result<Vec<PathBuf>, StoreError> {
+		let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;
+		let t = txn.open_table(ROOTS).map_err(|e| self.db_err(e))?;
+		let mut out = Vec::new();
+		for item in t.iter().map_err(|e| self.db_err(e))? {
+			let (k, _) = item.map_err(|e| self.db_err(e))?;
+			out.push(from_key(k.value()));
+		}
+		Ok(out)
+	}
+
+	/// Every file in the library, in path order.
+	pub fn files(&self) -> Result<Vec<(PathBuf, Record)>, StoreError> {
+		self.read_all(FILES)
+	}
+
+	/// Every remembered failure, in path order.
+	pub fn failures(&self) -> Result<Vec<(PathBuf, Failure)>, StoreError> {
+		self.read_all(FAILURES)
+	}
+
+	/// The record of one file.
+	pub fn get(&self, path: &Path) -> Result<Option<Record>, StoreError> {
+		let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;
+		let t = txn.open_table(FILES).map_err(|e| self.db_err(e))?;
+		let v = t.get(key(path)).map_err(|e| self.db_err(e))?;
+		v.map(|v| self.decode(key(path), v.value())).transpose()
+	}
+
+	/// Applies `changes` in one transaction.
+	pub fn apply(&self, changes: &[Change]) -> Result<(), StoreError> {
+		let mut encoded = Vec::with_capacity(changes.len());
+		for c in changes {
+			let bytes = match c {
+				Change::Put(_, r) => postcard::to_stdvec(r),
+				Change::Fail(_, f) => postcard::to_stdvec(f),
+				Change::Remove(_) => Ok(Vec::new()),
+			};
+			encoded.push(bytes.map_err(|source| StoreError::Record {
+				path: self.path.clone(),
+				key: String::new(),
+				source,
+			})?);
+		}
+		self.write(|txn| {
+			let mut files = txn.open_table(FILES)?;
+			let mut failures = txn.open_table(FAILURES)?;
+			for (c, bytes) in changes.iter().zip(&encoded) {
+				match c {
+					Change::Put(p, _) => {
+						files.insert(key(p), bytes.as_slice())?;
+						failures.remove(key(p))?;
+					},
+					Change::Fail(p, _) => {
+						failures.insert(key(p), bytes.as_slice())?;
+						files.remove(key(p))?;
+					},
+					Change::Remove(p) => {
+						files.remove(key(p))?;
+						failures.remove(key(p))?;
+					},
+				}
+			}
+			Ok(())
+		})
+	}
+}
