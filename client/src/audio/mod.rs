@@ -7,6 +7,7 @@
 
 pub mod decode;
 pub mod detect;
+pub mod mkv;
 pub mod mp4;
 pub mod opus;
 pub mod tags;
@@ -212,6 +213,9 @@ pub fn analyze(path: &Path) -> Result<Analysis, AudioError> {
 		hash_pieces(std::io::BufReader::new(File::open(path)?))?;
 	let mut tags = tags::read(path);
 	tags.fill_from(&decoded.tags);
+	if format == Format::Mka {
+		tags.fill_from(&mkv::read_tags(std::io::BufReader::new(File::open(path)?)));
+	}
 	let fingerprint = decoded.fingerprint.compress();
 	Ok(Analysis {
 		format: format.code(),
