@@ -49,7 +49,10 @@ echo "files: ${#files[@]} ($((bytes / 1024 / 1024)) MiB), audio fingerprinted: $
 # cpu_seconds CMD...: user+sys CPU seconds of CMD (and its children).
 cpu_seconds() {
 	local out
-	out=$( { /usr/bin/time -f '%U %S' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+	# fpcalc exits non-zero after a complete fingerprint; GNU time then adds a
+	# "Command exited" line before the figures.
+	/usr/bin/time -f '%U %S' -o "$work/time" "$@" >/dev/null 2>&1 || true
+	out=$(tail -1 "$work/time")
 	awk -v a="${out% *}" -v b="${out#* }" 'BEGIN { printf "%.3f", a + b }'
 }
 sum_cpu() { # TOOL: total CPU seconds over every file, one process per file
