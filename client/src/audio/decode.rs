@@ -35,6 +35,15 @@ pub struct Decoded {
 	pub tags: Vec<(StandardTagKey, String)>,
 }
 
+/// The fingerprinter, the samples it still takes, and the layout it was
+/// started with.
+struct Printer {
+	fp: Fingerprinter,
+	left: u64,
+	rate: u32,
+	channels: usize,
+}
+
 enum Codec {
 	/// Decoder, sample buffer, frames still to drop (MP4 priming).
 	Symphonia(Box<dyn Decoder>, Option<SampleBuffer<i16>>, usize),
@@ -106,7 +115,7 @@ pub fn decode(
 		(Codec::Symphonia(dec, None, priming as usize), rate, channels)
 	};
 
-	let mut printer: Option<(Fingerprinter, u64)> = None; // (fingerprinter, samples left)
+	let mut printer: Option<Printer> = None;
 	let mut fingerprinting = true;
 	let mut frames_total: u64 = 0;
 	let mut packets: u64 = 0;
@@ -203,19 +212,27 @@ pub fn decode(
 				format: name,
 				reason: format!("cannot fingerprint {sample_rate} Hz, {channels} channels: {e:?}"),
 			})?;
-			printer = Some((fp, FINGERPRINT_SECONDS * u64::from(sample_rate) * channels as u64));
+			let left = FINGERPRINT_SECONDS * u64::from(sample_rate) * channels as u64;
+			printer = Some(Printer { fp, left, rate: sample_rate, channels });
 		}
-		if let Some((fp, left)) = &mut printer {
-			let take = samples.len().min(*left as usize);
-			fp.consume(&samples[..take]);
-			*left -= take as u64;
-			if *left == 0 {
+		if let Some(p) = &mut printer {
+			if p.rate != sample_rate || p.channels != channels {
+				// The stream changed its layout midway (a spliced file): the
+				// fingerprint covers the audio up to the change.
+				fingerprinting = false;
+				continue;
+			}
+			let whole = samples.len() - samples.len() % channels;
+			let take = whole.min(p.left as usize);
+			p.fp.consume(&samples[..take]);
+			p.left -= take as u64;
+			if p.left == 0 {
 				fingerprinting = false;
 			}
 		}
 	}
 
-	let Some((mut fp, _)) = printer else {
+	let Some(Printer { mut fp, .. }) = printer else {
 		return Err(if failed > 0 {
 			AudioError::Corrupt { failed, total: packets.max(failed) }
 		} else {

@@ -56,6 +56,38 @@ pub enum AudioError {
 	Truncated { actual_ms: u64, declared_ms: u64 },
 	#[error("too short to fingerprint ({0} ms of audio)")]
 	TooShort(u64),
+	#[error("damaged data made the decoder fail: {0}")]
+	Internal(String),
+}
+
+thread_local! {
+	static IN_GUARD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic inside a decoder library into an error: no
+/// file may crash the client. Such panics are not printed (the error is);
+/// panics anywhere else still are.
+fn guarded<T>(f: impl FnOnce() -> Result<T, AudioError>) -> Result<T, AudioError> {
+	static HOOK: std::sync::Once = std::sync::Once::new();
+	HOOK.call_once(|| {
+		let previous = std::panic::take_hook();
+		std::panic::set_hook(Box::new(move |info| {
+			if !IN_GUARD.with(|g| g.get()) {
+				previous(info)
+			}
+		}));
+	});
+	let was = IN_GUARD.with(|g| g.replace(true));
+	let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+	IN_GUARD.with(|g| g.set(was));
+	result.unwrap_or_else(|panic| {
+		let msg = panic
+			.downcast_ref::<&str>()
+			.map(|s| s.to_string())
+			.or_else(|| panic.downcast_ref::<String>().cloned())
+			.unwrap_or_else(|| "panic".into());
+		Err(AudioError::Internal(msg))
+	})
 }
 
 /// A human name for a container format.
@@ -199,13 +231,19 @@ fn mp4_moov(file: &mut File, format: Format) -> Result<Option<Vec<u8>>, AudioErr
 
 /// Decodes and fingerprints a file (what `musicchain fingerprint` prints).
 pub fn fingerprint_file(path: &Path) -> Result<(Format, Decoded), AudioError> {
-	let (mut file, format) = open_audio(path)?;
-	let moov = mp4_moov(&mut file, format)?;
-	Ok((format, decode::decode(Box::new(file), format, moov.as_deref())?))
+	guarded(|| {
+		let (mut file, format) = open_audio(path)?;
+		let moov = mp4_moov(&mut file, format)?;
+		Ok((format, decode::decode(Box::new(file), format, moov.as_deref())?))
+	})
 }
 
 /// Analyses one file: detect, decode, fingerprint, tags, hashes.
 pub fn analyze(path: &Path) -> Result<Analysis, AudioError> {
+	guarded(|| analyze_unguarded(path))
+}
+
+fn analyze_unguarded(path: &Path) -> Result<Analysis, AudioError> {
 	let (mut file, format) = open_audio(path)?;
 	let moov = mp4_moov(&mut file, format)?;
 	let decoded = decode::decode(Box::new(file), format, moov.as_deref())?;
