@@ -196,6 +196,11 @@ fn list(store: &Store) -> Result<i32> {
 		)?;
 	}
 	let failures = store.failures()?;
-	writeln!(out, "{} files, {} failed", files.len(), failures.len())?;
+	writeln!(
+		out,
+		"{} files in the library, {} that could not be analysed (`library scan` lists them)",
+		files.len(),
+		failures.len()
+	)?;
 	Ok(0)
 }

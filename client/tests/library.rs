@@ -181,4 +181,20 @@ fn killed_scan_leaves_a_usable_store() {
 	assert_eq!(s.decoded + s.unchanged, names.len() * 3);
 	assert_eq!(s.unchanged, partial, "committed records are reused, not decoded again");
 	assert_eq!(store.files().expect("files").len(), names.len() * 3);
+	drop(store);
+
+	let out = std::process::Command::new(bin)
+		.arg("--data-dir")
+		.arg(data.path())
+		.args(["library", "list"])
+		.output()
+		.expect("run musicchain library list");
+	assert!(out.status.success());
+	let text = String::from_utf8_lossy(&out.stdout);
+	let listed = text.lines().filter(|l| l.contains("\tOgg Opus\t")).count();
+	assert_eq!(listed, 3 * 2, "two Opus fixtures per copy:\n{text}");
+	assert!(text.ends_with(&format!(
+		"{} files in the library, 0 that could not be analysed (`library scan` lists them)\n",
+		names.len() * 3
+	)));
 }
