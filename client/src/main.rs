@@ -31,7 +31,7 @@ enum Command {
 	},
 	/// Print the Chromaprint fingerprint of files, the way `fpcalc` does.
 	Fingerprint {
-		/// Print the raw sub-fingerprints (like `fpcalc -raw`).
+		/// Print the raw sub-fingerprints as unsigned integers (like `fpcalc -raw`).
 		#[arg(long)]
 		raw: bool,
 		/// Audio files.
@@ -132,7 +132,7 @@ fn fingerprint(files: &[PathBuf], raw: bool) -> Result<i32> {
 				writeln!(out, "DURATION={}", decoded.duration_ms / 1000)?;
 				if raw {
 					let items: Vec<String> =
-						decoded.fingerprint.items.iter().map(|x| (*x as i32).to_string()).collect();
+						decoded.fingerprint.items.iter().map(|x| x.to_string()).collect();
 					writeln!(out, "FINGERPRINT={}", items.join(","))?;
 				} else {
 					writeln!(out, "FINGERPRINT={}", decoded.fingerprint.to_base64())?;

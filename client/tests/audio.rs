@@ -207,7 +207,26 @@ fn cli_fingerprint_prints_like_fpcalc() {
 	assert_eq!(lines.next(), Some("DURATION=32"));
 	let b64 = lines.next().and_then(|l| l.strip_prefix("FINGERPRINT=")).expect("FINGERPRINT= line");
 	let ours = audio::fingerprint_file(&file).expect("decodes").1.fingerprint;
-	assert_eq!(musicchain_primitives::fingerprint::codec::decode_base64(b64).ok(), Some(ours));
+	assert_eq!(
+		musicchain_primitives::fingerprint::codec::decode_base64(b64).ok(),
+		Some(ours.clone())
+	);
+
+	// --raw prints the sub-fingerprints as unsigned integers, as fpcalc does.
+	let out = std::process::Command::new(env!("CARGO_BIN_EXE_musicchain"))
+		.args(["fingerprint", "--raw"])
+		.arg(&file)
+		.output()
+		.expect("run musicchain");
+	let text = String::from_utf8_lossy(&out.stdout);
+	let raw: Vec<u32> = text
+		.lines()
+		.find_map(|l| l.strip_prefix("FINGERPRINT="))
+		.expect("FINGERPRINT= line")
+		.split(',')
+		.map(|x| x.parse().expect("unsigned integer"))
+		.collect();
+	assert_eq!(raw, ours.items);
 
 	let out = std::process::Command::new(env!("CARGO_BIN_EXE_musicchain"))
 		.arg("fingerprint")
