@@ -10,7 +10,7 @@
 set -euo pipefail
 
 out=${1:?usage: make-fixtures.sh OUTDIR}
-version=3
+version=4
 stamp="$out/.fixtures-v$version"
 if [[ -f "$stamp" ]]; then
 	exit 0
@@ -55,6 +55,9 @@ encode() { # SRC DIR NAME-PREFIX META...
 	ff -i "$src" "$@" -c:a libopus -b:a 32k "$dir/$p-32k.opus"
 }
 encode "$srcA" "$out/good" a "${meta[@]}"
+# An ID3v2 tag larger than the 64 KiB content sniff (a ~0.5 MB cover picture).
+ff -f lavfi -i "nullsrc=s=600x600,geq=random(1)*255:128:128" -frames:v 1 "$tmp/cover.png"
+ff -i "$out/good/a-128k.mp3" -i "$tmp/cover.png" -map 0 -map 1 -c copy -id3v2_version 3 "$out/good/a-cover-art.mp3"
 # Content beats extension: a FLAC file named .mp3 must be detected as FLAC.
 cp "$out/good/a.flac" "$out/good/a-flac-named.mp3"
 encode "$srcB" "$out/other" b "${metaB[@]}"
