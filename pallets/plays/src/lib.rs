@@ -375,9 +375,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Removes replay and rate-limit entries no receipt can touch any more:
-	/// a [`LastPlay`] older than both the cooldown and the receipt age (any
-	/// receipt it could guard against is expired), and [`DailyPlays`] of past
-	/// days. Resumes where the last sweep stopped; stops within `remaining`.
+	/// a [`LastPlay`] older than both the cooldown and the receipt age plus a
+	/// day (any receipt it could guard against is expired), and [`DailyPlays`]
+	/// of past days. Resumes where the last sweep stopped; stops within `remaining`.
 	pub fn sweep(remaining: Weight) -> Weight {
 		let per_entry = T::WeightInfo::sweep_entry();
 		let base = T::DbWeight::get().reads_writes(1, 1);
@@ -388,7 +388,12 @@ impl<T: Config> Pallet<T> {
 			return Weight::zero();
 		}
 		let now = Self::now_ms();
-		let keep_ms = T::CooldownMs::get().max(T::MaxReceiptAgeMs::get());
+		// A receipt may be submitted up to MaxReceiptAgeMs after its last
+		// heartbeat, so the day its play was counted on can be a day later
+		// than `at_ms`. Keeping each mark one more day means the listener's
+		// DailyPlays entry is already stale when the mark is removed, and the
+		// visit that removes the last mark removes it too (no orphans).
+		let keep_ms = T::CooldownMs::get().max(T::MaxReceiptAgeMs::get()).saturating_add(DAY_MS);
 		let today = u32::try_from(now / DAY_MS).unwrap_or(u32::MAX);
 
 		let cursor = SweepCursor::<T>::get();
