@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
 	build-essential pkg-config clang libclang-dev protobuf-compiler # node build
-	ffmpeg sox libchromaprint-tools libopus-dev                     # audio fixtures, fpcalc, opus
+	ffmpeg sox libchromaprint-tools libopus-dev time                # audio fixtures, fpcalc, opus, GNU time (benchmarks)
 )
 missing=()
 for p in "${packages[@]}"; do
