@@ -5,13 +5,18 @@
 //!
 //! A registration carries the compressed Chromaprint fingerprint; only its
 //! BLAKE2-256 hash is kept in state, the bytes go to the node's offchain index
-//! (key [`fingerprint_index_key`]) for the dedupe matcher. A new song is
-//! Pending until a dedupe verdict arrives or `VerdictTimeout` blocks pass,
-//! when it becomes Active. Moderators can hide a song from discovery; its
-//! plays keep settling.
+//! (key [`fingerprint_key`]) for the dedupe matcher. A new song is Pending
+//! until a dedupe verdict arrives or `VerdictTimeout` blocks pass, when it
+//! becomes Active. Moderators can hide a song from discovery; its plays keep
+//! settling.
 //!
-//! Not yet here (next step): the offchain worker that matches pending songs
-//! against the index and the authorized verdict call.
+//! Dedupe (one recording = one royalty entry): each block author's offchain
+//! worker ([`offchain`]) keeps an inverted index of all indexed fingerprints
+//! in its node's offchain storage, matches every pending song against it and
+//! submits a signed [`Verdict`] through the authorized call
+//! [`Pallet::submit_verdict`]: `Unique` makes the song Active,
+//! `DuplicateOf(X)` folds its file into song X as a variant and removes the
+//! pending record, so no second royalty entry exists.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -29,27 +34,27 @@ pub mod weights;
 pub use types::*;
 pub use weights::WeightInfo;
 
-use alloc::vec::Vec;
+pub use musicchain_primitives::fingerprint::index::fingerprint_key;
 use musicchain_primitives::{
 	fingerprint::{codec::decompress, CompressedFingerprint},
 	metadata::validate_splits,
 	traits::{CatalogError, PlayableSong, SongCatalog},
-	ContentHash, Metadata, RoyaltySplits, SongId,
+	ContentHash, Metadata, Permill, RoyaltySplits, SongId,
 };
 use polkadot_sdk::{
-	frame_support::{pallet_prelude::*, traits::UnixTime},
-	sp_runtime::Saturating,
+	frame_support::{
+		pallet_prelude::*,
+		traits::{Contains, UnixTime},
+	},
+	frame_system::offchain::CreateAuthorizedTransaction,
+	sp_runtime::{traits::Saturating, RuntimeAppPublic},
 };
 
-/// Prefix of the offchain-index keys under which fingerprints are stored.
-pub const FINGERPRINT_INDEX_PREFIX: &[u8] = b"musicchain::fp::";
+pub mod offchain;
 
-/// The offchain-index key of the fingerprint with this hash.
-pub fn fingerprint_index_key(hash: &[u8; 32]) -> Vec<u8> {
-	let mut key = FINGERPRINT_INDEX_PREFIX.to_vec();
-	key.extend_from_slice(hash);
-	key
-}
+/// `InvalidTransaction::Custom` code of a verdict whose target song cannot
+/// absorb the pending one.
+pub const INVALID_TARGET: u8 = 1;
 
 #[polkadot_sdk::frame_support::pallet]
 pub mod pallet {
@@ -60,7 +65,9 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: polkadot_sdk::frame_system::Config {
+	pub trait Config:
+		CreateAuthorizedTransaction<Call<Self>> + polkadot_sdk::frame_system::Config
+	{
 		/// Who may hide and unhide songs (a majority of the moderators' council).
 		type ModeratorOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// Chain time (the timestamp pallet).
@@ -77,6 +84,26 @@ pub mod pallet {
 		/// Longest song, in ms.
 		#[pallet::constant]
 		type MaxDurationMs: Get<u32>;
+		/// The key block authors sign dedupe verdicts with (the runtime uses
+		/// the Aura key, so every block author can judge without extra keys).
+		type AuthorityId: Member
+			+ Parameter
+			+ RuntimeAppPublic
+			+ Ord
+			+ MaybeSerializeDeserialize
+			+ MaxEncodedLen;
+		/// The current block authors: only their verdicts are accepted.
+		type Authorities: Contains<Self::AuthorityId>;
+		/// Least similarity (1 - bit error rate at the best alignment) of two
+		/// fingerprints of one recording.
+		#[pallet::constant]
+		type MatchThreshold: Get<Permill>;
+		/// Largest duration difference between two files of one recording, in ms.
+		#[pallet::constant]
+		type DurationToleranceMs: Get<u32>;
+		/// Transaction-pool priority of verdicts.
+		#[pallet::constant]
+		type VerdictPriority: Get<TransactionPriority>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -130,6 +157,18 @@ pub mod pallet {
 		},
 		/// A pending song became active because no verdict came in time.
 		SongActivated { song: SongId },
+		/// A validator found no other recording like this one: it is Active.
+		SongVerified { song: SongId, authority: T::AuthorityId },
+		/// A pending song was the same recording as `into`: its file is now a
+		/// variant of `into` and the pending record is gone. `dropped` files
+		/// did not fit `into`'s variant list.
+		SongFolded {
+			song: SongId,
+			into: SongId,
+			similarity_ppm: u32,
+			dropped: u32,
+			authority: T::AuthorityId,
+		},
 		/// A file was added to a song.
 		VariantAdded { song: SongId, content_hash: ContentHash },
 		/// The artist changed a song's metadata.
@@ -178,6 +217,13 @@ pub mod pallet {
 		PendingQueueFull,
 		/// Song ids are exhausted.
 		IdsExhausted,
+		/// The verdict is for a song that is not pending (already judged or timed out).
+		NotPending,
+		/// The verdict's fingerprint does not match the song's (another fork's verdict).
+		StaleVerdict,
+		/// The song a verdict folds into does not exist, is pending, is the
+		/// song itself, or has another fingerprint than the verdict says.
+		InvalidTarget,
 	}
 
 	#[pallet::hooks]
@@ -194,6 +240,17 @@ pub mod pallet {
 				});
 			}
 			T::WeightInfo::activate_timed_out(count)
+		}
+
+		fn offchain_worker(n: BlockNumberFor<T>) {
+			offchain::run::<T>(n);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 
@@ -314,6 +371,52 @@ pub mod pallet {
 			Self::deposit_event(Event::SongUnhidden { song });
 			Ok(())
 		}
+
+		/// Applies a block author's dedupe verdict on a pending song. Sent by
+		/// the offchain worker; authorized by [`Pallet::authorize_verdict`]
+		/// (a current authority's signature), so no account pays for it.
+		///
+		/// # Errors
+		/// - `NotPending`, `StaleVerdict`, `InvalidTarget`: the verdict no
+		///   longer applies to the chain's state.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::submit_verdict())]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_verdict())]
+		#[pallet::authorize(Pallet::<T>::authorize_verdict)]
+		pub fn submit_verdict(
+			origin: OriginFor<T>,
+			verdict: Verdict<T::AuthorityId>,
+			// Checked in `authorize_verdict`.
+			_signature: <T::AuthorityId as RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			polkadot_sdk::frame_system::ensure_authorized(origin)?;
+			let record = Self::check_verdict(&verdict)?;
+			Self::remove_deadline(verdict.song, record.registered_at);
+			match verdict.outcome {
+				Outcome::Unique => {
+					Songs::<T>::mutate(verdict.song, |r| {
+						if let Some(r) = r {
+							r.status = SongStatus::Active;
+						}
+					});
+					Self::deposit_event(Event::SongVerified {
+						song: verdict.song,
+						authority: verdict.authority,
+					});
+				},
+				Outcome::DuplicateOf { song: into, similarity_ppm, .. } => {
+					let dropped = Self::fold(verdict.song, &record, into);
+					Self::deposit_event(Event::SongFolded {
+						song: verdict.song,
+						into,
+						similarity_ppm,
+						dropped,
+						authority: verdict.authority,
+					});
+				},
+			}
+			Ok(())
+		}
 	}
 }
 
@@ -405,10 +508,7 @@ impl<T: Config> Pallet<T> {
 		);
 		ByFingerprint::<T>::insert(fingerprint_hash, song);
 		NextSongId::<T>::put(next);
-		polkadot_sdk::sp_io::offchain_index::set(
-			&fingerprint_index_key(&fingerprint_hash),
-			&fingerprint,
-		);
+		polkadot_sdk::sp_io::offchain_index::set(&fingerprint_key(&fingerprint_hash), &fingerprint);
 		Self::deposit_event(Event::SongRegistered {
 			song,
 			artist,
@@ -416,6 +516,143 @@ impl<T: Config> Pallet<T> {
 			content_hash: variant.content_hash,
 		});
 		Ok(())
+	}
+}
+
+/// A song record of this runtime.
+pub type SongRecordOf<T> = SongRecord<
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+	polkadot_sdk::frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+
+impl<T: Config> Pallet<T> {
+	/// The genesis hash, which verdict signatures are bound to.
+	pub fn genesis_hash() -> T::Hash {
+		polkadot_sdk::frame_system::Pallet::<T>::block_hash(
+			polkadot_sdk::frame_system::pallet_prelude::BlockNumberFor::<T>::default(),
+		)
+	}
+
+	/// Whether `verdict` still applies to the current state; returns the
+	/// pending song's record.
+	pub fn check_verdict(verdict: &Verdict<T::AuthorityId>) -> Result<SongRecordOf<T>, Error<T>> {
+		let record = Songs::<T>::get(verdict.song)
+			.filter(|r| r.status == SongStatus::Pending)
+			.ok_or(Error::<T>::NotPending)?;
+		ensure!(record.fingerprint_hash == verdict.fingerprint_hash, Error::<T>::StaleVerdict);
+		if let Outcome::DuplicateOf { song: into, fingerprint_hash, .. } = verdict.outcome {
+			let target = Songs::<T>::get(into).ok_or(Error::<T>::InvalidTarget)?;
+			ensure!(
+				into != verdict.song
+					&& target.status != SongStatus::Pending
+					&& target.fingerprint_hash == fingerprint_hash,
+				Error::<T>::InvalidTarget
+			);
+		}
+		Ok(record)
+	}
+
+	/// Transaction validity of a `submit_verdict` call: the verdict applies,
+	/// it is signed by a current authority, and only one verdict per song is
+	/// in the pool at a time.
+	pub fn authorize_verdict(
+		_source: TransactionSource,
+		verdict: &Verdict<T::AuthorityId>,
+		signature: &<T::AuthorityId as RuntimeAppPublic>::Signature,
+	) -> TransactionValidityWithRefund {
+		Self::check_verdict(verdict).map_err(|e| match e {
+			Error::<T>::InvalidTarget => InvalidTransaction::Custom(INVALID_TARGET),
+			_ => InvalidTransaction::Stale,
+		})?;
+		if !T::Authorities::contains(&verdict.authority) {
+			return Err(InvalidTransaction::BadSigner.into());
+		}
+		let payload = verdict.signing_payload(Self::genesis_hash().as_ref());
+		if !verdict.authority.verify(&payload, signature) {
+			return Err(InvalidTransaction::BadProof.into());
+		}
+		ValidTransaction::with_tag_prefix("MusicchainVerdict")
+			.priority(T::VerdictPriority::get())
+			.and_provides(verdict.song)
+			.longevity(offchain::RESEND_AFTER_BLOCKS.into())
+			.propagate(true)
+			.build()
+			.map(|v| (v, Weight::zero()))
+	}
+
+	/// The registry's invariants: every song is found by its fingerprint,
+	/// every file points at a song that lists it and back, and every pending
+	/// song has a verdict deadline.
+	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		let next = NextSongId::<T>::get();
+		for (song, record) in Songs::<T>::iter() {
+			ensure!(song < next, "a song id at or above NextSongId");
+			ensure!(
+				ByFingerprint::<T>::get(record.fingerprint_hash) == Some(song),
+				"a song is not found by its fingerprint"
+			);
+			let files = SongVariants::<T>::get(song);
+			ensure!(!files.is_empty(), "a song without files");
+			for file in files {
+				ensure!(
+					Variants::<T>::get(file).is_some_and(|v| v.song == song),
+					"a song lists a file that points elsewhere"
+				);
+			}
+			if record.status == SongStatus::Pending {
+				let deadline = record.registered_at.saturating_add(T::VerdictTimeout::get());
+				ensure!(
+					PendingDeadlines::<T>::get(deadline).contains(&song),
+					"a pending song without a deadline"
+				);
+			}
+		}
+		for (file, variant) in Variants::<T>::iter() {
+			ensure!(
+				SongVariants::<T>::get(variant.song).contains(&file),
+				"a file whose song does not list it"
+			);
+		}
+		for (_, fingerprint_song) in ByFingerprint::<T>::iter() {
+			ensure!(Songs::<T>::contains_key(fingerprint_song), "a fingerprint of no song");
+		}
+		Ok(())
+	}
+
+	fn remove_deadline(
+		song: SongId,
+		registered_at: polkadot_sdk::frame_system::pallet_prelude::BlockNumberFor<T>,
+	) {
+		let deadline = registered_at.saturating_add(T::VerdictTimeout::get());
+		PendingDeadlines::<T>::mutate_exists(deadline, |due| {
+			if let Some(list) = due {
+				list.retain(|s| *s != song);
+				if list.is_empty() {
+					*due = None;
+				}
+			}
+		});
+	}
+
+	/// Moves the pending `song`'s files to `into` and removes `song`; its
+	/// fingerprint now finds `into`. Returns how many files did not fit.
+	fn fold(song: SongId, record: &SongRecordOf<T>, into: SongId) -> u32 {
+		let mut dropped = 0u32;
+		for content_hash in SongVariants::<T>::take(song) {
+			if SongVariants::<T>::try_mutate(into, |list| list.try_push(content_hash)).is_ok() {
+				Variants::<T>::mutate(content_hash, |v| {
+					if let Some(v) = v {
+						v.song = into;
+					}
+				});
+			} else {
+				Variants::<T>::remove(content_hash);
+				dropped = dropped.saturating_add(1);
+			}
+		}
+		Songs::<T>::remove(song);
+		ByFingerprint::<T>::insert(record.fingerprint_hash, into);
+		dropped
 	}
 }
 

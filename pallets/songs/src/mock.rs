@@ -6,14 +6,17 @@ use musicchain_primitives::{
 use polkadot_sdk::{
 	frame_support::{
 		derive_impl, parameter_types,
-		traits::{ConstU32, ConstU64, IsInVec},
+		traits::{ConstU32, ConstU64, Contains, IsInVec},
 	},
 	frame_system::{self, EnsureSignedBy},
 	pallet_timestamp,
-	sp_runtime::BuildStorage,
+	sp_runtime::{testing::UintAuthorityId, BuildStorage, Permill},
 };
 
-type Block = frame_system::mocking::MockBlock<Test>;
+type Block = polkadot_sdk::sp_runtime::generic::Block<
+	polkadot_sdk::sp_runtime::generic::Header<u64, polkadot_sdk::sp_runtime::traits::BlakeTwo256>,
+	Extrinsic,
+>;
 
 #[polkadot_sdk::frame_support::runtime]
 mod runtime {
@@ -39,9 +42,52 @@ impl pallet_timestamp::Config for Test {}
 
 parameter_types! {
 	pub Moderators: Vec<u64> = vec![100];
+	pub const MatchThreshold: Permill = Permill::from_percent(85);
 }
 
 pub const TIMEOUT: u64 = 10;
+
+type TxExtension = frame_system::AuthorizeCall<Test>;
+pub type Extrinsic = polkadot_sdk::sp_runtime::testing::TestXt<RuntimeCall, TxExtension>;
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type RuntimeCall = RuntimeCall;
+	type Extrinsic = Extrinsic;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = TxExtension;
+	fn create_transaction(call: RuntimeCall, extension: TxExtension) -> Extrinsic {
+		Extrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() -> TxExtension {
+		TxExtension::new()
+	}
+}
+
+parameter_types! {
+	/// The current block authors.
+	pub static AuthoritySet: Vec<UintAuthorityId> = vec![UintAuthorityId(1), UintAuthorityId(2)];
+}
+
+pub struct CurrentAuthorities;
+impl Contains<UintAuthorityId> for CurrentAuthorities {
+	fn contains(id: &UintAuthorityId) -> bool {
+		AuthoritySet::get().contains(id)
+	}
+}
 
 impl pallet_songs::Config for Test {
 	type ModeratorOrigin = EnsureSignedBy<IsInVec<Moderators>, u64>;
@@ -50,16 +96,48 @@ impl pallet_songs::Config for Test {
 	type MaxPendingPerBlock = ConstU32<2>;
 	type MaxVariants = ConstU32<3>;
 	type MaxDurationMs = ConstU32<{ 6 * 3_600_000 }>;
+	type AuthorityId = UintAuthorityId;
+	type Authorities = CurrentAuthorities;
+	type MatchThreshold = MatchThreshold;
+	type DurationToleranceMs = ConstU32<3_000>;
+	type VerdictPriority = ConstU64<{ 1 << 20 }>;
 	type WeightInfo = ();
 }
 
 pub const ARTIST: u64 = 1;
 pub const MODERATOR: u64 = 100;
 
-/// A valid compressed fingerprint distinct per `seed`.
-pub fn fingerprint(seed: u32) -> CompressedFingerprint {
-	let items = (0..200u32).map(|i| i.wrapping_mul(2_654_435_761) ^ seed).collect();
+/// Sub-fingerprints of a recording: pseudo-random, about 120 s long.
+pub fn recording(seed: u32) -> Vec<u32> {
+	let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+	(0..950)
+		.map(|_| {
+			s ^= s << 13;
+			s ^= s >> 17;
+			s ^= s << 5;
+			s
+		})
+		.collect()
+}
+
+/// Another encoding of `recording(seed)`: starts `skip` items later and a
+/// low bit differs in every fourth item.
+pub fn reencoded(seed: u32, skip: usize) -> Vec<u32> {
+	recording(seed)
+		.into_iter()
+		.skip(skip)
+		.enumerate()
+		.map(|(i, x)| if i % 4 == 0 { x ^ 1 } else { x })
+		.collect()
+}
+
+pub fn compress(items: Vec<u32>) -> CompressedFingerprint {
 	BoundedVec::truncate_from(Fingerprint { algorithm: 1, items }.compress())
+}
+
+/// A valid compressed fingerprint, unlike any other `seed`'s.
+pub fn fingerprint(seed: u32) -> CompressedFingerprint {
+	compress(recording(seed))
 }
 
 pub fn variant(byte: u8) -> crate::VariantInfo {
@@ -78,13 +156,22 @@ pub fn metadata() -> Metadata {
 
 /// Registers song `seed` by [`ARTIST`] with file `[seed; 32]`.
 pub fn register(seed: u8) -> polkadot_sdk::sp_runtime::DispatchResult {
+	register_file(fingerprint(u32::from(seed)), 240_000, seed)
+}
+
+/// Registers a file `[file; 32]` with this fingerprint and duration.
+pub fn register_file(
+	fingerprint: CompressedFingerprint,
+	duration_ms: u32,
+	file: u8,
+) -> polkadot_sdk::sp_runtime::DispatchResult {
 	Songs::register(
 		RuntimeOrigin::signed(ARTIST),
-		fingerprint(u32::from(seed)),
-		240_000,
+		fingerprint,
+		duration_ms,
 		metadata(),
 		Default::default(),
-		variant(seed),
+		variant(file),
 	)
 }
 
@@ -97,12 +184,20 @@ pub fn run_to(n: u64) {
 	}
 }
 
-pub fn test(f: impl FnOnce()) {
+pub fn new_ext() -> polkadot_sdk::sp_io::TestExternalities {
 	let t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
 	let mut ext: polkadot_sdk::sp_io::TestExternalities = t.into();
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		pallet_timestamp::Now::<Test>::put(1_795_000_000_000u64);
-		f()
+	});
+	ext
+}
+
+/// Runs a test, then checks the registry's invariants.
+pub fn test(f: impl FnOnce()) {
+	new_ext().execute_with(|| {
+		f();
+		Songs::do_try_state().expect("registry invariants hold");
 	});
 }

@@ -88,3 +88,52 @@ pub struct VariantRecord {
 	pub piece_size: u32,
 	pub manifest_root: ManifestRoot,
 }
+
+/// What a validator's dedupe matcher decided about a pending song.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Outcome {
+	/// No registered song is the same recording: the song becomes Active.
+	Unique,
+	/// The same recording as `song` (which has this fingerprint hash, so a
+	/// verdict made on another fork cannot apply): the file is folded into
+	/// it as a variant and the pending song is removed.
+	DuplicateOf { song: SongId, fingerprint_hash: FingerprintHash, similarity_ppm: u32 },
+}
+
+/// A signed dedupe verdict, as submitted by a validator's offchain worker.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Verdict<AuthorityId> {
+	/// The pending song judged.
+	pub song: SongId,
+	/// Its fingerprint hash: binds the verdict to this registration.
+	pub fingerprint_hash: FingerprintHash,
+	pub outcome: Outcome,
+	/// The block author key that signed the verdict.
+	pub authority: AuthorityId,
+}
+
+/// Domain separator of verdict signatures.
+pub const VERDICT_DOMAIN: &[u8] = b"musicchain/dedupe-verdict/v1";
+
+impl<AuthorityId: Encode> Verdict<AuthorityId> {
+	/// The bytes an authority signs: domain ‖ genesis hash ‖ SCALE(verdict).
+	pub fn signing_payload(&self, genesis: &[u8]) -> alloc::vec::Vec<u8> {
+		let mut payload = VERDICT_DOMAIN.to_vec();
+		payload.extend_from_slice(genesis);
+		self.encode_to(&mut payload);
+		payload
+	}
+}

@@ -17,6 +17,10 @@ pub trait WeightInfo {
 	fn set_hidden() -> Weight;
 	/// Activation of `n` songs whose verdict timed out.
 	fn activate_timed_out(n: u32) -> Weight;
+	/// `submit_verdict` (the heavier of Unique and DuplicateOf).
+	fn submit_verdict() -> Weight;
+	/// Its authorization: state checks and one signature verification.
+	fn authorize_verdict() -> Weight;
 }
 
 impl WeightInfo for () {
@@ -47,5 +51,12 @@ impl WeightInfo for () {
 		Weight::from_parts(5_000_000, 100)
 			.saturating_add(RocksDbWeight::get().reads_writes(1, 1))
 			.saturating_add(RocksDbWeight::get().reads_writes(1, 1).saturating_mul(n.into()))
+	}
+	fn submit_verdict() -> Weight {
+		Weight::from_parts(40_000_000, 4_000)
+			.saturating_add(RocksDbWeight::get().reads_writes(6, 6))
+	}
+	fn authorize_verdict() -> Weight {
+		Weight::from_parts(80_000_000, 2_000).saturating_add(RocksDbWeight::get().reads(4))
 	}
 }

@@ -2,6 +2,7 @@
 //! ([`codec`]) and the AcoustID-style matcher ([`matcher`]).
 
 pub mod codec;
+pub mod index;
 pub mod matcher;
 
 use alloc::vec::Vec;

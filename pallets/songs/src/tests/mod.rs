@@ -1,3 +1,5 @@
 mod hide;
+mod offchain;
 mod register;
 mod update;
+pub mod verdict;

@@ -165,3 +165,11 @@ fn add_variant_to_active_song() {
 		assert_noop!(Songs::add_variant(o(), 0, variant(4)), Error::<Test>::TooManyVariants);
 	});
 }
+
+#[test]
+fn song_ids_run_out_cleanly() {
+	test(|| {
+		NextSongId::<Test>::put(u32::MAX);
+		assert_noop!(register(1), Error::<Test>::IdsExhausted);
+	});
+}

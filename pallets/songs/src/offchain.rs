@@ -1,0 +1,225 @@
+//! The dedupe offchain worker.
+//!
+//! Runs on block authors only (nodes started as validators whose keystore
+//! holds a current authority key). Each run, under a lock so overlapping
+//! runs cannot interleave:
+//! 1. Catch-up: adds the fingerprints of songs not yet in this node's
+//!    inverted index (oldest first, a bounded number per run), so a node
+//!    that joined late still knows every earlier song.
+//! 2. Judges pending songs: each pending song's fingerprint is indexed, then
+//!    matched against the index; the best earlier, non-pending song that is
+//!    similar enough (at least `MatchThreshold`) and about as long (within
+//!    `DurationToleranceMs`) makes the verdict `DuplicateOf`, none makes it
+//!    `Unique`. A song whose best match is itself still pending waits for that
+//!    one's verdict. The signed verdict is sent as an authorized transaction.
+//!
+//! Fork safety: the index is content-addressed (fingerprint hashes, never
+//! song ids), every candidate is resolved through the current state's
+//! `ByFingerprint`, and the verdict names both fingerprint hashes, so a
+//! verdict computed on another fork is refused by `check_verdict`. Double
+//! submission: a local marker per (song, fingerprint) holds back a resend
+//! for [`RESEND_AFTER_BLOCKS`], and the pool keeps one verdict per song.
+
+use crate::{
+	pallet::{ByFingerprint, Call, Config, NextSongId, PendingDeadlines, Songs},
+	Outcome, Pallet, SongStatus, Verdict,
+};
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use musicchain_primitives::{
+	fingerprint::index::{self, IndexStore},
+	FingerprintHash, SongId,
+};
+use polkadot_sdk::{
+	frame_support::traits::{Contains, Get},
+	frame_system::{
+		offchain::{CreateAuthorizedTransaction, SubmitTransaction},
+		pallet_prelude::BlockNumberFor,
+	},
+	sp_core::offchain::{Duration, StorageKind},
+	sp_io::offchain as io,
+	sp_runtime::{
+		offchain::storage_lock::{StorageLock, Time},
+		traits::Saturating,
+		RuntimeAppPublic,
+	},
+};
+
+const LOG: &str = "runtime::songs::dedupe";
+/// A verdict not included after this many blocks is sent again (it is also
+/// the verdict transaction's longevity).
+pub const RESEND_AFTER_BLOCKS: u32 = 10;
+/// Songs added to the index per run by the catch-up.
+pub const CATCH_UP_PER_RUN: u32 = 64;
+/// Pending songs judged per run.
+pub const JUDGE_PER_RUN: usize = 16;
+/// Candidates compared in full per query.
+pub const MAX_CANDIDATES: usize = 10;
+
+const LOCK_KEY: &[u8] = b"musicchain::ocw::lock";
+const CURSOR_KEY: &[u8] = b"musicchain::ocw::cursor";
+const SENT_PREFIX: &[u8] = b"musicchain::ocw::sent::";
+/// How long one run may hold the lock.
+const LOCK_MS: u64 = 30_000;
+
+/// The node's persistent offchain storage, where the runtime's offchain
+/// index writes the fingerprints.
+pub struct OffchainStore;
+
+impl IndexStore for OffchainStore {
+	fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+		io::local_storage_get(StorageKind::PERSISTENT, key)
+	}
+	fn set(&mut self, key: &[u8], value: &[u8]) {
+		io::local_storage_set(StorageKind::PERSISTENT, key, value)
+	}
+}
+
+/// One offchain-worker run at block `now`.
+pub fn run<T: Config>(now: BlockNumberFor<T>) {
+	if !io::is_validator() {
+		return;
+	}
+	let Some(key) = local_authority::<T>() else {
+		return;
+	};
+	let mut lock = StorageLock::<Time>::with_deadline(LOCK_KEY, Duration::from_millis(LOCK_MS));
+	let Ok(_guard) = lock.try_lock() else {
+		log::debug!(target: LOG, "another run holds the lock; skipping block {now:?}");
+		return;
+	};
+	let mut store = OffchainStore;
+	let indexed_to = catch_up::<T>(&mut store);
+	judge_pending::<T>(&mut store, now, indexed_to, &key);
+}
+
+/// A key of this node's keystore that is a current authority.
+fn local_authority<T: Config>() -> Option<T::AuthorityId> {
+	T::AuthorityId::all().into_iter().find(T::Authorities::contains)
+}
+
+/// Adds songs to the index in id order from where the last run stopped.
+/// Returns the first song id not yet visited: every song below it is
+/// indexed (or its fingerprint is missing from this node's database).
+fn catch_up<T: Config>(store: &mut OffchainStore) -> SongId {
+	let next = NextSongId::<T>::get();
+	let mut cursor =
+		store.get(CURSOR_KEY).and_then(|v| SongId::decode(&mut &v[..]).ok()).unwrap_or(0).min(next);
+	let end = cursor.saturating_add(CATCH_UP_PER_RUN).min(next);
+	while cursor < end {
+		if let Some(record) = Songs::<T>::get(cursor) {
+			index_song(store, cursor, &record.fingerprint_hash);
+		}
+		cursor = cursor.saturating_add(1);
+	}
+	store.set(CURSOR_KEY, &cursor.encode());
+	cursor
+}
+
+/// Adds one song's fingerprint to the index; returns its sub-fingerprints.
+fn index_song(store: &mut OffchainStore, song: SongId, hash: &FingerprintHash) -> Option<Vec<u32>> {
+	let Some(fingerprint) = index::load(store, hash) else {
+		log::warn!(
+			target: LOG,
+			"song {song}: fingerprint not in this node's offchain index; \
+			 run the node with offchain indexing enabled and resync to judge duplicates",
+		);
+		return None;
+	};
+	index::insert(store, hash, &fingerprint.items);
+	Some(fingerprint.items)
+}
+
+fn judge_pending<T: Config>(
+	store: &mut OffchainStore,
+	now: BlockNumberFor<T>,
+	indexed_to: SongId,
+	key: &T::AuthorityId,
+) {
+	let pending: Vec<SongId> = PendingDeadlines::<T>::iter_values().flatten().collect();
+	let mut judged = 0usize;
+	for song in pending {
+		if judged >= JUDGE_PER_RUN {
+			break;
+		}
+		// Earlier songs must all be in the index before this one is judged.
+		if song >= indexed_to {
+			continue;
+		}
+		let Some(record) = Songs::<T>::get(song).filter(|r| r.status == SongStatus::Pending) else {
+			continue;
+		};
+		let sent_key = sent_key(song, &record.fingerprint_hash);
+		let sent_at =
+			store.get(&sent_key).and_then(|v| BlockNumberFor::<T>::decode(&mut &v[..]).ok());
+		if sent_at.is_some_and(|at| now < at.saturating_add(RESEND_AFTER_BLOCKS.into())) {
+			continue;
+		}
+		let Some(items) = index_song(store, song, &record.fingerprint_hash) else { continue };
+		let Some(outcome) = decide::<T>(store, song, &record, &items) else { continue };
+		judged += 1;
+		let verdict = Verdict {
+			song,
+			fingerprint_hash: record.fingerprint_hash,
+			outcome,
+			authority: key.clone(),
+		};
+		let payload = verdict.signing_payload(Pallet::<T>::genesis_hash().as_ref());
+		let Some(signature) = key.sign(&payload) else {
+			log::warn!(target: LOG, "the keystore could not sign with the authority key");
+			return;
+		};
+		let call = Call::<T>::submit_verdict { verdict, signature };
+		let xt =
+			<T as CreateAuthorizedTransaction<Call<T>>>::create_authorized_transaction(call.into());
+		match SubmitTransaction::<T, Call<T>>::submit_transaction(xt) {
+			Ok(()) => {
+				log::info!(target: LOG, "song {song}: verdict {outcome:?} submitted");
+				store.set(&sent_key, &now.encode());
+			},
+			Err(()) => log::warn!(target: LOG, "song {song}: the pool refused the verdict"),
+		}
+	}
+}
+
+/// The verdict on pending `song`, or `None` to wait (its best match is an
+/// earlier song that is itself still pending).
+pub fn decide<T: Config>(
+	store: &impl IndexStore,
+	song: SongId,
+	record: &crate::SongRecordOf<T>,
+	items: &[u32],
+) -> Option<Outcome> {
+	let threshold = T::MatchThreshold::get().deconstruct();
+	let tolerance = T::DurationToleranceMs::get();
+	for found in index::matches(store, items, Some(&record.fingerprint_hash), MAX_CANDIDATES) {
+		if found.alignment.similarity_ppm < threshold {
+			break; // best first: no later one passes either
+		}
+		let Some(other) = ByFingerprint::<T>::get(found.hash) else { continue };
+		// A later registration is judged against this one, not the reverse.
+		if other >= song {
+			continue;
+		}
+		let Some(target) = Songs::<T>::get(other) else { continue };
+		if target.duration_ms.abs_diff(record.duration_ms) > tolerance {
+			continue;
+		}
+		if target.status == SongStatus::Pending {
+			return None;
+		}
+		return Some(Outcome::DuplicateOf {
+			song: other,
+			fingerprint_hash: target.fingerprint_hash,
+			similarity_ppm: found.alignment.similarity_ppm,
+		});
+	}
+	Some(Outcome::Unique)
+}
+
+fn sent_key(song: SongId, hash: &FingerprintHash) -> Vec<u8> {
+	let mut key = SENT_PREFIX.to_vec();
+	key.extend_from_slice(&song.to_le_bytes());
+	key.extend_from_slice(hash);
+	key
+}

@@ -1,0 +1,182 @@
+//! The dedupe offchain worker against a real offchain database and pool.
+
+use super::verdict::apply;
+use crate::{
+	mock::*, offchain::RESEND_AFTER_BLOCKS, Outcome, SongStatus, Songs as SongsMap, Verdict,
+};
+use codec::Decode;
+use parking_lot::RwLock;
+use polkadot_sdk::{
+	frame_support::{assert_ok, traits::Hooks},
+	sp_core::offchain::{
+		testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
+		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+	},
+	sp_io::TestExternalities,
+	sp_runtime::testing::UintAuthorityId,
+};
+use std::sync::Arc;
+
+struct Node {
+	ext: TestExternalities,
+	pool: Arc<RwLock<PoolState>>,
+}
+
+impl Node {
+	/// A validator node whose keystore holds authority key 1.
+	fn new() -> Self {
+		let mut ext = new_ext();
+		let (offchain, _) = TestOffchainExt::with_offchain_db(ext.offchain_db());
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		UintAuthorityId::set_all_keys(vec![1]);
+		Node { ext, pool: pool_state }
+	}
+
+	/// Runs `f` in a block, then commits the block's offchain-index writes
+	/// as the node's import does.
+	fn block<R>(&mut self, f: impl FnOnce() -> R) -> R {
+		let r = self.ext.execute_with(|| {
+			let r = f();
+			Songs::do_try_state().expect("registry invariants hold");
+			r
+		});
+		self.ext.persist_offchain_overlay();
+		r
+	}
+
+	/// Runs the offchain worker as if block `n` were imported (the chain's
+	/// state stays as it is) and returns the verdicts it sent.
+	fn ocw(&mut self, n: u64) -> Vec<Verdict<UintAuthorityId>> {
+		self.ext.execute_with(|| Songs::offchain_worker(n));
+		self.pool
+			.write()
+			.transactions
+			.drain(..)
+			.map(|raw| match Extrinsic::decode(&mut &raw[..]).expect("an extrinsic").function {
+				RuntimeCall::Songs(crate::Call::submit_verdict { verdict, .. }) => verdict,
+				other => panic!("unexpected call {other:?}"),
+			})
+			.collect()
+	}
+
+	fn apply_all(&mut self, verdicts: Vec<Verdict<UintAuthorityId>>) {
+		self.block(|| {
+			for v in verdicts {
+				assert_ok!(apply(v));
+			}
+		});
+	}
+
+	fn status(&mut self, song: u32) -> Option<SongStatus> {
+		self.ext.execute_with(|| SongsMap::<Test>::get(song).map(|r| r.status))
+	}
+}
+
+fn outcome_of(verdicts: &[Verdict<UintAuthorityId>], song: u32) -> Option<Outcome> {
+	verdicts.iter().find(|v| v.song == song).map(|v| v.outcome)
+}
+
+#[test]
+fn distinct_songs_are_unique_and_a_reencoding_folds_in() {
+	let mut node = Node::new();
+	node.block(|| {
+		assert_ok!(register_file(compress(recording(1)), 240_000, 1));
+		assert_ok!(register_file(compress(recording(2)), 200_000, 2));
+	});
+	let verdicts = node.ocw(2);
+	assert_eq!(verdicts.len(), 2);
+	assert_eq!(outcome_of(&verdicts, 0), Some(Outcome::Unique));
+	assert_eq!(outcome_of(&verdicts, 1), Some(Outcome::Unique));
+	node.apply_all(verdicts);
+	assert_eq!(node.status(0), Some(SongStatus::Active));
+
+	// Another encoding of song 0: shifted, a few bits off, 400 ms longer.
+	node.block(|| {
+		assert_ok!(register_file(compress(reencoded(1, 3)), 240_400, 3));
+	});
+	let verdicts = node.ocw(3);
+	assert_eq!(verdicts.len(), 1);
+	let Some(Outcome::DuplicateOf { song: 0, similarity_ppm, .. }) = outcome_of(&verdicts, 2)
+	else {
+		panic!("not folded into song 0: {verdicts:?}");
+	};
+	assert!(similarity_ppm > 990_000, "{similarity_ppm}");
+	node.apply_all(verdicts);
+	assert_eq!(node.status(2), None);
+	node.ext.execute_with(|| {
+		assert_eq!(crate::Variants::<Test>::get([3; 32]).map(|v| v.song), Some(0));
+	});
+}
+
+#[test]
+fn a_much_longer_file_is_not_the_same_recording() {
+	let mut node = Node::new();
+	node.block(|| {
+		assert_ok!(register_file(compress(recording(1)), 240_000, 1));
+	});
+	let verdicts = node.ocw(2);
+	node.apply_all(verdicts);
+	// Same first 120 s, but an extended mix ten seconds longer.
+	node.block(|| {
+		assert_ok!(register_file(compress(reencoded(1, 0)), 250_000, 2));
+	});
+	assert_eq!(outcome_of(&node.ocw(3), 1), Some(Outcome::Unique));
+}
+
+#[test]
+fn a_copy_of_a_pending_song_waits_for_its_verdict() {
+	let mut node = Node::new();
+	node.block(|| {
+		assert_ok!(register_file(compress(recording(5)), 180_000, 1));
+		assert_ok!(register_file(compress(reencoded(5, 1)), 180_000, 2));
+	});
+	let first = node.ocw(2);
+	assert_eq!(first.len(), 1, "only the earlier song is judged: {first:?}");
+	assert_eq!(outcome_of(&first, 0), Some(Outcome::Unique));
+	node.apply_all(first);
+	let second = node.ocw(3);
+	assert!(matches!(outcome_of(&second, 1), Some(Outcome::DuplicateOf { song: 0, .. })));
+}
+
+#[test]
+fn a_verdict_is_sent_once_until_it_is_overdue() {
+	let mut node = Node::new();
+	node.block(|| {
+		assert_ok!(register(1));
+	});
+	assert_eq!(node.ocw(2).len(), 1);
+	// Not included yet: the next runs hold back...
+	assert!(node.ocw(3).is_empty());
+	assert!(node.ocw(2 + u64::from(RESEND_AFTER_BLOCKS) - 1).is_empty());
+	// ...until it is overdue, then send it again.
+	assert_eq!(node.ocw(2 + u64::from(RESEND_AFTER_BLOCKS)).len(), 1);
+}
+
+#[test]
+fn only_block_authors_judge_and_a_late_node_catches_up() {
+	let mut node = Node::new();
+	UintAuthorityId::set_all_keys(vec![7]); // not an authority
+	node.block(|| {
+		assert_ok!(register(1));
+		assert_ok!(register(2));
+	});
+	assert!(node.ocw(2).is_empty());
+	// Songs 0 and 1 became active without this node; it now becomes an authority.
+	let others: Vec<_> =
+		node.ext.execute_with(|| [0u32, 1].map(|song| super::verdict::unique(song, 2)).to_vec());
+	node.apply_all(others);
+	UintAuthorityId::set_all_keys(vec![1]);
+	// A new song and a re-encoding of song 1 arrive: the catch-up indexes
+	// 0 and 1 first.
+	node.block(|| {
+		System::set_block_number(2);
+		assert_ok!(register(3));
+		assert_ok!(register_file(compress(reencoded(2, 2)), 240_000, 9));
+	});
+	let verdicts = node.ocw(3);
+	assert_eq!(outcome_of(&verdicts, 2), Some(Outcome::Unique));
+	assert!(matches!(outcome_of(&verdicts, 3), Some(Outcome::DuplicateOf { song: 1, .. })));
+}

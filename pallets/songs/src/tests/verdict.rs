@@ -1,0 +1,198 @@
+//! `submit_verdict`: its authorization and its effects.
+
+use crate::{
+	mock::*, ByFingerprint, Error, Event, Outcome, PendingDeadlines, SongStatus, SongVariants,
+	Songs as SongsMap, Variants, Verdict, INVALID_TARGET,
+};
+use musicchain_primitives::traits::SongCatalog;
+use polkadot_sdk::{
+	frame_support::{assert_noop, assert_ok, traits::Authorize},
+	frame_system::RawOrigin,
+	sp_runtime::{
+		testing::UintAuthorityId,
+		transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
+		DispatchError, RuntimeAppPublic,
+	},
+};
+
+fn fp_hash(song: u32) -> [u8; 32] {
+	SongsMap::<Test>::get(song).map(|r| r.fingerprint_hash).unwrap_or_default()
+}
+
+pub fn unique(song: u32, by: u64) -> Verdict<UintAuthorityId> {
+	Verdict {
+		song,
+		fingerprint_hash: fp_hash(song),
+		outcome: Outcome::Unique,
+		authority: UintAuthorityId(by),
+	}
+}
+
+fn duplicate(song: u32, into: u32) -> Verdict<UintAuthorityId> {
+	Verdict {
+		song,
+		fingerprint_hash: fp_hash(song),
+		outcome: Outcome::DuplicateOf {
+			song: into,
+			fingerprint_hash: fp_hash(into),
+			similarity_ppm: 990_000,
+		},
+		authority: UintAuthorityId(1),
+	}
+}
+
+fn sign(
+	verdict: &Verdict<UintAuthorityId>,
+	key: u64,
+) -> <UintAuthorityId as RuntimeAppPublic>::Signature {
+	let payload = verdict.signing_payload(Songs::genesis_hash().as_ref());
+	UintAuthorityId(key).sign(&payload).expect("test keys sign")
+}
+
+fn authorize(verdict: &Verdict<UintAuthorityId>, key: u64) -> Result<(), TransactionValidityError> {
+	let call = RuntimeCall::Songs(crate::Call::submit_verdict {
+		verdict: verdict.clone(),
+		signature: sign(verdict, key),
+	});
+	call.authorize(TransactionSource::External).expect("the call is authorizable").map(|_| ())
+}
+
+/// Authorizes and dispatches a verdict signed by its own authority, as a
+/// block does.
+pub fn apply(verdict: Verdict<UintAuthorityId>) -> polkadot_sdk::sp_runtime::DispatchResult {
+	authorize(&verdict, verdict.authority.0).map_err(|e| DispatchError::Other(e.into()))?;
+	let signature = sign(&verdict, verdict.authority.0);
+	Songs::submit_verdict(RawOrigin::Authorized.into(), verdict, signature)
+}
+
+#[test]
+fn unique_verdict_activates_and_cancels_the_timeout() {
+	test(|| {
+		assert_ok!(register(1));
+		assert_ok!(apply(unique(0, 2)));
+		assert_eq!(SongsMap::<Test>::get(0).map(|r| r.status), Some(SongStatus::Active));
+		System::assert_last_event(
+			Event::SongVerified { song: 0, authority: UintAuthorityId(2) }.into(),
+		);
+		assert!(PendingDeadlines::<Test>::iter().next().is_none());
+		run_to(TIMEOUT + 2);
+		assert!(System::events()
+			.iter()
+			.all(|e| !matches!(e.event, RuntimeEvent::Songs(Event::SongActivated { .. }))));
+	});
+}
+
+#[test]
+fn duplicate_verdict_folds_the_file_into_the_earlier_song() {
+	test(|| {
+		assert_ok!(register(1));
+		assert_ok!(apply(unique(0, 1)));
+		assert_ok!(register(2));
+		let folded_fp = fp_hash(1);
+		assert_ok!(apply(duplicate(1, 0)));
+		System::assert_last_event(
+			Event::SongFolded {
+				song: 1,
+				into: 0,
+				similarity_ppm: 990_000,
+				dropped: 0,
+				authority: UintAuthorityId(1),
+			}
+			.into(),
+		);
+		assert!(SongsMap::<Test>::get(1).is_none());
+		assert_eq!(SongVariants::<Test>::get(0).into_inner(), vec![[1; 32], [2; 32]]);
+		assert_eq!(Variants::<Test>::get([2; 32]).map(|v| v.song), Some(0));
+		assert_eq!(ByFingerprint::<Test>::get(folded_fp), Some(0));
+		assert!(SongVariants::<Test>::get(1).is_empty());
+		assert!(Songs::playable(0, &[2; 32]).is_ok());
+		// The fingerprint keeps finding song 0: registering it again is refused.
+		assert_noop!(register_file(fingerprint(2), 240_000, 9), Error::<Test>::FingerprintExists);
+		assert!(PendingDeadlines::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn folding_into_a_full_song_drops_the_file_and_says_so() {
+	test(|| {
+		assert_ok!(register(1));
+		assert_ok!(apply(unique(0, 1)));
+		for file in [10, 11] {
+			assert_ok!(Songs::add_variant(RuntimeOrigin::signed(3), 0, variant(file)));
+		}
+		assert_ok!(register(2));
+		assert_ok!(apply(duplicate(1, 0)));
+		System::assert_last_event(
+			Event::SongFolded {
+				song: 1,
+				into: 0,
+				similarity_ppm: 990_000,
+				dropped: 1,
+				authority: UintAuthorityId(1),
+			}
+			.into(),
+		);
+		assert!(Variants::<Test>::get([2; 32]).is_none());
+		assert_eq!(SongVariants::<Test>::get(0).len(), 3);
+	});
+}
+
+#[test]
+fn authorization_refuses_what_does_not_apply() {
+	test(|| {
+		assert_ok!(register(1));
+		assert_ok!(register(2));
+		let invalid = |e| Err(TransactionValidityError::Invalid(e));
+		// Not a current authority, or signed by another key.
+		assert_eq!(authorize(&unique(0, 9), 9), invalid(InvalidTransaction::BadSigner));
+		assert_eq!(authorize(&unique(0, 1), 2), invalid(InvalidTransaction::BadProof));
+		// Bound to the song's fingerprint: another fork's song 0 is refused.
+		let mut other_fork = unique(0, 1);
+		other_fork.fingerprint_hash = [7; 32];
+		assert_eq!(authorize(&other_fork, 1), invalid(InvalidTransaction::Stale));
+		// No such song.
+		assert_eq!(authorize(&unique(5, 1), 1), invalid(InvalidTransaction::Stale));
+		// Targets: pending, itself, missing, another fingerprint.
+		let target = invalid(InvalidTransaction::Custom(INVALID_TARGET));
+		assert_eq!(authorize(&duplicate(1, 0), 1), target);
+		assert_ok!(apply(unique(0, 1)));
+		assert_eq!(authorize(&duplicate(1, 1), 1), target);
+		assert_eq!(authorize(&duplicate(1, 7), 1), target);
+		let mut wrong_target = duplicate(1, 0);
+		wrong_target.outcome =
+			Outcome::DuplicateOf { song: 0, fingerprint_hash: [3; 32], similarity_ppm: 990_000 };
+		assert_eq!(authorize(&wrong_target, 1), target);
+		// Judged already.
+		assert_eq!(authorize(&unique(0, 1), 1), invalid(InvalidTransaction::Stale));
+		assert_ok!(authorize(&duplicate(1, 0), 1));
+	});
+}
+
+#[test]
+fn dispatch_rechecks_state_and_origin() {
+	test(|| {
+		assert_ok!(register(1));
+		let authorized = || RuntimeOrigin::from(RawOrigin::Authorized);
+		let v = unique(0, 1);
+		assert_noop!(
+			Songs::submit_verdict(RuntimeOrigin::signed(1), v.clone(), sign(&v, 1)),
+			DispatchError::BadOrigin
+		);
+		let mut stale = v.clone();
+		stale.fingerprint_hash = [7; 32];
+		assert_noop!(
+			Songs::submit_verdict(authorized(), stale.clone(), sign(&stale, 1)),
+			Error::<Test>::StaleVerdict
+		);
+		let bad_target = duplicate(0, 4);
+		assert_noop!(
+			Songs::submit_verdict(authorized(), bad_target.clone(), sign(&bad_target, 1)),
+			Error::<Test>::InvalidTarget
+		);
+		assert_ok!(Songs::submit_verdict(authorized(), v.clone(), sign(&v, 1)));
+		assert_noop!(
+			Songs::submit_verdict(authorized(), v.clone(), sign(&v, 1)),
+			Error::<Test>::NotPending
+		);
+	});
+}
