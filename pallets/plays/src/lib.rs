@@ -17,6 +17,8 @@ extern crate alloc;
 
 pub use pallet::*;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -26,12 +28,13 @@ pub mod weights;
 pub use weights::WeightInfo;
 
 use musicchain_primitives::{
+	metadata::MAX_SPLITS,
 	receipt::{verify_heartbeats, PlayRules, PlayStats, ReceiptError},
 	traits::{CatalogError, PlayReward, PlayableSong, SongCatalog},
 	Permill, SessionReceipt, SongId,
 };
 use polkadot_sdk::{
-	frame_support::{pallet_prelude::*, traits::UnixTime},
+	frame_support::{dispatch::PostDispatchInfo, pallet_prelude::*, traits::UnixTime},
 	sp_runtime::{
 		traits::{IdentifyAccount, Verify},
 		DispatchError,
@@ -47,6 +50,29 @@ pub trait PlaySettlement<AccountId> {
 		listener: &AccountId,
 		server: &AccountId,
 	) -> Result<PlayReward, DispatchError>;
+}
+
+/// What the benchmarks need from the runtime that this pallet cannot do
+/// itself: a song to play and a clock to set.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes a song playable for rewards and returns its id and the content
+	/// hash of one of its variants.
+	///
+	/// The song lasts `duration_ms` (at most 6 h) and has exactly `splits`
+	/// royalty splits (at most [`MAX_SPLITS`]; distinct beneficiaries, each
+	/// share large enough to be paid something), and its settlement must be
+	/// the most expensive one the runtime has: in the musicchain runtime an
+	/// Active song in the registry, put in whichever royalty tier costs more,
+	/// with `listener` funded to pay the mature tier's burn.
+	fn playable_song(
+		listener: &AccountId,
+		duration_ms: u32,
+		splits: u32,
+	) -> (SongId, musicchain_primitives::ContentHash);
+
+	/// Sets chain time, as [`Config::Time`] reads it, to `now_ms`.
+	fn set_time_ms(now_ms: u64);
 }
 
 /// Milliseconds in a day, for the daily play cap.
@@ -99,6 +125,9 @@ pub mod pallet {
 		type MaxHeartbeats: Get<u32>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+		/// Sets up the benchmarks (see [`BenchmarkHelper`]).
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// The last settled receipt of a listener for a song: its nonce (replay
@@ -191,7 +220,9 @@ pub mod pallet {
 		/// Submits a server-signed receipt of a play by the signer.
 		///
 		/// A valid play settles through the royalty rules and is free; an
-		/// invalid one pays the fee and changes nothing.
+		/// invalid one pays the fee and changes nothing. The declared weight
+		/// assumes the most royalty splits a song can have; a settled play is
+		/// charged for the splits its song really has.
 		///
 		/// # Errors
 		/// - `SignerNotListener`, `SelfServe`: wrong parties.
@@ -205,7 +236,7 @@ pub mod pallet {
 		/// - `CooldownActive`, `DailyLimitReached`: rate limits.
 		/// - Settlement errors (e.g. the listener cannot pay the burn).
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit(receipt.heartbeats.len() as u32))]
+		#[pallet::weight(T::WeightInfo::submit(receipt.heartbeats.len() as u32, MAX_SPLITS))]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, receipt: &SessionReceipt<T::AccountId>, server_signature: &T::ReceiptSignature| -> bool {
 			ensure_signed(origin.clone())
 				.map(|who| Pallet::<T>::check(&who, receipt, server_signature).is_ok())
@@ -218,8 +249,11 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let verified = Self::check(&who, &receipt, &server_signature)?;
+			let splits = u32::try_from(verified.song.splits.len()).unwrap_or(u32::MAX);
+			let weight =
+				T::WeightInfo::submit(receipt.heartbeats.len() as u32, splits.min(MAX_SPLITS));
 			Self::settle(receipt, verified)?;
-			Ok(Pays::No.into())
+			Ok(PostDispatchInfo { actual_weight: Some(weight), pays_fee: Pays::No })
 		}
 	}
 }

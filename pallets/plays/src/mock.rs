@@ -9,7 +9,9 @@ use polkadot_sdk::{
 	frame_support::{derive_impl, parameter_types, traits::ConstU32},
 	frame_system, pallet_timestamp,
 	sp_core::{sr25519, Pair, H256},
+	sp_io::TestExternalities,
 	sp_keyring::Sr25519Keyring,
+	sp_keystore::{testing::MemoryKeystore, KeystoreExt},
 	sp_runtime::{
 		traits::IdentityLookup, AccountId32, BuildStorage, DispatchError, MultiSignature, Permill,
 	},
@@ -50,8 +52,8 @@ pub const FILE: ContentHash = [0xaa; 32];
 pub const GENESIS: [u8; 32] = [0x42; 32];
 
 thread_local! {
-	/// Songs in the mock catalog: (id, content hash, status).
-	pub static SONGS: RefCell<Vec<(SongId, ContentHash, Status)>> = RefCell::new(vec![(SONG, FILE, Status::Active)]);
+	/// Songs in the mock catalog.
+	pub static SONGS: RefCell<Vec<MockSong>> = RefCell::new(vec![MockSong::new(SONG, FILE)]);
 	/// Every settlement made, in order.
 	pub static SETTLED: RefCell<Vec<(SongId, AccountId, AccountId)>> = const { RefCell::new(Vec::new()) };
 	/// When set, settlements fail with this error.
@@ -65,6 +67,23 @@ pub enum Status {
 	Hidden,
 }
 
+/// A song of the mock catalog with one variant.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct MockSong {
+	pub id: SongId,
+	pub file: ContentHash,
+	pub status: Status,
+	pub duration_ms: u32,
+	pub splits: Vec<(AccountId, Permill)>,
+}
+
+impl MockSong {
+	/// An Active song of [`DURATION`] without royalty splits.
+	pub fn new(id: SongId, file: ContentHash) -> Self {
+		MockSong { id, file, status: Status::Active, duration_ms: DURATION, splits: vec![] }
+	}
+}
+
 pub struct MockCatalog;
 impl SongCatalog<AccountId> for MockCatalog {
 	fn playable(
@@ -73,18 +92,18 @@ impl SongCatalog<AccountId> for MockCatalog {
 	) -> Result<PlayableSong<AccountId>, CatalogError> {
 		SONGS.with(|s| {
 			let s = s.borrow();
-			let (_, _, status) = s.iter().find(|x| x.0 == song).ok_or(CatalogError::UnknownSong)?;
-			if *status == Status::Pending {
+			let found = s.iter().find(|x| x.id == song).ok_or(CatalogError::UnknownSong)?;
+			if found.status == Status::Pending {
 				return Err(CatalogError::NotActive);
 			}
-			if !s.iter().any(|x| x.0 == song && x.1 == *content_hash) {
+			if !s.iter().any(|x| x.id == song && x.file == *content_hash) {
 				return Err(CatalogError::NotAVariant);
 			}
 			Ok(PlayableSong {
 				artist: Sr25519Keyring::Eve.to_account_id(),
-				duration_ms: DURATION,
-				splits: vec![],
-				hidden: *status == Status::Hidden,
+				duration_ms: found.duration_ms,
+				splits: found.splits.clone(),
+				hidden: found.status == Status::Hidden,
 			})
 		})
 	}
@@ -139,6 +158,36 @@ impl pallet_plays::Config for Test {
 	type MaxPlaysPerDay = MaxPlaysPerDay;
 	type MaxHeartbeats = ConstU32<100>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+/// Adds songs to the mock catalog and sets the timestamp pallet's time.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+	fn playable_song(
+		_listener: &AccountId,
+		duration_ms: u32,
+		splits: u32,
+	) -> (SongId, ContentHash) {
+		const BENCH_SONG: SongId = 1_000;
+		const BENCH_FILE: ContentHash = [0xbb; 32];
+		let splits = (0..splits)
+			.map(|i| (AccountId::new([0x10 + i as u8; 32]), Permill::from_percent(10)))
+			.collect();
+		SONGS.with(|s| {
+			let mut s = s.borrow_mut();
+			s.retain(|x| x.id != BENCH_SONG);
+			s.push(MockSong { duration_ms, splits, ..MockSong::new(BENCH_SONG, BENCH_FILE) });
+		});
+		(BENCH_SONG, BENCH_FILE)
+	}
+
+	fn set_time_ms(now_ms: u64) {
+		pallet_timestamp::Now::<Test>::put(now_ms);
+	}
 }
 
 pub fn listener() -> AccountId {
@@ -148,19 +197,29 @@ pub fn server() -> AccountId {
 	Sr25519Keyring::Bob.to_account_id()
 }
 
-/// Runs `f` at chain time [`NOW`] with the mock genesis hash.
-pub fn test(f: impl FnOnce()) {
+/// A fresh mock chain at block 1 and chain time [`NOW`], with the mock
+/// genesis hash, the catalog holding only [`SONG`], and a keystore (the
+/// benchmarks sign receipts with a key generated in it).
+pub fn new_test_ext() -> TestExternalities {
 	SETTLED.with(|s| s.borrow_mut().clear());
 	SETTLE_FAILS.with(|s| *s.borrow_mut() = None);
-	SONGS.with(|s| *s.borrow_mut() = vec![(SONG, FILE, Status::Active)]);
+	SONGS.with(|s| *s.borrow_mut() = vec![MockSong::new(SONG, FILE)]);
 	let t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
-	let mut ext: polkadot_sdk::sp_io::TestExternalities = t.into();
+	let mut ext = TestExternalities::new(t);
+	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		frame_system::BlockHash::<Test>::insert(0, H256(GENESIS));
 		pallet_timestamp::Now::<Test>::put(NOW);
-		f()
 	});
+	// Part of the initial state: the benchmarks wipe everything uncommitted.
+	ext.commit_all().expect("the mock state commits");
+	ext
+}
+
+/// Runs `f` on [`new_test_ext`].
+pub fn test(f: impl FnOnce()) {
+	new_test_ext().execute_with(f)
 }
 
 /// A receipt of a real-time play of `[from, to)` ending just before [`NOW`].

@@ -1,7 +1,10 @@
-use crate::{mock::*, DailyPlays, DayCount, Error, Event, LastPlay, PlayMark};
-use musicchain_primitives::{receipt::Heartbeat, BoundedVec};
+use crate::{mock::*, DailyPlays, DayCount, Error, Event, LastPlay, PlayMark, WeightInfo};
+use musicchain_primitives::{metadata::MAX_SPLITS, receipt::Heartbeat, BoundedVec, Permill};
 use polkadot_sdk::{
-	frame_support::{assert_noop, assert_ok, dispatch::Pays},
+	frame_support::{
+		assert_noop, assert_ok,
+		dispatch::{GetDispatchInfo, Pays},
+	},
 	sp_keyring::Sr25519Keyring,
 };
 
@@ -44,7 +47,7 @@ fn seed_example_settles_once_and_is_free() {
 #[test]
 fn hidden_song_still_settles() {
 	test(|| {
-		SONGS.with(|s| s.borrow_mut()[0].2 = Status::Hidden);
+		SONGS.with(|s| s.borrow_mut()[0].status = Status::Hidden);
 		assert_ok!(submit(&receipt_for(&[(0, 130_000)], 1)));
 		assert_eq!(settled_count(), 1);
 	});
@@ -180,7 +183,7 @@ fn song_and_file_must_be_playable() {
 		let mut r = receipt_for(&[(0, 130_000)], 1);
 		r.song = 99;
 		assert_noop!(submit(&r), Error::<Test>::UnknownSong);
-		SONGS.with(|s| s.borrow_mut()[0].2 = Status::Pending);
+		SONGS.with(|s| s.borrow_mut()[0].status = Status::Pending);
 		assert_noop!(submit(&receipt_for(&[(0, 130_000)], 1)), Error::<Test>::SongNotActive);
 	});
 }
@@ -245,5 +248,24 @@ fn settlement_failure_changes_nothing() {
 		assert!(submit(&r).is_err());
 		assert_eq!(LastPlay::<Test>::get(listener(), SONG), None);
 		assert_eq!(DailyPlays::<Test>::get(listener()), None);
+	});
+}
+
+#[test]
+fn settled_play_is_charged_for_its_real_splits() {
+	test(|| {
+		let co_writers = [Sr25519Keyring::Charlie, Sr25519Keyring::Dave, Sr25519Keyring::Ferdie];
+		SONGS.with(|s| {
+			s.borrow_mut()[0].splits =
+				co_writers.iter().map(|k| (k.to_account_id(), Permill::from_percent(10))).collect()
+		});
+		let r = receipt_for(&[(0, 130_000)], 1);
+		let h = r.heartbeats.len() as u32;
+		let call = crate::Call::<Test>::submit { receipt: r.clone(), server_signature: sign(&r) };
+		// Declared for the most splits a song can have, charged for three.
+		assert_eq!(call.get_dispatch_info().call_weight, <() as WeightInfo>::submit(h, MAX_SPLITS));
+		let info = submit(&r).expect("valid play");
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::submit(h, 3)));
+		assert_eq!(info.pays_fee, Pays::No);
 	});
 }

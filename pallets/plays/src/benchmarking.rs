@@ -1,0 +1,135 @@
+//! Benchmarks of pallet-plays (FRAME benchmarks v2).
+//!
+//! `submit` is measured at its worst: a receipt that passes every gate, with
+//! a real sr25519 server signature, heartbeats whose positions the coverage
+//! check has to sort, existing replay and rate-limit entries, and the
+//! runtime's most expensive settlement with `s` royalty splits.
+
+use super::*;
+use alloc::vec::Vec;
+use musicchain_primitives::{receipt::MAX_HEARTBEATS, BoundedVec, Heartbeat};
+use polkadot_sdk::{
+	frame_benchmarking::v2::*,
+	frame_system::{pallet_prelude::BlockNumberFor, RawOrigin},
+	sp_core::{crypto::KeyTypeId, sr25519},
+	sp_io,
+};
+
+/// Chain time the benchmarks run at: 2026-11-25, in ms.
+const NOW_MS: u64 = 1_795_000_000_000;
+/// Wall time between two heartbeats, as the client sends them.
+const HEARTBEAT_EVERY_MS: u64 = 5_000;
+/// Audio one heartbeat reports: a little less than the wall time, so that
+/// `MAX_HEARTBEATS` heartbeats fit the longest song (6 h) exactly.
+const HEARTBEAT_AUDIO_MS: u32 = 4_500;
+/// Key type of the benchmark's throw-away server key.
+const BENCH_KEY: KeyTypeId = KeyTypeId(*b"bnch");
+
+/// `h` heartbeats stamped every 5 s up to `last_at_ms`, each reporting one
+/// distinct `audio_ms` slice of a song of `h * audio_ms`. The slices are
+/// visited from both ends towards the middle (a listener seeking about),
+/// so the coverage union has an unsorted list to sort.
+fn seeking_heartbeats(h: u32, audio_ms: u32, last_at_ms: u64) -> Vec<Heartbeat> {
+	let first_at = last_at_ms
+		.saturating_sub(u64::from(h.saturating_sub(1)).saturating_mul(HEARTBEAT_EVERY_MS));
+	(0..h)
+		.map(|i| {
+			let slice = if i % 2 == 0 { i / 2 } else { h.saturating_sub(1 + i / 2) };
+			let from_ms = slice.saturating_mul(audio_ms);
+			Heartbeat {
+				from_ms,
+				to_ms: from_ms.saturating_add(audio_ms),
+				at_ms: first_at.saturating_add(u64::from(i).saturating_mul(HEARTBEAT_EVERY_MS)),
+			}
+		})
+		.collect()
+}
+
+#[benchmarks(where
+	T::AccountId: From<sr25519::Public>,
+	T::ReceiptSignature: From<sr25519::Signature>,
+)]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn submit(
+		h: Linear<1, { T::MaxHeartbeats::get() }>,
+		s: Linear<0, { MAX_SPLITS }>,
+	) -> Result<(), BenchmarkError> {
+		T::BenchmarkHelper::set_time_ms(NOW_MS);
+		let listener: T::AccountId = whitelisted_caller();
+		let server_key = sp_io::crypto::sr25519_generate(BENCH_KEY, None);
+		let server: T::AccountId = server_key.into();
+
+		let audio_ms = HEARTBEAT_AUDIO_MS.min(T::MaxAdvanceMs::get()).max(1);
+		let duration_ms = h.saturating_mul(audio_ms);
+		let (song, content_hash) = T::BenchmarkHelper::playable_song(&listener, duration_ms, s);
+
+		// The last heartbeat was stamped just now; the listener played this
+		// song before (one cooldown ago) and once already today.
+		let last_at_ms = NOW_MS;
+		let nonce = 2;
+		LastPlay::<T>::insert(
+			&listener,
+			song,
+			PlayMark { nonce: 1, at_ms: last_at_ms.saturating_sub(T::CooldownMs::get()) },
+		);
+		let day = u32::try_from(NOW_MS / DAY_MS).map_err(|_| "day out of range")?;
+		DailyPlays::<T>::insert(&listener, DayCount { day, count: 1 });
+
+		let heartbeats = BoundedVec::<_, ConstU32<MAX_HEARTBEATS>>::try_from(seeking_heartbeats(
+			h, audio_ms, last_at_ms,
+		))
+		.map_err(|_| "MaxHeartbeats is above MAX_HEARTBEATS")?;
+		let receipt = SessionReceipt {
+			listener: listener.clone(),
+			server,
+			song,
+			content_hash,
+			nonce,
+			heartbeats,
+		};
+		// Signed exactly as `Pallet::check` verifies it.
+		let genesis =
+			polkadot_sdk::frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::default());
+		let payload = receipt.signing_payload(genesis.as_ref());
+		let signature: T::ReceiptSignature =
+			sp_io::crypto::sr25519_sign(BENCH_KEY, &server_key, &payload)
+				.ok_or("the keystore could not sign")?
+				.into();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(listener.clone()), receipt, signature);
+
+		assert_eq!(
+			LastPlay::<T>::get(&listener, song),
+			Some(PlayMark { nonce, at_ms: last_at_ms })
+		);
+		assert_eq!(DailyPlays::<T>::get(&listener), Some(DayCount { day, count: 2 }));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn sweep_entry() -> Result<(), BenchmarkError> {
+		T::BenchmarkHelper::set_time_ms(NOW_MS);
+		let listener: T::AccountId = account("listener", 0, 0);
+		let keep_ms = T::CooldownMs::get().max(T::MaxReceiptAgeMs::get()).saturating_add(DAY_MS);
+		let expired_at =
+			NOW_MS.checked_sub(keep_ms.saturating_add(1)).ok_or("keep period too long")?;
+		let day = u32::try_from(expired_at / DAY_MS).map_err(|_| "day out of range")?;
+		LastPlay::<T>::insert(&listener, 0, PlayMark { nonce: 1, at_ms: expired_at });
+		DailyPlays::<T>::insert(&listener, DayCount { day, count: 1 });
+
+		#[block]
+		{
+			Pallet::<T>::sweep(Weight::MAX);
+		}
+
+		assert_eq!(LastPlay::<T>::get(&listener, 0), None);
+		assert_eq!(DailyPlays::<T>::get(&listener), None);
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
