@@ -4,6 +4,7 @@ use polkadot_sdk::{
 	frame_support::{derive_impl, parameter_types, traits::ConstU128, PalletId},
 	frame_system::{self, EnsureSignedBy},
 	pallet_balances,
+	sp_io::TestExternalities,
 	sp_runtime::BuildStorage,
 };
 
@@ -82,10 +83,15 @@ pub const CO_WRITER: u64 = 4;
 
 pub const LISTENER_FUNDS: u128 = 2_000 * UNIT;
 
-/// Runs `f` with total issuance `issuance` (the listener holds
-/// [`LISTENER_FUNDS`], the escrow account its ED, account 10 the rest),
-/// then checks the invariants.
-pub fn test(issuance: u128, f: impl FnOnce()) {
+/// Total issuance the benchmarks run at: far below the floor, so every mint
+/// is allowed.
+#[cfg(feature = "runtime-benchmarks")]
+pub const BENCH_ISSUANCE: u128 = 10_000 * UNIT;
+
+/// A fresh mock chain at block 1 with total issuance `issuance` (the
+/// listener holds [`LISTENER_FUNDS`], the escrow account its ED, account 10
+/// the rest).
+pub fn new_test_ext(issuance: u128) -> TestExternalities {
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: vec![(10, issuance - ED - LISTENER_FUNDS), (LISTENER, LISTENER_FUNDS)],
@@ -96,9 +102,14 @@ pub fn test(issuance: u128, f: impl FnOnce()) {
 	pallet_royalties::GenesisConfig::<Test>::default()
 		.assimilate_storage(&mut t)
 		.unwrap_or_default();
-	let mut ext: polkadot_sdk::sp_io::TestExternalities = t.into();
-	ext.execute_with(|| {
-		System::set_block_number(1);
+	let mut ext = TestExternalities::new(t);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs `f` on [`new_test_ext`], then checks the invariants.
+pub fn test(issuance: u128, f: impl FnOnce()) {
+	new_test_ext(issuance).execute_with(|| {
 		f();
 		Royalties::do_try_state().expect("royalty invariants hold");
 		Supply::do_try_state().expect("supply invariants hold");

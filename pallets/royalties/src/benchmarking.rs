@@ -1,0 +1,46 @@
+//! Benchmarks of pallet-royalties (FRAME benchmarks v2).
+
+use super::*;
+use polkadot_sdk::frame_benchmarking::v2::*;
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	/// Worst case: escrow is held, and the beneficiary's account does not
+	/// exist yet, so the transfer creates it.
+	#[benchmark]
+	fn release_escrow() -> Result<(), BenchmarkError> {
+		let beneficiary: T::AccountId = account("beneficiary", 0, 0);
+		let escrow_account = Pallet::<T>::account_id();
+		let ed = T::Currency::minimum_balance();
+		// As at genesis: the escrow account holds its existential deposit.
+		if T::Currency::balance(&escrow_account) < ed {
+			T::Currency::mint_into(&escrow_account, ed)?;
+		}
+		let amount = T::Reward::get().max(ed);
+		ensure!(
+			Pallet::<T>::escrow(0, &beneficiary, amount)?,
+			BenchmarkError::Stop("the issuance cap refused the escrow mint")
+		);
+		ensure!(
+			T::Currency::balance(&beneficiary) == 0,
+			BenchmarkError::Stop("the beneficiary account already exists")
+		);
+		let origin =
+			T::ModeratorOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, beneficiary.clone());
+
+		assert_eq!(Escrow::<T>::get(&beneficiary), 0);
+		assert_eq!(T::Currency::balance(&beneficiary), amount);
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::new_test_ext(crate::mock::BENCH_ISSUANCE),
+		crate::mock::Test
+	);
+}
