@@ -1,0 +1,52 @@
+//! The moderators' council: a collective whose majority is the moderator
+//! origin (escrow release, hide/unhide), with membership managed by Root.
+
+use crate::{AccountId, BlockNumber, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, DAYS};
+use polkadot_sdk::{
+	frame_support::{parameter_types, traits::ConstU32, weights::Weight},
+	frame_system::EnsureRoot,
+	pallet_collective::{self, EnsureProportionMoreThan, Instance1},
+	pallet_membership,
+	sp_runtime::Perbill,
+};
+
+/// A majority (more than half) of the moderators.
+pub type ModeratorMajority = EnsureProportionMoreThan<AccountId, Instance1, 1, 2>;
+
+/// Most moderators.
+pub const MAX_MODERATORS: u32 = 32;
+
+parameter_types! {
+	pub const MotionDuration: BlockNumber = 3 * DAYS;
+	pub MaxProposalWeight: Weight =
+		Perbill::from_percent(50) * crate::configs::RuntimeBlockWeights::get().max_block;
+}
+
+impl pallet_collective::Config<Instance1> for Runtime {
+	type RuntimeOrigin = RuntimeOrigin;
+	type Proposal = RuntimeCall;
+	type RuntimeEvent = RuntimeEvent;
+	type MotionDuration = MotionDuration;
+	type MaxProposals = ConstU32<100>;
+	type MaxMembers = ConstU32<MAX_MODERATORS>;
+	type DefaultVote = pallet_collective::MoreThanMajorityThenPrimeDefaultVote;
+	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
+	type SetMembersOrigin = EnsureRoot<AccountId>;
+	type MaxProposalWeight = MaxProposalWeight;
+	type DisapproveOrigin = EnsureRoot<AccountId>;
+	type KillOrigin = EnsureRoot<AccountId>;
+	type Consideration = ();
+}
+
+impl pallet_membership::Config<Instance1> for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type AddOrigin = EnsureRoot<AccountId>;
+	type RemoveOrigin = EnsureRoot<AccountId>;
+	type SwapOrigin = EnsureRoot<AccountId>;
+	type ResetOrigin = EnsureRoot<AccountId>;
+	type PrimeOrigin = EnsureRoot<AccountId>;
+	type MembershipInitialized = crate::Moderators;
+	type MembershipChanged = crate::Moderators;
+	type MaxMembers = ConstU32<MAX_MODERATORS>;
+	type WeightInfo = pallet_membership::weights::SubstrateWeight<Runtime>;
+}

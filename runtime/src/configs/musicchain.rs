@@ -1,0 +1,93 @@
+//! The musicchain pallets and their constants (DESIGN §2).
+
+use super::governance::ModeratorMajority;
+use crate::{
+	AuraId, Balances, Royalties, Runtime, Signature, Songs, Supply, Timestamp, MINUTES, UNIT,
+};
+use musicchain_primitives::Permill;
+use polkadot_sdk::{
+	frame_support::{
+		parameter_types,
+		traits::{ConstU32, ConstU64, Contains},
+		PalletId,
+	},
+	pallet_aura,
+	sp_runtime::transaction_validity::TransactionPriority,
+};
+
+/// Milliseconds in an hour.
+const HOUR_MS: u64 = 3_600_000;
+
+parameter_types! {
+	// Supply (DESIGN §2.4).
+	pub const Floor: u128 = 1_000_000_000 * UNIT;
+	pub const Cap: u128 = 2_000_000_000 * UNIT;
+	pub const MaxBurn: u128 = 1_000 * UNIT;
+
+	// Songs (DESIGN §2.1).
+	pub const VerdictTimeout: u32 = 10 * MINUTES;
+	pub const MatchThreshold: Permill = Permill::from_percent(85);
+	pub const VerdictPriority: TransactionPriority = TransactionPriority::MAX / 2;
+
+	// Plays (DESIGN §2.2).
+	pub const MinCoverage: Permill = Permill::from_percent(50);
+
+	// Royalties (DESIGN §2.3).
+	pub const RoyaltiesPalletId: PalletId = PalletId(*b"mc/royal");
+}
+
+impl pallet_musicchain_supply::Config for Runtime {
+	type Currency = Balances;
+	type Floor = Floor;
+	type Cap = Cap;
+	type MaxBurn = MaxBurn;
+}
+
+/// The current Aura authorities: the only keys whose dedupe verdicts count.
+pub struct AuraAuthorities;
+impl Contains<AuraId> for AuraAuthorities {
+	fn contains(id: &AuraId) -> bool {
+		pallet_aura::Authorities::<Runtime>::get().contains(id)
+	}
+}
+
+impl pallet_musicchain_songs::Config for Runtime {
+	type ModeratorOrigin = ModeratorMajority;
+	type Time = Timestamp;
+	type VerdictTimeout = VerdictTimeout;
+	type MaxPendingPerBlock = ConstU32<64>;
+	type MaxVariants = ConstU32<32>;
+	type MaxDurationMs = ConstU32<{ 6 * 3_600_000 }>;
+	type AuthorityId = AuraId;
+	type Authorities = AuraAuthorities;
+	type MatchThreshold = MatchThreshold;
+	type DurationToleranceMs = ConstU32<3_000>;
+	type VerdictPriority = VerdictPriority;
+	type WeightInfo = (); // PROVISIONAL until the benchmarked weights land
+}
+
+impl pallet_musicchain_plays::Config for Runtime {
+	type Songs = Songs;
+	type Settlement = Royalties;
+	type Time = Timestamp;
+	type ReceiptSignature = Signature;
+	type MinCoverage = MinCoverage;
+	type MaxAdvanceMs = ConstU32<10_000>;
+	type GraceMs = ConstU32<500>;
+	type MaxReceiptAgeMs = ConstU64<{ 24 * HOUR_MS }>;
+	type MaxFutureMs = ConstU64<120_000>;
+	type CooldownMs = ConstU64<{ 24 * HOUR_MS }>;
+	type MaxPlaysPerDay = ConstU32<500>;
+	type MaxHeartbeats = ConstU32<{ musicchain_primitives::receipt::MAX_HEARTBEATS }>;
+	type WeightInfo = (); // PROVISIONAL until the benchmarked weights land
+}
+
+impl pallet_musicchain_royalties::Config for Runtime {
+	type Currency = Balances;
+	type Supply = Supply;
+	type ModeratorOrigin = ModeratorMajority;
+	type PalletId = RoyaltiesPalletId;
+	type DiscoveryPlays = ConstU32<10_000>;
+	type Reward = polkadot_sdk::frame_support::traits::ConstU128<UNIT>;
+	type WeightInfo = (); // PROVISIONAL until the benchmarked weights land
+}
