@@ -24,6 +24,8 @@ extern crate alloc;
 
 pub use pallet::*;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -55,6 +57,19 @@ pub mod offchain;
 /// `InvalidTransaction::Custom` code of a verdict whose target song cannot
 /// absorb the pending one.
 pub const INVALID_TARGET: u8 = 1;
+
+/// What the benchmarks need from the runtime that this pallet cannot do
+/// itself: a key of the benchmark's own making among the block authors.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AuthorityId> {
+	/// Makes `id` a current block author, so that [`Config::Authorities`]
+	/// contains it from now on. The benchmarks generate `id` in the
+	/// keystore (`RuntimeAppPublic::generate_pair`) and sign verdicts with
+	/// it. In the musicchain runtime: put it into pallet-aura's authorities,
+	/// ideally last in a list filled to its bound, so the membership check
+	/// is at its worst.
+	fn make_authority(id: &AuthorityId);
+}
 
 #[polkadot_sdk::frame_support::pallet]
 pub mod pallet {
@@ -106,6 +121,9 @@ pub mod pallet {
 		type VerdictPriority: Get<TransactionPriority>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+		/// Sets up the benchmarks (see [`BenchmarkHelper`]).
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AuthorityId>;
 	}
 
 	/// Song records.

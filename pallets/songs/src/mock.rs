@@ -102,6 +102,19 @@ impl pallet_songs::Config for Test {
 	type DurationToleranceMs = ConstU32<3_000>;
 	type VerdictPriority = ConstU64<{ 1 << 20 }>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockBenchmarkHelper;
+}
+
+/// Adds the benchmarks' generated key to [`AuthoritySet`]. (`UintAuthorityId`
+/// generates and signs without a keystore, so the mock registers none.)
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<UintAuthorityId> for MockBenchmarkHelper {
+	fn make_authority(id: &UintAuthorityId) {
+		AuthoritySet::mutate(|set| set.push(id.clone()));
+	}
 }
 
 pub const ARTIST: u64 = 1;
@@ -184,6 +197,7 @@ pub fn run_to(n: u64) {
 	}
 }
 
+/// A fresh mock chain at block 1 and chain time 2026-11-25.
 pub fn new_ext() -> polkadot_sdk::sp_io::TestExternalities {
 	let t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
 	let mut ext: polkadot_sdk::sp_io::TestExternalities = t.into();
@@ -191,6 +205,8 @@ pub fn new_ext() -> polkadot_sdk::sp_io::TestExternalities {
 		System::set_block_number(1);
 		pallet_timestamp::Now::<Test>::put(1_795_000_000_000u64);
 	});
+	// Part of the initial state: the benchmarks wipe everything uncommitted.
+	ext.commit_all().expect("the mock state commits");
 	ext
 }
 
