@@ -1,4 +1,15 @@
-//! The pallets benchmarked by `musicchain-node benchmark pallet`.
+//! The pallets benchmarked by `musicchain-node benchmark pallet`, and the
+//! runtime's side of the musicchain pallets' benchmark helpers.
+
+use crate::{AccountId, Balances, Runtime, UNIT};
+use musicchain_primitives::{ContentHash, Format, Metadata, Permill, SongId, PIECE_SIZE};
+use pallet_musicchain_songs::{
+	ByFingerprint, NextSongId, SongRecord, SongStatus, SongVariants, Songs, VariantRecord, Variants,
+};
+use polkadot_sdk::{
+	frame_benchmarking::account,
+	frame_support::{traits::fungible::Mutate, BoundedVec},
+};
 
 polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
@@ -7,4 +18,88 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_musicchain_songs, Songs]
+	[pallet_musicchain_plays, Plays]
+	[pallet_musicchain_royalties, Royalties]
 );
+
+/// Sets up plays' `submit` benchmark in its most expensive settlement: an
+/// Active song in the registry, already in the mature tier, at an issuance
+/// between the floor and the cap (so the listener burns a non-zero quote
+/// and no mint is refused), every split beneficiary a new account.
+pub struct PlaysBenchmarkHelper;
+
+impl pallet_musicchain_plays::BenchmarkHelper<AccountId> for PlaysBenchmarkHelper {
+	fn playable_song(listener: &AccountId, duration_ms: u32, splits: u32) -> (SongId, ContentHash) {
+		let song = NextSongId::<Runtime>::get();
+		NextSongId::<Runtime>::put(song.saturating_add(1));
+		let file: ContentHash = [0xbb; 32];
+		let fingerprint_hash = [0xfb; 32];
+		let splits: BoundedVec<_, _> = (0..splits)
+			.map(|i| (account::<AccountId>("split", i, 0), Permill::from_percent(10)))
+			.collect::<alloc::vec::Vec<_>>()
+			.try_into()
+			.unwrap_or_default();
+		Songs::<Runtime>::insert(
+			song,
+			SongRecord {
+				artist: account("artist", 0, 0),
+				status: SongStatus::Active,
+				fingerprint_hash,
+				duration_ms,
+				metadata: Metadata::from_strs("Benchmark", "Artist", "Album", "Genre", None, None),
+				splits,
+				registered_at: 0,
+				registered_ms: 0,
+			},
+		);
+		Variants::<Runtime>::insert(
+			file,
+			VariantRecord {
+				song,
+				format: Format::Flac,
+				size: u64::from(PIECE_SIZE),
+				piece_size: PIECE_SIZE,
+				manifest_root: [0; 32],
+			},
+		);
+		SongVariants::<Runtime>::insert(song, BoundedVec::truncate_from(alloc::vec![file]));
+		ByFingerprint::<Runtime>::insert(fingerprint_hash, song);
+		pallet_musicchain_royalties::PlayCount::<Runtime>::insert(song, 10_000);
+		// 1.5e9 MUSIC in issuance: the burn quote is 125 MUSIC.
+		let whale: AccountId = account("whale", 0, 0);
+		let _ = Balances::mint_into(&whale, 1_500_000_000 * UNIT);
+		let _ = Balances::mint_into(listener, 10_000 * UNIT);
+		(song, file)
+	}
+
+	fn set_time_ms(now_ms: u64) {
+		polkadot_sdk::pallet_timestamp::Now::<Runtime>::put(now_ms);
+	}
+}
+
+/// Makes a benchmark's key the last of a full list of Aura authorities, so
+/// the verdict authorization's membership check is at its worst.
+pub struct SongsBenchmarkHelper;
+
+impl pallet_musicchain_songs::BenchmarkHelper<crate::AuraId> for SongsBenchmarkHelper {
+	fn make_authority(id: &crate::AuraId) {
+		use polkadot_sdk::{frame_support::traits::Get, pallet_aura::Authorities};
+		let max: u32 = <Runtime as polkadot_sdk::pallet_aura::Config>::MaxAuthorities::get();
+		Authorities::<Runtime>::mutate(|list| {
+			let mut keys: alloc::vec::Vec<crate::AuraId> = list.to_vec();
+			let mut filler = 0u32;
+			while keys.len() + 1 < max as usize {
+				keys.push(
+					polkadot_sdk::sp_core::sr25519::Public::from_raw(
+						polkadot_sdk::sp_io::hashing::blake2_256(&filler.to_le_bytes()),
+					)
+					.into(),
+				);
+				filler += 1;
+			}
+			keys.truncate(max.saturating_sub(1) as usize);
+			keys.push(id.clone());
+			*list = BoundedVec::truncate_from(keys);
+		});
+	}
+}

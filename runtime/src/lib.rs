@@ -18,7 +18,7 @@ extern crate alloc;
 
 mod apis;
 #[cfg(feature = "runtime-benchmarks")]
-mod benchmarks;
+pub mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
 
@@ -115,7 +115,10 @@ pub type BlockId = generic::BlockId<Block>;
 
 /// The transaction extensions, in order. `AuthorizeCall` comes first so the
 /// offchain worker's dedupe verdicts (authorized calls) need no account;
-/// `CheckMetadataHash` lets wallets bind a signature to the metadata.
+/// `SkipCheckIfFeeless` lets a valid play (`plays.submit`, `feeless_if`) go
+/// through without any fee; `CheckMetadataHash` lets wallets bind a
+/// signature to the metadata. The fee extension keeps its identifier, so
+/// wallets see the usual `ChargeTransactionPayment`.
 pub type TxExtension = (
 	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
@@ -125,7 +128,10 @@ pub type TxExtension = (
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
-	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	pallet_skip_feeless_payment::SkipCheckIfFeeless<
+		Runtime,
+		pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	>,
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
@@ -184,6 +190,8 @@ mod runtime {
 	pub type Moderators = pallet_collective<Instance1>;
 	#[runtime::pallet_index(8)]
 	pub type ModeratorMembership = pallet_membership<Instance1>;
+	#[runtime::pallet_index(9)]
+	pub type SkipFeelessPayment = pallet_skip_feeless_payment;
 
 	#[runtime::pallet_index(10)]
 	pub type Supply = pallet_musicchain_supply;

@@ -63,7 +63,9 @@ impl pallet_musicchain_songs::Config for Runtime {
 	type MatchThreshold = MatchThreshold;
 	type DurationToleranceMs = ConstU32<3_000>;
 	type VerdictPriority = VerdictPriority;
-	type WeightInfo = (); // PROVISIONAL until the benchmarked weights land
+	type WeightInfo = pallet_musicchain_songs::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::SongsBenchmarkHelper;
 }
 
 impl pallet_musicchain_plays::Config for Runtime {
@@ -79,7 +81,9 @@ impl pallet_musicchain_plays::Config for Runtime {
 	type CooldownMs = ConstU64<{ 24 * HOUR_MS }>;
 	type MaxPlaysPerDay = ConstU32<500>;
 	type MaxHeartbeats = ConstU32<{ musicchain_primitives::receipt::MAX_HEARTBEATS }>;
-	type WeightInfo = (); // PROVISIONAL until the benchmarked weights land
+	type WeightInfo = pallet_musicchain_plays::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::PlaysBenchmarkHelper;
 }
 
 impl pallet_musicchain_royalties::Config for Runtime {
@@ -89,5 +93,5 @@ impl pallet_musicchain_royalties::Config for Runtime {
 	type PalletId = RoyaltiesPalletId;
 	type DiscoveryPlays = ConstU32<10_000>;
 	type Reward = polkadot_sdk::frame_support::traits::ConstU128<UNIT>;
-	type WeightInfo = (); // PROVISIONAL until the benchmarked weights land
+	type WeightInfo = pallet_musicchain_royalties::weights::SubstrateWeight<Runtime>;
 }
