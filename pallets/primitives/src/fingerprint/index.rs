@@ -165,19 +165,7 @@ impl IndexStore for MemoryStore {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::blake2_256;
-
-	fn noise(seed: u32, len: usize) -> Vec<u32> {
-		let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-		(0..len)
-			.map(|_| {
-				s ^= s << 13;
-				s ^= s >> 17;
-				s ^= s << 5;
-				s
-			})
-			.collect()
-	}
+	use crate::{blake2_256, fingerprint::matcher::tests::noise};
 
 	/// Writes a fingerprint as the runtime does and indexes it.
 	fn add(store: &mut MemoryStore, items: Vec<u32>) -> FingerprintHash {

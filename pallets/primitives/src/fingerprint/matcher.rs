@@ -148,11 +148,11 @@ pub fn compare(a: &[u32], b: &[u32]) -> Option<Alignment> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::*;
 
 	/// A deterministic pseudo-random fingerprint.
-	fn noise(seed: u32, len: usize) -> Vec<u32> {
+	pub(crate) fn noise(seed: u32, len: usize) -> Vec<u32> {
 		let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
 		(0..len)
 			.map(|_| {
