@@ -80,7 +80,9 @@ pub struct PlayReward {
 	pub server: u128,
 	/// Minted for the artist and split beneficiaries.
 	pub artist: u128,
-	/// Whether the artist's part went into escrow.
+	/// Whether any of the artist's part went into escrow: all of it in the
+	/// discovery tier; in the mature tier only shares too small to open
+	/// their beneficiary's account.
 	pub escrowed: bool,
 	/// Burned from the listener.
 	pub burned: u128,

@@ -10,7 +10,10 @@
 //!   escrowed for.
 //! - otherwise (mature tier): the listener burns the supply curve's quote
 //!   (and cannot settle without paying it), the server gets `Reward` and the
-//!   artist's `Reward` is paid directly, split per the royalty splits.
+//!   artist's `Reward` is paid directly, split per the royalty splits. A
+//!   share too small to open its beneficiary's account (below the
+//!   existential deposit) is escrowed instead, so it is never lost and never
+//!   blocks the play.
 //!
 //! Every mint goes through the supply pallet's cap check: a refused mint is an
 //! event, and the play still counts.
@@ -43,7 +46,7 @@ use polkadot_sdk::{
 		pallet_prelude::*,
 		traits::{
 			fungible::{Inspect, Mutate},
-			tokens::Preservation,
+			tokens::{DepositConsequence, Preservation, Provenance},
 		},
 		PalletId,
 	},
@@ -166,11 +169,22 @@ impl<T: Config> Pallet<T> {
 
 	/// The tier the next play of `song` settles in.
 	pub fn tier_of(song: SongId) -> Tier {
-		if PlayCount::<T>::get(song) < T::DiscoveryPlays::get() {
+		Self::tier_after(PlayCount::<T>::get(song))
+	}
+
+	/// The tier of a play with `prior_plays` settled plays before it.
+	fn tier_after(prior_plays: u32) -> Tier {
+		if prior_plays < T::DiscoveryPlays::get() {
 			Tier::Discovery
 		} else {
 			Tier::Mature
 		}
+	}
+
+	/// Whether `amount` can be minted straight into `who`'s account (it
+	/// exists, or `amount` is enough to open it).
+	fn can_receive(who: &T::AccountId, amount: u128) -> bool {
+		T::Currency::can_deposit(who, amount, Provenance::Minted) == DepositConsequence::Success
 	}
 
 	fn do_release(beneficiary: &T::AccountId) -> DispatchResult {
@@ -221,14 +235,14 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 	) -> Result<PlayReward, DispatchError> {
 		let prior_plays = PlayCount::<T>::get(song);
 		let reward = T::Reward::get();
-		let tier = Self::tier_of(song);
+		let tier = Self::tier_after(prior_plays);
 		let mut out = PlayReward {
 			tier,
 			prior_plays,
 			listener: 0,
 			server: 0,
 			artist: 0,
-			escrowed: tier == Tier::Discovery,
+			escrowed: false,
 			burned: 0,
 			refused_mints: 0,
 		};
@@ -249,14 +263,15 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 		}
 		count(T::Supply::mint_capped(server, reward)?, reward, &mut out.server);
 		for (beneficiary, amount) in distribute(reward, &payees.artist, &payees.splits) {
-			let minted = if tier == Tier::Discovery {
-				Self::escrow(song, &beneficiary, amount)?
-			} else {
+			let minted = if tier == Tier::Mature && Self::can_receive(&beneficiary, amount) {
 				let minted = T::Supply::mint_capped(&beneficiary, amount)?;
 				if minted {
 					Self::deposit_event(Event::RoyaltyPaid { song, beneficiary, amount });
 				}
 				minted
+			} else {
+				out.escrowed = true;
+				Self::escrow(song, &beneficiary, amount)?
 			};
 			count(minted, amount, &mut out.artist);
 		}

@@ -103,3 +103,21 @@ fn mint_refused_at_cap_still_counts_the_play() {
 			.any(|e| matches!(e.event, RuntimeEvent::Royalties(Event::Escrowed { .. }))));
 	});
 }
+
+#[test]
+fn a_mature_share_too_small_to_open_an_account_is_escrowed_not_fatal() {
+	test(LOW, || {
+		PlayCount::<Test>::insert(9, 10_000);
+		// 0.01 % of 1 MUSIC is below the existential deposit, and account 6
+		// does not exist: paying it directly is impossible.
+		let tiny = Permill::from_parts(100);
+		assert!(UNIT / 10_000 < ED && Balances::balance(&6) == 0);
+		let r = Royalties::settle(9, &song(vec![(6, tiny)]), &LISTENER, &SERVER)
+			.expect("the play settles");
+		assert_eq!((r.tier, r.artist, r.escrowed, r.refused_mints), (Tier::Mature, UNIT, true, 0));
+		assert_eq!(Balances::balance(&ARTIST), UNIT - UNIT / 10_000);
+		assert_eq!(Escrow::<Test>::get(6), UNIT / 10_000);
+		assert_eq!(Escrow::<Test>::get(ARTIST), 0);
+		assert_eq!(TotalEscrow::<Test>::get(), UNIT / 10_000);
+	});
+}
