@@ -45,6 +45,66 @@ fn seeking_heartbeats(h: u32, audio_ms: u32, last_at_ms: u64) -> Vec<Heartbeat> 
 		.collect()
 }
 
+/// A listener, a receipt and the server's signature over it.
+type SignedReceipt<T> = (
+	<T as polkadot_sdk::frame_system::Config>::AccountId,
+	SessionReceipt<<T as polkadot_sdk::frame_system::Config>::AccountId>,
+	<T as Config>::ReceiptSignature,
+);
+
+/// A receipt with `h` heartbeats that passes every gate, for a song with
+/// `s` royalty splits, signed by a server key generated in the keystore;
+/// the listener played the song once before, one cooldown ago, and once
+/// already today. Returns the listener, the receipt and the signature.
+fn valid_receipt<T: Config>(h: u32, s: u32) -> Result<SignedReceipt<T>, BenchmarkError>
+where
+	T::AccountId: From<sr25519::Public>,
+	T::ReceiptSignature: From<sr25519::Signature>,
+{
+	T::BenchmarkHelper::set_time_ms(NOW_MS);
+	let listener: T::AccountId = whitelisted_caller();
+	let server_key = sp_io::crypto::sr25519_generate(BENCH_KEY, None);
+	let server: T::AccountId = server_key.into();
+
+	let audio_ms = HEARTBEAT_AUDIO_MS.min(T::MaxAdvanceMs::get()).max(1);
+	let duration_ms = h.saturating_mul(audio_ms);
+	let (song, content_hash) = T::BenchmarkHelper::playable_song(&listener, duration_ms, s);
+
+	LastPlay::<T>::insert(
+		&listener,
+		song,
+		PlayMark { nonce: 1, at_ms: NOW_MS.saturating_sub(T::CooldownMs::get()) },
+	);
+	DailyPlays::<T>::insert(&listener, DayCount { day: today()?, count: 1 });
+
+	let heartbeats = BoundedVec::<_, ConstU32<MAX_HEARTBEATS>>::try_from(seeking_heartbeats(
+		h, audio_ms, NOW_MS,
+	))
+	.map_err(|_| "MaxHeartbeats is above MAX_HEARTBEATS")?;
+	let receipt = SessionReceipt {
+		listener: listener.clone(),
+		server,
+		song,
+		content_hash,
+		nonce: 2,
+		heartbeats,
+	};
+	// Signed exactly as `Pallet::check` verifies it.
+	let genesis =
+		polkadot_sdk::frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::default());
+	let payload = receipt.signing_payload(genesis.as_ref());
+	let signature: T::ReceiptSignature =
+		sp_io::crypto::sr25519_sign(BENCH_KEY, &server_key, &payload)
+			.ok_or("the keystore could not sign")?
+			.into();
+	Ok((listener, receipt, signature))
+}
+
+/// The day number of [`NOW_MS`].
+fn today() -> Result<u32, BenchmarkError> {
+	Ok(u32::try_from(NOW_MS / DAY_MS).map_err(|_| "day out of range")?)
+}
+
 #[benchmarks(where
 	T::AccountId: From<sr25519::Public>,
 	T::ReceiptSignature: From<sr25519::Signature>,
@@ -57,56 +117,30 @@ mod benchmarks {
 		h: Linear<1, { T::MaxHeartbeats::get() }>,
 		s: Linear<0, { MAX_SPLITS }>,
 	) -> Result<(), BenchmarkError> {
-		T::BenchmarkHelper::set_time_ms(NOW_MS);
-		let listener: T::AccountId = whitelisted_caller();
-		let server_key = sp_io::crypto::sr25519_generate(BENCH_KEY, None);
-		let server: T::AccountId = server_key.into();
-
-		let audio_ms = HEARTBEAT_AUDIO_MS.min(T::MaxAdvanceMs::get()).max(1);
-		let duration_ms = h.saturating_mul(audio_ms);
-		let (song, content_hash) = T::BenchmarkHelper::playable_song(&listener, duration_ms, s);
-
-		// The last heartbeat was stamped just now; the listener played this
-		// song before (one cooldown ago) and once already today.
-		let last_at_ms = NOW_MS;
-		let nonce = 2;
-		LastPlay::<T>::insert(
-			&listener,
-			song,
-			PlayMark { nonce: 1, at_ms: last_at_ms.saturating_sub(T::CooldownMs::get()) },
-		);
-		let day = u32::try_from(NOW_MS / DAY_MS).map_err(|_| "day out of range")?;
-		DailyPlays::<T>::insert(&listener, DayCount { day, count: 1 });
-
-		let heartbeats = BoundedVec::<_, ConstU32<MAX_HEARTBEATS>>::try_from(seeking_heartbeats(
-			h, audio_ms, last_at_ms,
-		))
-		.map_err(|_| "MaxHeartbeats is above MAX_HEARTBEATS")?;
-		let receipt = SessionReceipt {
-			listener: listener.clone(),
-			server,
-			song,
-			content_hash,
-			nonce,
-			heartbeats,
-		};
-		// Signed exactly as `Pallet::check` verifies it.
-		let genesis =
-			polkadot_sdk::frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::default());
-		let payload = receipt.signing_payload(genesis.as_ref());
-		let signature: T::ReceiptSignature =
-			sp_io::crypto::sr25519_sign(BENCH_KEY, &server_key, &payload)
-				.ok_or("the keystore could not sign")?
-				.into();
+		let (listener, receipt, signature) = valid_receipt::<T>(h, s)?;
+		let (song, nonce) = (receipt.song, receipt.nonce);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(listener.clone()), receipt, signature);
 
-		assert_eq!(
-			LastPlay::<T>::get(&listener, song),
-			Some(PlayMark { nonce, at_ms: last_at_ms })
-		);
-		assert_eq!(DailyPlays::<T>::get(&listener), Some(DayCount { day, count: 2 }));
+		assert_eq!(LastPlay::<T>::get(&listener, song), Some(PlayMark { nonce, at_ms: NOW_MS }));
+		assert_eq!(DailyPlays::<T>::get(&listener), Some(DayCount { day: today()?, count: 2 }));
+		Ok(())
+	}
+
+	/// The receipt check alone, as `feeless_if` runs it in the transaction
+	/// extension before dispatch.
+	#[benchmark]
+	fn check(h: Linear<1, { T::MaxHeartbeats::get() }>) -> Result<(), BenchmarkError> {
+		let (listener, receipt, signature) = valid_receipt::<T>(h, 0)?;
+		let passed;
+
+		#[block]
+		{
+			passed = Pallet::<T>::check(&listener, &receipt, &signature).is_ok();
+		}
+
+		assert!(passed, "the benchmark receipt passes every gate");
 		Ok(())
 	}
 

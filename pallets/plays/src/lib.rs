@@ -222,7 +222,9 @@ pub mod pallet {
 		/// A valid play settles through the royalty rules and is free; an
 		/// invalid one pays the fee and changes nothing. The declared weight
 		/// assumes the most royalty splits a song can have; a settled play is
-		/// charged for the splits its song really has.
+		/// charged for the splits its song really has. Both include the
+		/// receipt check that `feeless_if` runs in the transaction extension
+		/// before dispatch checks again (see [`Pallet::submit_weight`]).
 		///
 		/// # Errors
 		/// - `SignerNotListener`, `SelfServe`: wrong parties.
@@ -236,7 +238,7 @@ pub mod pallet {
 		/// - `CooldownActive`, `DailyLimitReached`: rate limits.
 		/// - Settlement errors (e.g. the listener cannot pay the burn).
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit(receipt.heartbeats.len() as u32, MAX_SPLITS))]
+		#[pallet::weight(Pallet::<T>::submit_weight(receipt.heartbeats.len(), MAX_SPLITS))]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, receipt: &SessionReceipt<T::AccountId>, server_signature: &T::ReceiptSignature| -> bool {
 			ensure_signed(origin.clone())
 				.map(|who| Pallet::<T>::check(&who, receipt, server_signature).is_ok())
@@ -250,8 +252,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let verified = Self::check(&who, &receipt, &server_signature)?;
 			let splits = u32::try_from(verified.song.splits.len()).unwrap_or(u32::MAX);
-			let weight =
-				T::WeightInfo::submit(receipt.heartbeats.len() as u32, splits.min(MAX_SPLITS));
+			let weight = Self::submit_weight(receipt.heartbeats.len(), splits.min(MAX_SPLITS));
 			Self::settle(receipt, verified)?;
 			Ok(PostDispatchInfo { actual_weight: Some(weight), pays_fee: Pays::No })
 		}
@@ -311,6 +312,15 @@ impl<T: Config> Pallet<T> {
 			max_advance_ms: T::MaxAdvanceMs::get(),
 			grace_ms: T::GraceMs::get(),
 		}
+	}
+
+	/// Weight of `submit` with `heartbeats` heartbeats for a song with
+	/// `splits` royalty splits: the call itself plus the full receipt check
+	/// `feeless_if` runs in the transaction extension (a signature
+	/// verification and the heartbeat rules, done again by the call).
+	pub fn submit_weight(heartbeats: usize, splits: u32) -> Weight {
+		let h = u32::try_from(heartbeats).unwrap_or(u32::MAX);
+		T::WeightInfo::submit(h, splits).saturating_add(T::WeightInfo::check(h))
 	}
 
 	fn now_ms() -> u64 {

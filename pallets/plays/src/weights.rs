@@ -19,6 +19,7 @@ use polkadot_sdk::frame_support::{
 /// Weight functions needed for `pallet_musicchain_plays`.
 pub trait WeightInfo {
 	fn submit(h: u32, s: u32) -> Weight;
+	fn check(h: u32) -> Weight;
 	fn sweep_entry() -> Weight;
 }
 
@@ -44,6 +45,16 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 16).saturating_mul(h.into()))
 			.saturating_add(Weight::from_parts(0, 2_700).saturating_mul(s.into()))
 	}
+	/// Estimate: sr25519 verification over the payload and the heartbeat
+	/// rules; reads of the song, its variant, the time, the genesis hash,
+	/// `LastPlay` and `DailyPlays`.
+	/// The range of component `h` is `[1, 4800]`.
+	fn check(h: u32) -> Weight {
+		Weight::from_parts(100_000_000, 4_000)
+			.saturating_add(Weight::from_parts(150_000, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(Weight::from_parts(0, 16).saturating_mul(h.into()))
+	}
 	/// Estimate: the sweep cursor, one `LastPlay` and one `DailyPlays` entry
 	/// read and removed.
 	fn sweep_entry() -> Weight {
@@ -67,6 +78,13 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 16).saturating_mul(h.into()))
 			.saturating_add(Weight::from_parts(0, 2_700).saturating_mul(s.into()))
+	}
+	/// The range of component `h` is `[1, 4800]`.
+	fn check(h: u32) -> Weight {
+		Weight::from_parts(100_000_000, 4_000)
+			.saturating_add(Weight::from_parts(150_000, 0).saturating_mul(h.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(Weight::from_parts(0, 16).saturating_mul(h.into()))
 	}
 	fn sweep_entry() -> Weight {
 		Weight::from_parts(20_000_000, 3_000)

@@ -263,9 +263,14 @@ fn settled_play_is_charged_for_its_real_splits() {
 		let h = r.heartbeats.len() as u32;
 		let call = crate::Call::<Test>::submit { receipt: r.clone(), server_signature: sign(&r) };
 		// Declared for the most splits a song can have, charged for three.
-		assert_eq!(call.get_dispatch_info().call_weight, <() as WeightInfo>::submit(h, MAX_SPLITS));
+		// Both include the receipt check the transaction extension runs first.
+		let check = <() as WeightInfo>::check(h);
+		assert_eq!(
+			call.get_dispatch_info().call_weight,
+			<() as WeightInfo>::submit(h, MAX_SPLITS) + check
+		);
 		let info = submit(&r).expect("valid play");
-		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::submit(h, 3)));
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::submit(h, 3) + check));
 		assert_eq!(info.pays_fee, Pays::No);
 	});
 }
