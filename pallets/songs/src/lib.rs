@@ -362,12 +362,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::set_hidden())]
 		pub fn hide(origin: OriginFor<T>, song: SongId) -> DispatchResult {
 			T::ModeratorOrigin::ensure_origin(origin)?;
-			Songs::<T>::try_mutate(song, |r| {
-				let r = r.as_mut().ok_or(Error::<T>::NotFound)?;
-				ensure!(r.status != SongStatus::Hidden, Error::<T>::AlreadyHidden);
-				r.status = SongStatus::Hidden;
-				Ok::<_, DispatchError>(())
-			})?;
+			Self::set_hidden(song, true)?;
 			Self::deposit_event(Event::SongHidden { song });
 			Ok(())
 		}
@@ -380,12 +375,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::set_hidden())]
 		pub fn unhide(origin: OriginFor<T>, song: SongId) -> DispatchResult {
 			T::ModeratorOrigin::ensure_origin(origin)?;
-			Songs::<T>::try_mutate(song, |r| {
-				let r = r.as_mut().ok_or(Error::<T>::NotFound)?;
-				ensure!(r.status == SongStatus::Hidden, Error::<T>::NotHidden);
-				r.status = SongStatus::Active;
-				Ok::<_, DispatchError>(())
-			})?;
+			Self::set_hidden(song, false)?;
 			Self::deposit_event(Event::SongUnhidden { song });
 			Ok(())
 		}
@@ -447,6 +437,19 @@ impl<T: Config> Pallet<T> {
 			SplitError::ZeroShare => Error::<T>::ZeroShare,
 		})?;
 		Ok(())
+	}
+
+	/// Hides (`true`) or unhides a song, refusing a change to the state it
+	/// is already in.
+	fn set_hidden(song: SongId, hidden: bool) -> DispatchResult {
+		Songs::<T>::try_mutate(song, |r| {
+			let r = r.as_mut().ok_or(Error::<T>::NotFound)?;
+			let is_hidden = r.status == SongStatus::Hidden;
+			ensure!(!(hidden && is_hidden), Error::<T>::AlreadyHidden);
+			ensure!(hidden || is_hidden, Error::<T>::NotHidden);
+			r.status = if hidden { SongStatus::Hidden } else { SongStatus::Active };
+			Ok(())
+		})
 	}
 
 	fn mutate_as_artist(
