@@ -30,10 +30,8 @@ pub fn burn_quote(supply: u128, curve: &SupplyCurve) -> u128 {
 	let d3 = d.full_mul(d);
 	let d3 = mul_512(d3, d);
 	let numerator = mul_512(d3, U256::from(curve.max_burn));
+	// span > 0: cap > floor was checked above.
 	let denominator = mul_512(span.full_mul(span), span);
-	if denominator.is_zero() {
-		return 0;
-	}
 	let q = numerator / denominator;
 	// q <= max_burn because d < span, so it fits in u128.
 	u128::try_from(q).unwrap_or(curve.max_burn).min(curve.max_burn)

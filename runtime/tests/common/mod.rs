@@ -10,12 +10,11 @@
 use codec::{Decode, Encode};
 use musicchain_runtime::{
 	genesis_config_presets, AccountId, Executive, Header, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, SignedPayload, System, TxExtension, UncheckedExtrinsic, SLOT_DURATION,
+	RuntimeGenesisConfig, SignedPayload, System, UncheckedExtrinsic, SLOT_DURATION,
 };
 use parking_lot::RwLock;
 use polkadot_sdk::{
 	frame_support::dispatch::GetDispatchInfo,
-	frame_system, pallet_transaction_payment,
 	sp_consensus_aura::{Slot, AURA_ENGINE_ID},
 	sp_core::offchain::{
 		testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
@@ -171,29 +170,10 @@ impl Chain {
 	}
 }
 
-/// The transaction extensions a wallet attaches for `nonce`.
-pub fn tx_extension(nonce: u32) -> TxExtension {
-	(
-		frame_system::AuthorizeCall::<Runtime>::new(),
-		frame_system::CheckNonZeroSender::<Runtime>::new(),
-		frame_system::CheckSpecVersion::<Runtime>::new(),
-		frame_system::CheckTxVersion::<Runtime>::new(),
-		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
-		frame_system::CheckWeight::<Runtime>::new(),
-		polkadot_sdk::pallet_skip_feeless_payment::SkipCheckIfFeeless::from(
-			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-		),
-		polkadot_sdk::frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
-		frame_system::WeightReclaim::<Runtime>::new(),
-	)
-}
-
 /// `call` signed by `who` as a wallet does (inside externalities).
 pub fn signed_extrinsic(who: Sr25519Keyring, call: RuntimeCall) -> UncheckedExtrinsic {
 	let account = who.to_account_id();
-	let ext = tx_extension(System::account_nonce(&account));
+	let ext = musicchain_runtime::tx_extension(System::account_nonce(&account), Era::Immortal, 0);
 	let payload = SignedPayload::new(call.clone(), ext.clone()).expect("signable");
 	let signature = payload.using_encoded(|p| who.sign(p));
 	UncheckedExtrinsic::new_signed(
