@@ -8,7 +8,7 @@ use symphonia::core::{
 	audio::SampleBuffer,
 	codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL, CODEC_TYPE_OPUS},
 	errors::Error as SymError,
-	formats::{FormatOptions, FormatReader},
+	formats::{FormatOptions, FormatReader, Packet},
 	io::{MediaSource, MediaSourceStream},
 	meta::{MetadataOptions, StandardTagKey},
 	probe::Hint,
@@ -44,10 +44,88 @@ struct Printer {
 	channels: usize,
 }
 
+impl Printer {
+	fn start(rate: u32, channels: usize) -> Result<Printer, String> {
+		let mut fp = Fingerprinter::new(&Configuration::preset_test2());
+		fp.start(rate, channels as u32)
+			.map_err(|e| format!("cannot fingerprint {rate} Hz, {channels} channels: {e:?}"))?;
+		let left = FINGERPRINT_SECONDS * u64::from(rate) * channels as u64;
+		Ok(Printer { fp, left, rate, channels })
+	}
+}
+
+/// Packets that failed to demux or decode: in all, and in a row.
+#[derive(Default)]
+struct Damage {
+	failed: u64,
+	in_a_row: u32,
+}
+
+impl Damage {
+	/// Counts one more damaged packet; true when the stream is to be given
+	/// up as corrupt.
+	fn hit(&mut self) -> bool {
+		self.failed += 1;
+		self.in_a_row += 1;
+		self.in_a_row >= MAX_CONSECUTIVE_ERRORS
+	}
+}
+
 enum Codec {
 	/// Decoder, sample buffer, frames still to drop (MP4 priming).
 	Symphonia(Box<dyn Decoder>, Option<SampleBuffer<i16>>, usize),
 	Opus(opus::OpusDecoder, usize),
+}
+
+/// The interleaved samples of one decoded packet and their layout.
+struct Pcm<'a> {
+	samples: &'a [i16],
+	rate: u32,
+	channels: usize,
+}
+
+impl Codec {
+	/// Decodes one packet, dropping priming frames and the packet's trims.
+	/// `Ok(None)` is a damaged packet; `Err` a decoder that cannot go on.
+	fn decode(&mut self, packet: &Packet) -> Result<Option<Pcm<'_>>, SymError> {
+		match self {
+			Codec::Symphonia(dec, buf, skip) => {
+				let audio = match dec.decode(packet) {
+					Ok(audio) => audio,
+					Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => return Ok(None),
+					Err(e) => return Err(e),
+				};
+				let spec = *audio.spec();
+				let channels = spec.channels.count();
+				let needed = audio.capacity() as u64 * channels as u64;
+				if buf.as_ref().is_some_and(|b| (b.capacity() as u64) < needed) {
+					*buf = None;
+				}
+				let buf =
+					buf.get_or_insert_with(|| SampleBuffer::new(audio.capacity() as u64, spec));
+				buf.copy_interleaved_ref(audio);
+				let ch = channels.max(1);
+				let frames = buf.samples().len() / ch;
+				let start = (*skip).min(frames);
+				*skip -= start;
+				Ok(Some(Pcm { samples: &buf.samples()[start * ch..], rate: spec.rate, channels }))
+			},
+			Codec::Opus(dec, skip) => {
+				let channels = dec.channels();
+				let Ok(pcm) = dec.decode(&packet.data) else { return Ok(None) };
+				let ch = channels.max(1);
+				let frames = pcm.len() / ch;
+				let start = (packet.trim_start() as usize + *skip).min(frames);
+				*skip -= (*skip).min(frames);
+				let end = frames.saturating_sub(packet.trim_end() as usize).max(start);
+				Ok(Some(Pcm {
+					samples: &pcm[start * ch..end * ch],
+					rate: opus::SAMPLE_RATE,
+					channels,
+				}))
+			},
+		}
+	}
 }
 
 /// Decodes `source` (a file of container `format`) and fingerprints it.
@@ -92,7 +170,7 @@ pub fn decode(
 	let params = track.codec_params.clone();
 	let declared_frames = params.n_frames;
 
-	let (mut codec, mut sample_rate, mut channels) = if params.codec == CODEC_TYPE_OPUS {
+	let mut codec = if params.codec == CODEC_TYPE_OPUS {
 		let head =
 			params.extra_data.as_deref().and_then(opus::OpusHead::parse).ok_or_else(|| {
 				AudioError::Container {
@@ -101,26 +179,24 @@ pub fn decode(
 				}
 			})?;
 		let dec = opus::OpusDecoder::new(&head).map_err(AudioError::Opus)?;
-		let channels = dec.channels();
 		// Ogg pages carry the pre-skip as packet trims; Matroska does not.
 		let manual_skip = if format == Format::Mka { usize::from(head.pre_skip) } else { 0 };
-		(Codec::Opus(dec, manual_skip), opus::SAMPLE_RATE, channels)
+		Codec::Opus(dec, manual_skip)
 	} else {
 		let dec = symphonia::default::get_codecs()
 			.make(&params, &DecoderOptions::default())
 			.map_err(|e| AudioError::Codec { format: name, reason: sym_reason(&e) })?;
 		let rate = params.sample_rate.unwrap_or(0);
-		let channels = params.channels.map(|c| c.count()).unwrap_or(0);
 		let priming = mp4_moov.and_then(|m| super::mp4::priming_frames(m, rate)).unwrap_or(0);
-		(Codec::Symphonia(dec, None, priming as usize), rate, channels)
+		Codec::Symphonia(dec, None, priming as usize)
 	};
 
+	// Started at the first decoded audio; once it has taken the whole window
+	// (`left == 0`), packets are only demuxed for the duration.
 	let mut printer: Option<Printer> = None;
-	let mut fingerprinting = true;
 	let mut frames_total: u64 = 0;
 	let mut packets: u64 = 0;
-	let mut failed: u64 = 0;
-	let mut consecutive: u32 = 0;
+	let mut damage = Damage::default();
 
 	loop {
 		let packet = match reader.next_packet() {
@@ -131,9 +207,7 @@ pub fn decode(
 				return Err(AudioError::Container { format: name, reason: e.to_string() })
 			},
 			Err(_) => {
-				failed += 1;
-				consecutive += 1;
-				if consecutive >= MAX_CONSECUTIVE_ERRORS {
+				if damage.hit() {
 					break;
 				}
 				continue;
@@ -143,104 +217,57 @@ pub fn decode(
 			continue;
 		}
 		packets += 1;
-		if !fingerprinting {
+		if printer.as_ref().is_some_and(|p| p.left == 0) {
 			// Past the fingerprint window only the duration is needed: demux,
 			// do not decode.
 			frames_total += packet.dur;
-			consecutive = 0;
+			damage.in_a_row = 0;
 			continue;
 		}
-		let samples: &[i16] = match &mut codec {
-			Codec::Symphonia(dec, buf, skip) => match dec.decode(&packet) {
-				Ok(audio) => {
-					let spec = *audio.spec();
-					sample_rate = spec.rate;
-					channels = spec.channels.count();
-					let needed = audio.capacity() as u64 * spec.channels.count() as u64;
-					if buf.as_ref().is_none_or(|b| (b.capacity() as u64) < needed) {
-						*buf = Some(SampleBuffer::new(audio.capacity() as u64, spec));
-					}
-					match buf {
-						Some(b) => {
-							b.copy_interleaved_ref(audio);
-							let ch = channels.max(1);
-							let frames = b.samples().len() / ch;
-							let start = (*skip).min(frames);
-							*skip -= start;
-							&b.samples()[start * ch..]
-						},
-						None => &[],
-					}
-				},
-				Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => {
-					failed += 1;
-					consecutive += 1;
-					if consecutive >= MAX_CONSECUTIVE_ERRORS {
-						break;
-					}
-					continue;
-				},
-				Err(e) => return Err(AudioError::Codec { format: name, reason: sym_reason(&e) }),
-			},
-			Codec::Opus(dec, skip) => match dec.decode(&packet.data) {
-				Ok(pcm) => {
-					let ch = channels.max(1);
-					let frames = pcm.len() / ch;
-					let start = (packet.trim_start() as usize + *skip).min(frames);
-					*skip -= (*skip).min(frames);
-					let end = frames.saturating_sub(packet.trim_end() as usize).max(start);
-					&pcm[start * ch..end * ch]
-				},
-				Err(_) => {
-					failed += 1;
-					consecutive += 1;
-					if consecutive >= MAX_CONSECUTIVE_ERRORS {
-						break;
-					}
-					continue;
-				},
-			},
-		};
-		consecutive = 0;
-		if channels == 0 || sample_rate == 0 {
-			continue;
-		}
-		frames_total += (samples.len() / channels) as u64;
-		if printer.is_none() {
-			let mut fp = Fingerprinter::new(&Configuration::preset_test2());
-			fp.start(sample_rate, channels as u32).map_err(|e| AudioError::Codec {
-				format: name,
-				reason: format!("cannot fingerprint {sample_rate} Hz, {channels} channels: {e:?}"),
-			})?;
-			let left = FINGERPRINT_SECONDS * u64::from(sample_rate) * channels as u64;
-			printer = Some(Printer { fp, left, rate: sample_rate, channels });
-		}
-		if let Some(p) = &mut printer {
-			if p.rate != sample_rate || p.channels != channels {
-				// The stream changed its layout midway (a spliced file): the
-				// fingerprint covers the audio up to the change.
-				fingerprinting = false;
+		let pcm = match codec.decode(&packet) {
+			Ok(Some(pcm)) => pcm,
+			Ok(None) => {
+				if damage.hit() {
+					break;
+				}
 				continue;
-			}
-			let whole = samples.len() - samples.len() % channels;
-			let take = whole.min(p.left as usize);
-			p.fp.consume(&samples[..take]);
-			p.left -= take as u64;
-			if p.left == 0 {
-				fingerprinting = false;
-			}
+			},
+			Err(e) => return Err(AudioError::Codec { format: name, reason: sym_reason(&e) }),
+		};
+		damage.in_a_row = 0;
+		if pcm.channels == 0 || pcm.rate == 0 {
+			continue;
 		}
+		frames_total += (pcm.samples.len() / pcm.channels) as u64;
+		let p = match &mut printer {
+			Some(p) => p,
+			None => printer.insert(
+				Printer::start(pcm.rate, pcm.channels)
+					.map_err(|reason| AudioError::Codec { format: name, reason })?,
+			),
+		};
+		if (p.rate, p.channels) != (pcm.rate, pcm.channels) {
+			// The stream changed its layout midway (a spliced file): the
+			// fingerprint covers the audio up to the change.
+			p.left = 0;
+			continue;
+		}
+		let whole = pcm.samples.len() - pcm.samples.len() % p.channels;
+		let take = whole.min(usize::try_from(p.left).unwrap_or(usize::MAX));
+		p.fp.consume(&pcm.samples[..take]);
+		p.left -= take as u64;
 	}
 
-	let Some(Printer { mut fp, .. }) = printer else {
-		return Err(if failed > 0 {
-			AudioError::Corrupt { failed, total: packets.max(failed) }
+	let Some(Printer { mut fp, rate: sample_rate, channels, .. }) = printer else {
+		return Err(if damage.failed > 0 {
+			AudioError::Corrupt { failed: damage.failed, total: packets.max(damage.failed) }
 		} else {
 			AudioError::NoAudio
 		});
 	};
 	// More than a tenth of the packets lost (and more than a couple) is not
 	// a file worth registering.
+	let failed = damage.failed;
 	if failed > 2 && failed * 10 > packets {
 		return Err(AudioError::Corrupt { failed, total: packets.max(failed) });
 	}
