@@ -10,7 +10,7 @@
 set -euo pipefail
 
 out=${1:?usage: make-fixtures.sh OUTDIR}
-version=4
+version=5
 stamp="$out/.fixtures-v$version"
 if [[ -f "$stamp" ]]; then
 	exit 0
@@ -62,10 +62,14 @@ ff -i "$out/good/a-128k.mp3" -i "$tmp/cover.png" -map 0 -map 1 -c copy -id3v2_ve
 cp "$out/good/a.flac" "$out/good/a-flac-named.mp3"
 encode "$srcB" "$out/other" b "${metaB[@]}"
 
-# A long file (150 s: A, B, A, B, A) to show the 120 s fingerprint window.
+# A long recording (156 s: A, B, A, B, A) to show the 120 s fingerprint
+# window, as MP3 and as Opus in Matroska (whose blocks carry no durations, so
+# the length past the window comes from their timestamps).
 ff -i "$srcA" -i "$srcB" -i "$srcA" -i "$srcB" -i "$srcA" -filter_complex \
 	"[0:a]aresample=44100,aformat=channel_layouts=stereo[x0];[1:a]aresample=44100,aformat=channel_layouts=stereo[x1];[2:a]aresample=44100,aformat=channel_layouts=stereo[x2];[3:a]aresample=44100,aformat=channel_layouts=stereo[x3];[4:a]aresample=44100,aformat=channel_layouts=stereo[x4];[x0][x1][x2][x3][x4]concat=n=5:v=0:a=1" \
-	-c:a libmp3lame -b:a 192k "$out/long/long.mp3"
+	-c:a pcm_s16le "$tmp/long.wav"
+ff -i "$tmp/long.wav" -c:a libmp3lame -b:a 192k "$out/long/long.mp3"
+ff -i "$tmp/long.wav" -c:a libopus -b:a 96k "$out/long/long.mka"
 
 # Bad input. Each must be reported as "path: reason" while the scan goes on.
 bad="$out/bad"

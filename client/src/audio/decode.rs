@@ -168,7 +168,11 @@ pub fn decode(
 		.ok_or(AudioError::NoTrack)?;
 	let track_id = track.id;
 	let params = track.codec_params.clone();
-	let declared_frames = params.n_frames;
+	// Packet durations and the declared length are in the track's time base:
+	// 1/sample rate for most containers, but the `mdhd` timescale for MP4
+	// and the segment's timestamp scale (usually 1 ms) for Matroska.
+	let time_base = params.time_base;
+	let declared_length = params.n_frames;
 
 	let mut codec = if params.codec == CODEC_TYPE_OPUS {
 		let head =
@@ -195,6 +199,10 @@ pub fn decode(
 	// (`left == 0`), packets are only demuxed for the duration.
 	let mut printer: Option<Printer> = None;
 	let mut frames_total: u64 = 0;
+	// First and end timestamp of the packets only demuxed. Timestamps, not
+	// durations: Matroska blocks usually carry no duration (the last
+	// packet's is then missing, a few tens of milliseconds).
+	let mut undecoded: Option<(u64, u64)> = None;
 	let mut packets: u64 = 0;
 	let mut damage = Damage::default();
 
@@ -220,7 +228,9 @@ pub fn decode(
 		if printer.as_ref().is_some_and(|p| p.left == 0) {
 			// Past the fingerprint window only the duration is needed: demux,
 			// do not decode.
-			frames_total += packet.dur;
+			let end = packet.ts.saturating_add(packet.dur);
+			let span = undecoded.get_or_insert((packet.ts, end));
+			span.1 = span.1.max(end);
 			damage.in_a_row = 0;
 			continue;
 		}
@@ -272,13 +282,24 @@ pub fn decode(
 		return Err(AudioError::Corrupt { failed, total: packets.max(failed) });
 	}
 	let rate = u64::from(sample_rate);
-	let duration_ms = frames_total * 1000 / rate;
-	if let Some(declared) = declared_frames {
+	let to_frames = |length: u64| match time_base {
+		Some(tb) if tb.denom > 0 => {
+			let frames =
+				u128::from(length) * u128::from(tb.numer) * u128::from(rate) / u128::from(tb.denom);
+			u64::try_from(frames).unwrap_or(u64::MAX)
+		},
+		_ => length,
+	};
+	let undecoded = undecoded.map_or(0, |(first, end)| end.saturating_sub(first));
+	let frames_total = frames_total.saturating_add(to_frames(undecoded));
+	let to_ms = |frames: u64| frames.saturating_mul(1000) / rate;
+	let duration_ms = to_ms(frames_total);
+	if let Some(declared) = declared_length.map(to_frames) {
 		let missing = declared.saturating_sub(frames_total);
-		if missing > rate / 2 && missing * 100 > declared {
+		if missing > rate / 2 && missing.saturating_mul(100) > declared {
 			return Err(AudioError::Truncated {
 				actual_ms: duration_ms,
-				declared_ms: declared * 1000 / rate,
+				declared_ms: to_ms(declared),
 			});
 		}
 	}
