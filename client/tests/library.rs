@@ -161,24 +161,26 @@ fn killed_scan_leaves_a_usable_store() {
 		.stderr(std::process::Stdio::null())
 		.spawn()
 		.expect("spawn scan");
-	// Kill it as soon as it has committed something (or whenever it gets
-	// there: the assertions below hold wherever the kill lands).
+	// Kill it as soon as it has committed something, watching its commits
+	// through a read-only handle.
+	let mut running = false;
 	for _ in 0..600 {
-		let done = Store::open(data.path())
-			.ok()
-			.and_then(|s| s.files().ok())
-			.is_some_and(|f| !f.is_empty());
-		if done || child.try_wait().ok().flatten().is_some() {
+		running = child.try_wait().expect("child status").is_none();
+		let committed =
+			Store::open_read_only(data.path()).and_then(|s| s.files()).is_ok_and(|f| !f.is_empty());
+		if committed || !running {
 			break;
 		}
 		std::thread::sleep(std::time::Duration::from_millis(50));
 	}
 	child.kill().ok(); // SIGKILL
-	child.wait().expect("reap");
+	let status = child.wait().expect("reap");
+	assert!(running, "the scan ended by itself ({status}) before it was killed");
 
 	let store = Store::open(data.path()).expect("store opens after a kill");
 	let partial = store.files().expect("readable after a kill").len();
 	println!("{partial} of {} files were committed before the kill", names.len() * 3);
+	assert!(partial > 0 && partial < names.len() * 3, "killed in the middle of the scan");
 	let (s, _) = scan(&store);
 	assert_eq!(s.decoded + s.unchanged, names.len() * 3);
 	assert_eq!(s.unchanged, partial, "committed records are reused, not decoded again");

@@ -1,10 +1,14 @@
 //! The local library store: one redb file (crash-safe, copy-on-write
 //! B-trees) holding the scanned roots, one record per analysed file and the
 //! files that failed with the reason. A write is a transaction: a kill in the
-//! middle of a scan loses at most the batch not yet committed.
+//! middle of a scan loses at most the batch not yet committed. One process
+//! writes at a time; others may open the store read-only meanwhile and see
+//! its commits (redb's `SingleWriter` mode).
 
 use crate::audio::Analysis;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{
+	ConcurrencyMode, Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition,
+};
 use serde::{Deserialize, Serialize};
 use std::{
 	os::unix::ffi::{OsStrExt, OsStringExt},
@@ -27,6 +31,8 @@ pub enum StoreError {
 	Dir { path: PathBuf, source: std::io::Error },
 	#[error("library store {path}: damaged record for {key}: {source}")]
 	Record { path: PathBuf, key: String, source: postcard::Error },
+	#[error("library store {path}: opened read-only")]
+	ReadOnly { path: PathBuf },
 }
 
 /// What identifies an unchanged file: size and modification time.
@@ -76,8 +82,19 @@ pub enum Change {
 
 /// The library store.
 pub struct Store {
-	db: Database,
+	db: Db,
 	path: PathBuf,
+}
+
+enum Db {
+	Writer(Database),
+	Reader(ReadOnlyDatabase),
+}
+
+fn builder() -> redb::Builder {
+	let mut builder = Database::builder();
+	builder.set_concurrency_mode(ConcurrencyMode::SingleWriter);
+	builder
 }
 
 fn key(path: &Path) -> &[u8] {
@@ -94,9 +111,10 @@ impl Store {
 		std::fs::create_dir_all(data_dir)
 			.map_err(|source| StoreError::Dir { path: data_dir.to_path_buf(), source })?;
 		let path = data_dir.join(STORE_FILE);
-		let db = Database::create(&path)
+		let db = builder()
+			.create(&path)
 			.map_err(|e| StoreError::Db { path: path.clone(), source: e.into() })?;
-		let store = Store { db, path };
+		let store = Store { db: Db::Writer(db), path };
 		store.write(|txn| {
 			txn.open_table(ROOTS)?;
 			txn.open_table(FILES)?;
@@ -104,6 +122,18 @@ impl Store {
 			Ok(())
 		})?;
 		Ok(store)
+	}
+
+	/// Opens the existing store in `data_dir` for reading only: it may be
+	/// open for writing by another process (a running scan), whose commits
+	/// it sees. A store left unclean by a killed writer cannot be opened
+	/// this way until a writer has opened it again.
+	pub fn open_read_only(data_dir: &Path) -> Result<Store, StoreError> {
+		let path = data_dir.join(STORE_FILE);
+		let db = builder()
+			.open_read_only(&path)
+			.map_err(|e| StoreError::Db { path: path.clone(), source: e.into() })?;
+		Ok(Store { db: Db::Reader(db), path })
 	}
 
 	/// Where the store lives.
@@ -119,9 +149,20 @@ impl Store {
 		&self,
 		f: impl FnOnce(&redb::WriteTransaction) -> Result<(), redb::Error>,
 	) -> Result<(), StoreError> {
-		let txn = self.db.begin_write().map_err(|e| self.db_err(e))?;
+		let Db::Writer(db) = &self.db else {
+			return Err(StoreError::ReadOnly { path: self.path.clone() });
+		};
+		let txn = db.begin_write().map_err(|e| self.db_err(e))?;
 		f(&txn).map_err(|e| self.db_err(e))?;
 		txn.commit().map_err(|e| self.db_err(e))
+	}
+
+	fn begin_read(&self) -> Result<redb::ReadTransaction, StoreError> {
+		match &self.db {
+			Db::Writer(db) => db.begin_read(),
+			Db::Reader(db) => db.begin_read(),
+		}
+		.map_err(|e| self.db_err(e))
 	}
 
 	fn decode<T: serde::de::DeserializeOwned>(&self, k: &[u8], v: &[u8]) -> Result<T, StoreError> {
@@ -136,7 +177,7 @@ impl Store {
 		&self,
 		table: TableDefinition<&[u8], &[u8]>,
 	) -> Result<Vec<(PathBuf, T)>, StoreError> {
-		let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;
+		let txn = self.begin_read()?;
 		let t = txn.open_table(table).map_err(|e| self.db_err(e))?;
 		let mut out = Vec::new();
 		for item in t.iter().map_err(|e| self.db_err(e))? {
@@ -163,7 +204,7 @@ impl Store {
 
 	/// The root folders, in path order.
 	pub fn roots(&self) -> Result<Vec<PathBuf>, StoreError> {
-		let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;
+		let txn = self.begin_read()?;
 		let t = txn.open_table(ROOTS).map_err(|e| self.db_err(e))?;
 		let mut out = Vec::new();
 		for item in t.iter().map_err(|e| self.db_err(e))? {
@@ -185,7 +226,7 @@ impl Store {
 
 	/// The record of one file.
 	pub fn get(&self, path: &Path) -> Result<Option<Record>, StoreError> {
-		let txn = self.db.begin_read().map_err(|e| self.db_err(e))?;
+		let txn = self.begin_read()?;
 		let t = txn.open_table(FILES).map_err(|e| self.db_err(e))?;
 		let v = t.get(key(path)).map_err(|e| self.db_err(e))?;
 		v.map(|v| self.decode(key(path), v.value())).transpose()
