@@ -93,28 +93,34 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<i32> {
-	let data_dir = match cli.data_dir {
-		Some(d) => d,
-		None => default_data_dir()?,
-	};
 	match cli.command {
 		Command::Fingerprint { raw, files } => fingerprint(&files, raw),
-		Command::Library { command } => match command {
-			LibraryCommand::Add { dir, no_scan, scan } => {
-				let store = Store::open(&data_dir)?;
-				let root = library::add_root(&store, &dir)?;
-				eprintln!("added {}", root.display());
-				if no_scan {
-					return Ok(0);
-				}
-				run_scan(&store, &scan)
-			},
-			LibraryCommand::Scan { scan } => run_scan(&Store::open(&data_dir)?, &scan),
-			// Read-only, so that it works while a scan writes the store; a
-			// missing or unclean store is created or recovered by a writer.
-			LibraryCommand::List => {
-				list(&Store::open_read_only(&data_dir).or_else(|_| Store::open(&data_dir))?)
-			},
+		Command::Library { command } => {
+			let data_dir = match cli.data_dir {
+				Some(d) => d,
+				None => default_data_dir()?,
+			};
+			library_command(command, &data_dir)
+		},
+	}
+}
+
+fn library_command(command: LibraryCommand, data_dir: &Path) -> Result<i32> {
+	match command {
+		LibraryCommand::Add { dir, no_scan, scan } => {
+			let store = Store::open(data_dir)?;
+			let root = library::add_root(&store, &dir)?;
+			eprintln!("added {}", root.display());
+			if no_scan {
+				return Ok(0);
+			}
+			run_scan(&store, &scan)
+		},
+		LibraryCommand::Scan { scan } => run_scan(&Store::open(data_dir)?, &scan),
+		// Read-only, so that it works while a scan writes the store; a
+		// missing or unclean store is created or recovered by a writer.
+		LibraryCommand::List => {
+			list(&Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?)
 		},
 	}
 }

@@ -19,7 +19,7 @@ pub use store::{Change, Failure, Record, Stamp, Store, StoreError};
 pub enum LibraryError {
 	#[error(transparent)]
 	Store(#[from] StoreError),
-	#[error("{path}: {source}")]
+	#[error("{path}")]
 	Root { path: PathBuf, source: std::io::Error },
 	#[error("cannot start {0} scan threads: {1}")]
 	Threads(usize, String),

@@ -22,14 +22,15 @@ const FAILURES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("failures")
 /// File name of the store inside the data directory.
 pub const STORE_FILE: &str = "library.redb";
 
-/// Errors of the library store.
+/// Errors of the library store. The cause is the error's source (the CLI
+/// prints the whole chain), not repeated in its message.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-	#[error("library store {path}: {source}")]
+	#[error("library store {path}")]
 	Db { path: PathBuf, source: redb::Error },
-	#[error("library store {path}: cannot create its directory: {source}")]
+	#[error("library store {path}: cannot create its directory")]
 	Dir { path: PathBuf, source: std::io::Error },
-	#[error("library store {path}: damaged record for {key}: {source}")]
+	#[error("library store {path}: damaged record for {key}")]
 	Record { path: PathBuf, key: String, source: postcard::Error },
 	#[error("library store {path}: opened read-only")]
 	ReadOnly { path: PathBuf },
