@@ -13,14 +13,13 @@ pub mod opus;
 pub mod tags;
 
 use musicchain_primitives::{
-	blake2_256, fingerprint::Fingerprint, manifest_root, ContentHash, Format, ManifestRoot,
-	PIECE_SIZE,
+	blake2_256, manifest_root, sha2_256, ContentHash, Format, ManifestRoot, PIECE_SIZE,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::{
 	fs::File,
-	io::{Read, Seek, SeekFrom},
+	io::{BufReader, Read, Seek, SeekFrom},
 	path::Path,
 };
 
@@ -180,7 +179,7 @@ pub fn hash_pieces(mut reader: impl Read) -> std::io::Result<(ContentHash, Vec<[
 		}
 		let piece = &buf[..filled];
 		whole.update(piece);
-		pieces.push(Sha256::digest(piece).into());
+		pieces.push(sha2_256(piece));
 		size += filled as u64;
 		if filled < buf.len() {
 			break;
@@ -215,26 +214,23 @@ fn open_audio(path: &Path) -> Result<(File, Format), AudioError> {
 	if !is_supported(format) {
 		return Err(AudioError::Unsupported(format_name(format)));
 	}
-	file.seek(SeekFrom::Start(0))?;
+	file.rewind()?;
 	Ok((file, format))
 }
 
-/// The `moov` box of an MP4 file (for its edit list); `file` is rewound.
-fn mp4_moov(file: &mut File, format: Format) -> Result<Option<Vec<u8>>, AudioError> {
-	if format != Format::M4a {
-		return Ok(None);
-	}
-	let moov = mp4::read_moov(&mut *file);
-	file.seek(SeekFrom::Start(0))?;
-	Ok(moov)
+/// Decodes and fingerprints an open file from its start (and, for MP4, its
+/// edit list); the file is left at no particular position.
+fn decode_file(file: &mut File, format: Format) -> Result<Decoded, AudioError> {
+	let moov = if format == Format::M4a { mp4::read_moov(&mut *file) } else { None };
+	file.rewind()?;
+	decode::decode(Box::new(file.try_clone()?), format, moov.as_deref())
 }
 
 /// Decodes and fingerprints a file (what `musicchain fingerprint` prints).
 pub fn fingerprint_file(path: &Path) -> Result<(Format, Decoded), AudioError> {
 	guarded(|| {
 		let (mut file, format) = open_audio(path)?;
-		let moov = mp4_moov(&mut file, format)?;
-		Ok((format, decode::decode(Box::new(file), format, moov.as_deref())?))
+		Ok((format, decode_file(&mut file, format)?))
 	})
 }
 
@@ -244,15 +240,18 @@ pub fn analyze(path: &Path) -> Result<Analysis, AudioError> {
 }
 
 fn analyze_unguarded(path: &Path) -> Result<Analysis, AudioError> {
+	// One open file serves the decoder, the hashes and the tags: they all
+	// describe the same bytes even if the path is replaced meanwhile (a tag
+	// editor saving by rename).
 	let (mut file, format) = open_audio(path)?;
-	let moov = mp4_moov(&mut file, format)?;
-	let decoded = decode::decode(Box::new(file), format, moov.as_deref())?;
-	let (content_hash, piece_hashes, size) =
-		hash_pieces(std::io::BufReader::new(File::open(path)?))?;
-	let mut tags = tags::read(path);
+	let decoded = decode_file(&mut file, format)?;
+	file.rewind()?;
+	let (content_hash, piece_hashes, size) = hash_pieces(&mut file)?;
+	file.rewind()?;
+	let mut tags = tags::read(BufReader::new(&mut file));
 	tags.fill_from(&decoded.tags);
 	if format == Format::Mka {
-		tags.fill_from(&mkv::read_tags(std::io::BufReader::new(File::open(path)?)));
+		tags.fill_from(&mkv::read_tags(BufReader::new(&mut file)));
 	}
 	let fingerprint = decoded.fingerprint.compress();
 	Ok(Analysis {
@@ -269,11 +268,6 @@ fn analyze_unguarded(path: &Path) -> Result<Analysis, AudioError> {
 		fingerprint,
 		tags,
 	})
-}
-
-/// The fingerprint as `fpcalc` prints it (base64url, no padding).
-pub fn fingerprint_base64(fp: &Fingerprint) -> String {
-	fp.to_base64()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use lofty::{
 	probe::Probe,
 };
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::io::{Read, Seek};
 use symphonia::core::meta::StandardTagKey;
 
 /// The tags the chain's metadata carries.
@@ -65,11 +65,14 @@ fn leading_number(s: &str) -> Option<u16> {
 	digits.parse().ok()
 }
 
-/// Tags of the file at `path`; a file without readable tags has none.
-pub fn read(path: &Path) -> Tags {
+/// Tags of the file `reader` yields from its current position (its kind
+/// found from its content); a file without readable tags has none.
+pub fn read(reader: impl Read + Seek) -> Tags {
 	let opts = ParseOptions::new().read_properties(false).read_cover_art(false);
-	let Ok(file) = Probe::open(path)
-		.and_then(|p| Ok(p.options(opts).guess_file_type()?))
+	let Ok(file) = Probe::new(reader)
+		.options(opts)
+		.guess_file_type()
+		.map_err(Into::into)
 		.and_then(|p| p.read())
 	else {
 		return Tags::default();
