@@ -158,13 +158,13 @@ pub fn scan(
 	});
 	summary.files = found.len();
 
-	let known: HashMap<PathBuf, Record> = store.files()?.into_iter().collect();
+	let known: HashMap<PathBuf, Stamp> = store.stamps()?.into_iter().collect();
 	let known_failures: HashMap<PathBuf, Failure> = store.failures()?.into_iter().collect();
 	let mut todo = Vec::new();
 	let mut seen = HashSet::new();
 	for c in found {
 		seen.insert(c.path.clone());
-		if known.get(&c.path).is_some_and(|r| r.stamp == c.stamp) {
+		if known.get(&c.path) == Some(&c.stamp) {
 			summary.unchanged += 1;
 		} else if let Some(f) = known_failures.get(&c.path).filter(|f| f.stamp == c.stamp) {
 			summary.unchanged += 1;

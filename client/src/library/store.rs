@@ -61,6 +61,7 @@ impl Stamp {
 /// A file in the library.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
+	/// First, so that [`Store::stamps`] can read it alone.
 	pub stamp: Stamp,
 	pub analysis: Analysis,
 }
@@ -100,6 +101,11 @@ fn builder() -> redb::Builder {
 
 fn key(path: &Path) -> &[u8] {
 	path.as_os_str().as_bytes()
+}
+
+/// Decodes a whole stored value.
+fn whole<T: serde::de::DeserializeOwned>(v: &[u8]) -> postcard::Result<T> {
+	postcard::from_bytes(v)
 }
 
 fn from_key(bytes: &[u8]) -> PathBuf {
@@ -166,24 +172,30 @@ impl Store {
 		.map_err(|e| self.db_err(e))
 	}
 
-	fn decode<T: serde::de::DeserializeOwned>(&self, k: &[u8], v: &[u8]) -> Result<T, StoreError> {
-		postcard::from_bytes(v).map_err(|source| StoreError::Record {
+	fn decode<T>(
+		&self,
+		k: &[u8],
+		v: &[u8],
+		decode: impl Fn(&[u8]) -> postcard::Result<T>,
+	) -> Result<T, StoreError> {
+		decode(v).map_err(|source| StoreError::Record {
 			path: self.path.clone(),
 			key: String::from_utf8_lossy(k).into_owned(),
 			source,
 		})
 	}
 
-	fn read_all<T: serde::de::DeserializeOwned>(
+	fn read_all<T>(
 		&self,
 		table: TableDefinition<&[u8], &[u8]>,
+		decode: impl Fn(&[u8]) -> postcard::Result<T>,
 	) -> Result<Vec<(PathBuf, T)>, StoreError> {
 		let txn = self.begin_read()?;
 		let t = txn.open_table(table).map_err(|e| self.db_err(e))?;
 		let mut out = Vec::new();
 		for item in t.iter().map_err(|e| self.db_err(e))? {
 			let (k, v) = item.map_err(|e| self.db_err(e))?;
-			out.push((from_key(k.value()), self.decode(k.value(), v.value())?));
+			out.push((from_key(k.value()), self.decode(k.value(), v.value(), &decode)?));
 		}
 		Ok(out)
 	}
@@ -217,12 +229,18 @@ impl Store {
 
 	/// Every file in the library, in path order.
 	pub fn files(&self) -> Result<Vec<(PathBuf, Record)>, StoreError> {
-		self.read_all(FILES)
+		self.read_all(FILES, whole)
+	}
+
+	/// The stamp of every file in the library, in path order, without
+	/// decoding the analyses (what a rescan compares).
+	pub fn stamps(&self) -> Result<Vec<(PathBuf, Stamp)>, StoreError> {
+		self.read_all(FILES, |v| postcard::take_from_bytes::<Stamp>(v).map(|(stamp, _)| stamp))
 	}
 
 	/// Every remembered failure, in path order.
 	pub fn failures(&self) -> Result<Vec<(PathBuf, Failure)>, StoreError> {
-		self.read_all(FAILURES)
+		self.read_all(FAILURES, whole)
 	}
 
 	/// The record of one file.
@@ -230,7 +248,7 @@ impl Store {
 		let txn = self.begin_read()?;
 		let t = txn.open_table(FILES).map_err(|e| self.db_err(e))?;
 		let v = t.get(key(path)).map_err(|e| self.db_err(e))?;
-		v.map(|v| self.decode(key(path), v.value())).transpose()
+		v.map(|v| self.decode(key(path), v.value(), whole)).transpose()
 	}
 
 	/// Applies `changes` in one transaction.
@@ -269,5 +287,41 @@ impl Store {
 			}
 			Ok(())
 		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn stamps_are_read_without_the_analyses() {
+		let dir = tempfile::tempdir().expect("tempdir");
+		let store = Store::open(dir.path()).expect("store");
+		let record = |size| Record {
+			stamp: Stamp { size, mtime_ns: -5 },
+			analysis: Analysis {
+				format: 2,
+				size,
+				duration_ms: 1000,
+				sample_rate: 44_100,
+				channels: 2,
+				content_hash: [1; 32],
+				piece_size: 4,
+				piece_hashes: vec![[2; 32]; 3],
+				manifest_root: [3; 32],
+				fingerprint: vec![4; 100],
+				fingerprint_hash: [5; 32],
+				tags: Default::default(),
+			},
+		};
+		let changes: Vec<Change> = (1..=3)
+			.map(|i| Change::Put(PathBuf::from(format!("/m/{i}.flac")), Box::new(record(i * 10))))
+			.collect();
+		store.apply(&changes).expect("apply");
+		let from_records: Vec<(PathBuf, Stamp)> =
+			store.files().expect("files").into_iter().map(|(p, r)| (p, r.stamp)).collect();
+		assert_eq!(store.stamps().expect("stamps"), from_records);
+		assert_eq!(from_records[2].1, Stamp { size: 30, mtime_ns: -5 });
 	}
 }
