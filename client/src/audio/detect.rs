@@ -10,8 +10,8 @@ pub const HEAD_LEN: usize = 64 * 1024;
 /// The container of a file from its leading bytes (`head`, see [`HEAD_LEN`])
 /// and, for MPEG/ADTS streams preceded by junk, its extension.
 ///
-/// `id3_end` is where the data after any ID3v2 tags starts: when the tags are
-/// longer than `head`, the caller may re-read from there.
+/// Leading ID3v2 tags are skipped; when they are longer than `head`
+/// ([`id3v2_len`] says where they end), the caller re-reads from their end.
 pub fn detect(head: &[u8], ext: Option<&str>) -> Option<Format> {
 	let skip = id3v2_len(head);
 	let body = head.get(skip..).unwrap_or_default();

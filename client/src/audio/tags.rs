@@ -1,5 +1,6 @@
 //! Tags (title, artist, album, genre, year, track) with lofty, falling back
-//! to what symphonia's demuxer reports (e.g. Matroska tags).
+//! to what symphonia's demuxer reports and, for Matroska (which neither
+//! reads), to [`super::mkv`].
 
 use lofty::{
 	config::ParseOptions,
