@@ -1,12 +1,14 @@
 //! The dedupe offchain worker.
 //!
-//! Runs on block authors only (nodes started as validators whose keystore
-//! holds a current authority key). Each run, under a lock so overlapping
-//! runs cannot interleave:
-//! 1. Catch-up: adds the fingerprints of songs not yet in this node's
-//!    inverted index (oldest first, a bounded number per run), so a node
-//!    that joined late still knows every earlier song.
-//! 2. Judges pending songs: each pending song's fingerprint is indexed, then
+//! Each run, under a lock so overlapping runs cannot interleave:
+//! 1. Catch-up, on every node that runs offchain workers: adds the
+//!    fingerprints of songs not yet in this node's inverted index (oldest
+//!    first, a bounded number per run), so a node that joined late still
+//!    knows every earlier song, and the node's `musicchain_matchFingerprint`
+//!    RPC answers from the same index (a non-validator RPC node needs
+//!    `--offchain-worker always`).
+//! 2. On block authors only (nodes started as validators whose keystore
+//!    holds a current authority key), judges pending songs: each pending song's fingerprint is indexed, then
 //!    matched against the index; the best earlier, non-pending song that is
 //!    similar enough (at least `MatchThreshold`) and about as long (within
 //!    `DurationToleranceMs`) makes the verdict `DuplicateOf`, none makes it
@@ -57,7 +59,9 @@ pub const JUDGE_PER_RUN: usize = 16;
 pub const MAX_CANDIDATES: usize = 10;
 
 const LOCK_KEY: &[u8] = b"musicchain::ocw::lock";
-const CURSOR_KEY: &[u8] = b"musicchain::ocw::cursor";
+/// Where the catch-up keeps the first song id not yet indexed; present once
+/// this node's offchain worker has run.
+pub const CURSOR_KEY: &[u8] = b"musicchain::ocw::cursor";
 const SENT_PREFIX: &[u8] = b"musicchain::ocw::sent::";
 /// How long one run may hold the lock.
 const LOCK_MS: u64 = 30_000;
@@ -77,12 +81,6 @@ impl IndexStore for OffchainStore {
 
 /// One offchain-worker run at block `now`.
 pub fn run<T: Config>(now: BlockNumberFor<T>) {
-	if !io::is_validator() {
-		return;
-	}
-	let Some(key) = local_authority::<T>() else {
-		return;
-	};
 	let mut lock = StorageLock::<Time>::with_deadline(LOCK_KEY, Duration::from_millis(LOCK_MS));
 	let Ok(_guard) = lock.try_lock() else {
 		log::debug!(target: LOG, "another run holds the lock; skipping block {now:?}");
@@ -90,6 +88,12 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	};
 	let mut store = OffchainStore;
 	let indexed_to = catch_up::<T>(&mut store);
+	if !io::is_validator() {
+		return;
+	}
+	let Some(key) = local_authority::<T>() else {
+		return;
+	};
 	judge_pending::<T>(&mut store, now, indexed_to, &key);
 }
 

@@ -164,6 +164,11 @@ fn only_block_authors_judge_and_a_late_node_catches_up() {
 		assert_ok!(register(2));
 	});
 	assert!(node.ocw(2).is_empty());
+	// It judged nothing but indexed both songs (its RPC can match them).
+	let indexed = node.ext.execute_with(|| {
+		musicchain_primitives::fingerprint::index::len(&crate::offchain::OffchainStore)
+	});
+	assert_eq!(indexed, 2);
 	// Songs 0 and 1 became active without this node; it now becomes an authority.
 	let others: Vec<_> =
 		node.ext.execute_with(|| [0u32, 1].map(|song| super::verdict::unique(song, 2)).to_vec());
