@@ -1,6 +1,7 @@
-//! Genesis presets: `development` (one validator, Alice) and
-//! `local_testnet` (four validators: Alice, Bob, Charlie, Dave). In both,
-//! Alice is sudo and Alice, Bob and Charlie are the moderators.
+//! Genesis presets: `development` (one validator, Alice),
+//! `local_testnet` (four validators: Alice, Bob, Charlie, Dave) and
+//! `staging`, the template of a public network. In all of them Alice is
+//! sudo and Alice, Bob and Charlie are the moderators.
 
 use crate::{
 	AccountId, AuraId, BalancesConfig, GrandpaId, ModeratorMembershipConfig, RuntimeGenesisConfig,
@@ -83,11 +84,30 @@ pub fn local_testnet() -> Value {
 	)
 }
 
+/// The name of the public-network template preset.
+pub const STAGING_PRESET: &str = "staging";
+
+/// The template of a public network: two validators, sudo and the
+/// moderators, and no endowed accounts but sudo's. The keys are the
+/// well-known development keys standing in for the operators' own: replace
+/// them in the plain chain spec before launching (see README).
+pub fn staging() -> Value {
+	genesis(
+		vec![
+			authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		],
+		vec![Sr25519Keyring::Alice.to_account_id()],
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
 /// The JSON patch of preset `id`.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet(),
+		STAGING_PRESET => staging(),
 		_ => return None,
 	};
 	serde_json::to_string(&patch).ok().map(|s| s.into_bytes())
@@ -98,5 +118,6 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(STAGING_PRESET),
 	]
 }

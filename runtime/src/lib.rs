@@ -18,7 +18,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
-mod apis;
+pub mod apis;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarks;
 pub mod configs;
@@ -34,6 +34,7 @@ use polkadot_sdk::{
 	*,
 };
 
+pub use apis::RuntimeApi;
 pub use musicchain_primitives::UNIT;
 pub use polkadot_sdk::sp_consensus_aura::sr25519::AuthorityId as AuraId;
 pub use polkadot_sdk::sp_consensus_grandpa::AuthorityId as GrandpaId;
