@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets up the machine and runs every test of the default workspace members
+# Sets up the machine and runs every test: the default workspace members
 # (primitives, pallets, runtime, client), the pallets' and runtime's
-# benchmarks as tests, and builds the runtime's wasm (the no_std check).
+# benchmarks as tests, and the node's tests (which build the runtime's wasm,
+# the no_std check, and the node, then run a dev chain and a 4-validator
+# network on loopback).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -22,7 +24,7 @@ SKIP_WASM_BUILD=1 cargo test --locked --features runtime-benchmarks \
 	-p pallet-musicchain-songs -p pallet-musicchain-plays -p pallet-musicchain-royalties \
 	-p musicchain-runtime 2>&1 | tee -a "$log" || fail "benchmark tests"
 
-echo "== runtime wasm"
-cargo build --locked -p musicchain-runtime 2>&1 | tee -a "$log" || fail "the runtime's wasm build"
+echo "== node (dev chain, 4-validator network)"
+cargo test --locked -p musicchain-node 2>&1 | tee -a "$log" || fail "node tests"
 
 echo "tests passed in $(( $(date +%s) - start )) s"
