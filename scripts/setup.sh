@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config clang libclang-dev protobuf-compiler # node build
 	ffmpeg sox libchromaprint-tools libopus-dev time                # audio fixtures, fpcalc, opus, GNU time (benchmarks)
+	curl                                                           # JSON-RPC from the scripts (local-network status, node benchmark)
 )
 missing=()
 for p in "${packages[@]}"; do
