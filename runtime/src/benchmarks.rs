@@ -2,13 +2,18 @@
 //! runtime's side of the musicchain pallets' benchmark helpers.
 
 use crate::{AccountId, Balances, Runtime, UNIT};
-use musicchain_primitives::{ContentHash, Format, Metadata, Permill, SongId, PIECE_SIZE};
+use musicchain_primitives::{
+	traits::Tier, ContentHash, Format, Metadata, Permill, SongId, PIECE_SIZE,
+};
 use pallet_musicchain_songs::{
 	ByFingerprint, NextSongId, SongRecord, SongStatus, SongVariants, Songs, VariantRecord, Variants,
 };
 use polkadot_sdk::{
 	frame_benchmarking::account,
-	frame_support::{traits::fungible::Mutate, BoundedVec},
+	frame_support::{
+		traits::{fungible::Mutate, Get},
+		BoundedVec,
+	},
 };
 
 polkadot_sdk::frame_benchmarking::define_benchmarks!(
@@ -22,14 +27,21 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_musicchain_royalties, Royalties]
 );
 
-/// Sets up plays' `submit` benchmark in its most expensive settlement: an
-/// Active song in the registry, already in the mature tier, at an issuance
-/// between the floor and the cap (so the listener burns a non-zero quote
-/// and no mint is refused), every split beneficiary a new account.
+/// Sets up plays' `submit` benchmark in the most expensive settlement of a
+/// tier: an Active song in the registry, every artist and split beneficiary
+/// a new account with no escrow yet. In the discovery tier the song has
+/// 9,999 prior plays (the artist's part goes into escrow); in the mature
+/// tier it has 10,000, at an issuance between the floor and the cap (the
+/// listener burns a non-zero quote and no mint is refused).
 pub struct PlaysBenchmarkHelper;
 
 impl pallet_musicchain_plays::BenchmarkHelper<AccountId> for PlaysBenchmarkHelper {
-	fn playable_song(listener: &AccountId, duration_ms: u32, splits: u32) -> (SongId, ContentHash) {
+	fn playable_song(
+		listener: &AccountId,
+		duration_ms: u32,
+		splits: u32,
+		tier: Tier,
+	) -> (SongId, ContentHash) {
 		let song = NextSongId::<Runtime>::get();
 		NextSongId::<Runtime>::put(song.saturating_add(1));
 		let file: ContentHash = [0xbb; 32];
@@ -64,11 +76,19 @@ impl pallet_musicchain_plays::BenchmarkHelper<AccountId> for PlaysBenchmarkHelpe
 		);
 		SongVariants::<Runtime>::insert(song, BoundedVec::truncate_from(alloc::vec![file]));
 		ByFingerprint::<Runtime>::insert(fingerprint_hash, song);
-		pallet_musicchain_royalties::PlayCount::<Runtime>::insert(song, 10_000);
-		// 1.5e9 MUSIC in issuance: the burn quote is 125 MUSIC.
-		let whale: AccountId = account("whale", 0, 0);
-		let _ = Balances::mint_into(&whale, 1_500_000_000 * UNIT);
-		let _ = Balances::mint_into(listener, 10_000 * UNIT);
+		let discovery_plays: u32 =
+			<Runtime as pallet_musicchain_royalties::Config>::DiscoveryPlays::get();
+		let prior_plays = match tier {
+			Tier::Discovery => discovery_plays.saturating_sub(1),
+			Tier::Mature => discovery_plays,
+		};
+		pallet_musicchain_royalties::PlayCount::<Runtime>::insert(song, prior_plays);
+		if tier == Tier::Mature {
+			// 1.5e9 MUSIC in issuance: the burn quote is 125 MUSIC.
+			let whale: AccountId = account("whale", 0, 0);
+			let _ = Balances::mint_into(&whale, 1_500_000_000 * UNIT);
+			let _ = Balances::mint_into(listener, 10_000 * UNIT);
+		}
 		(song, file)
 	}
 

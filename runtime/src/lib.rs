@@ -23,6 +23,7 @@ pub mod apis;
 pub mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod weights;
 
 use polkadot_sdk::{
 	sp_runtime::{

@@ -6,9 +6,9 @@ mod common;
 
 use common::*;
 use musicchain_primitives::{
-	receipt::realtime_heartbeats, Format, Metadata, SessionReceipt, SongId, UNIT,
+	receipt::realtime_heartbeats, traits::Tier, Format, Metadata, SessionReceipt, SongId, UNIT,
 };
-use musicchain_runtime::{Runtime, RuntimeCall};
+use musicchain_runtime::{Plays, Runtime, RuntimeCall};
 use pallet_musicchain_songs::{SongStatus, VariantInfo};
 use polkadot_sdk::{
 	frame_support::BoundedVec,
@@ -309,11 +309,38 @@ fn figures_state_per_song_and_play_weight() {
 			dest: Bob.to_account_id().into(),
 			value: UNIT,
 		});
-	let (p, t) = (weight_of(&play), weight_of(&transfer));
+	let (declared, t) = (weight_of(&play), weight_of(&transfer));
+	let RuntimeCall::Plays(pallet_musicchain_plays::Call::submit { receipt, .. }) = &play else {
+		unreachable!("a plays.submit call")
+	};
+	let h = receipt.heartbeats.len();
+	assert_eq!(h, 60, "five minutes of heartbeats every 5 s");
+	let base = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get()
+		.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal)
+		.base_extrinsic;
+	let normal = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get()
+		.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal)
+		.max_total
+		.unwrap_or_default();
+	let us = |w: polkadot_sdk::frame_support::weights::Weight| w.ref_time() as f64 / 1e6;
 	println!(
-		"weight: plays.submit (60 heartbeats) {} vs transfer_keep_alive {} = {:.1}x (provisional weights)",
-		p.ref_time(),
-		t.ref_time(),
-		p.ref_time() as f64 / t.ref_time() as f64
+		"weight of balances.transfer_keep_alive: {:.1} us (+ {:.1} us per extrinsic)",
+		us(t),
+		us(base)
 	);
+	println!("weight of plays.submit with 60 heartbeats, as a multiple of a transfer:");
+	for (what, w) in [
+		("declared (8 splits, costlier tier)", declared),
+		("discovery tier, 1 split", Plays::submit_weight(h, 1, Some(Tier::Discovery))),
+		("mature tier, 1 split", Plays::submit_weight(h, 1, Some(Tier::Mature))),
+		("discovery tier, no split", Plays::submit_weight(h, 0, Some(Tier::Discovery))),
+	] {
+		println!(
+			"  {what}: {:.1} us = {:.2}x; with the extrinsic base {:.2}x, {:.0} plays per second of chain",
+			us(w),
+			w.ref_time() as f64 / t.ref_time() as f64,
+			(w + base).ref_time() as f64 / (t + base).ref_time() as f64,
+			normal.ref_time() as f64 / (w + base).ref_time() as f64 / 6.0,
+		);
+	}
 }

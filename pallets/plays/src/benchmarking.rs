@@ -3,7 +3,9 @@
 //! `submit` is measured at its worst: a receipt that passes every gate, with
 //! a real sr25519 server signature, heartbeats whose positions the coverage
 //! check has to sort, existing replay and rate-limit entries, and the
-//! runtime's most expensive settlement with `s` royalty splits.
+//! runtime's most expensive settlement with `s` royalty splits, once per
+//! royalty tier (`submit_discovery`: the artist's part goes into escrow;
+//! `submit_mature`: the listener burns and the artist is paid directly).
 
 use super::*;
 use alloc::vec::Vec;
@@ -53,10 +55,11 @@ type SignedReceipt<T> = (
 );
 
 /// A receipt with `h` heartbeats that passes every gate, for a song with
-/// `s` royalty splits, signed by a server key generated in the keystore;
-/// the listener played the song once before, one cooldown ago, and once
-/// already today. Returns the listener, the receipt and the signature.
-fn valid_receipt<T: Config>(h: u32, s: u32) -> Result<SignedReceipt<T>, BenchmarkError>
+/// `s` royalty splits whose next play settles in `tier`, signed by a server
+/// key generated in the keystore; the listener played the song once before,
+/// one cooldown ago, and once already today. Returns the listener, the
+/// receipt and the signature.
+fn valid_receipt<T: Config>(h: u32, s: u32, tier: Tier) -> Result<SignedReceipt<T>, BenchmarkError>
 where
 	T::AccountId: From<sr25519::Public>,
 	T::ReceiptSignature: From<sr25519::Signature>,
@@ -68,7 +71,7 @@ where
 
 	let audio_ms = HEARTBEAT_AUDIO_MS.min(T::MaxAdvanceMs::get()).max(1);
 	let duration_ms = h.saturating_mul(audio_ms);
-	let (song, content_hash) = T::BenchmarkHelper::playable_song(&listener, duration_ms, s);
+	let (song, content_hash) = T::BenchmarkHelper::playable_song(&listener, duration_ms, s, tier);
 
 	LastPlay::<T>::insert(
 		&listener,
@@ -113,15 +116,31 @@ mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn submit(
+	fn submit_discovery(
 		h: Linear<1, { T::MaxHeartbeats::get() }>,
 		s: Linear<0, { MAX_SPLITS }>,
 	) -> Result<(), BenchmarkError> {
-		let (listener, receipt, signature) = valid_receipt::<T>(h, s)?;
+		let (listener, receipt, signature) = valid_receipt::<T>(h, s, Tier::Discovery)?;
 		let (song, nonce) = (receipt.song, receipt.nonce);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(listener.clone()), receipt, signature);
+		submit(RawOrigin::Signed(listener.clone()), receipt, signature);
+
+		assert_eq!(LastPlay::<T>::get(&listener, song), Some(PlayMark { nonce, at_ms: NOW_MS }));
+		assert_eq!(DailyPlays::<T>::get(&listener), Some(DayCount { day: today()?, count: 2 }));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn submit_mature(
+		h: Linear<1, { T::MaxHeartbeats::get() }>,
+		s: Linear<0, { MAX_SPLITS }>,
+	) -> Result<(), BenchmarkError> {
+		let (listener, receipt, signature) = valid_receipt::<T>(h, s, Tier::Mature)?;
+		let (song, nonce) = (receipt.song, receipt.nonce);
+
+		#[extrinsic_call]
+		submit(RawOrigin::Signed(listener.clone()), receipt, signature);
 
 		assert_eq!(LastPlay::<T>::get(&listener, song), Some(PlayMark { nonce, at_ms: NOW_MS }));
 		assert_eq!(DailyPlays::<T>::get(&listener), Some(DayCount { day: today()?, count: 2 }));
@@ -132,7 +151,7 @@ mod benchmarks {
 	/// extension before dispatch.
 	#[benchmark]
 	fn check(h: Linear<1, { T::MaxHeartbeats::get() }>) -> Result<(), BenchmarkError> {
-		let (listener, receipt, signature) = valid_receipt::<T>(h, 0)?;
+		let (listener, receipt, signature) = valid_receipt::<T>(h, 0, Tier::Discovery)?;
 		let passed;
 
 		#[block]

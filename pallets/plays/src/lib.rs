@@ -30,7 +30,7 @@ pub use weights::WeightInfo;
 use musicchain_primitives::{
 	metadata::MAX_SPLITS,
 	receipt::{verify_heartbeats, PlayRules, PlayStats, ReceiptError},
-	traits::{CatalogError, PlayReward, PlayableSong, SongCatalog},
+	traits::{CatalogError, PlayReward, PlayableSong, SongCatalog, Tier},
 	Permill, SessionReceipt, SongId,
 };
 use polkadot_sdk::{
@@ -59,16 +59,18 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Makes a song playable for rewards and returns its id and the content
 	/// hash of one of its variants.
 	///
-	/// The song lasts `duration_ms` (at most 6 h) and has exactly `splits`
-	/// royalty splits (at most [`MAX_SPLITS`]; distinct beneficiaries, each
-	/// share large enough to be paid something), and its settlement must be
-	/// the most expensive one the runtime has: in the musicchain runtime an
-	/// Active song in the registry, put in whichever royalty tier costs more,
-	/// with `listener` funded to pay the mature tier's burn.
+	/// The song lasts `duration_ms` (at most 6 h), has exactly `splits`
+	/// royalty splits (at most [`MAX_SPLITS`]; distinct beneficiaries that
+	/// have no account or escrow yet, each share large enough to be paid
+	/// something), and its next play settles in royalty tier `tier`, at its
+	/// most expensive: in the musicchain runtime an Active song in the
+	/// registry; for the mature tier, an issuance above the burn curve's
+	/// floor and `listener` funded to pay the burn.
 	fn playable_song(
 		listener: &AccountId,
 		duration_ms: u32,
 		splits: u32,
+		tier: Tier,
 	) -> (SongId, musicchain_primitives::ContentHash);
 
 	/// Sets chain time, as [`Config::Time`] reads it, to `now_ms`.
@@ -221,10 +223,11 @@ pub mod pallet {
 		///
 		/// A valid play settles through the royalty rules and is free; an
 		/// invalid one pays the fee and changes nothing. The declared weight
-		/// assumes the most royalty splits a song can have; a settled play is
-		/// charged for the splits its song really has. Both include the
-		/// receipt check that `feeless_if` runs in the transaction extension
-		/// before dispatch checks again (see [`Pallet::submit_weight`]).
+		/// assumes the most royalty splits a song can have and the costlier
+		/// royalty tier; a settled play is charged for the splits its song
+		/// really has and the tier it settled in. Both include the receipt
+		/// check that `feeless_if` runs in the transaction extension before
+		/// dispatch checks again (see [`Pallet::submit_weight`]).
 		///
 		/// # Errors
 		/// - `SignerNotListener`, `SelfServe`: wrong parties.
@@ -238,7 +241,7 @@ pub mod pallet {
 		/// - `CooldownActive`, `DailyLimitReached`: rate limits.
 		/// - Settlement errors (e.g. the listener cannot pay the burn).
 		#[pallet::call_index(0)]
-		#[pallet::weight(Pallet::<T>::submit_weight(receipt.heartbeats.len(), MAX_SPLITS))]
+		#[pallet::weight(Pallet::<T>::submit_weight(receipt.heartbeats.len(), MAX_SPLITS, None))]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, receipt: &SessionReceipt<T::AccountId>, server_signature: &T::ReceiptSignature| -> bool {
 			ensure_signed(origin.clone())
 				.map(|who| Pallet::<T>::check(&who, receipt, server_signature).is_ok())
@@ -252,8 +255,9 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let verified = Self::check(&who, &receipt, &server_signature)?;
 			let splits = u32::try_from(verified.song.splits.len()).unwrap_or(u32::MAX);
-			let weight = Self::submit_weight(receipt.heartbeats.len(), splits.min(MAX_SPLITS));
-			Self::settle(receipt, verified)?;
+			let heartbeats = receipt.heartbeats.len();
+			let tier = Self::settle(receipt, verified)?;
+			let weight = Self::submit_weight(heartbeats, splits.min(MAX_SPLITS), Some(tier));
 			Ok(PostDispatchInfo { actual_weight: Some(weight), pays_fee: Pays::No })
 		}
 	}
@@ -315,12 +319,21 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Weight of `submit` with `heartbeats` heartbeats for a song with
-	/// `splits` royalty splits: the call itself plus the full receipt check
-	/// `feeless_if` runs in the transaction extension (a signature
-	/// verification and the heartbeat rules, done again by the call).
-	pub fn submit_weight(heartbeats: usize, splits: u32) -> Weight {
+	/// `splits` royalty splits settling in `tier` (`None`: whichever tier
+	/// costs more): the call itself plus the full receipt check `feeless_if`
+	/// runs in the transaction extension (a signature verification and the
+	/// heartbeat rules, done again by the call).
+	pub fn submit_weight(heartbeats: usize, splits: u32, tier: Option<Tier>) -> Weight {
 		let h = u32::try_from(heartbeats).unwrap_or(u32::MAX);
-		T::WeightInfo::submit(h, splits).saturating_add(T::WeightInfo::check(h))
+		let in_tier = |tier| match tier {
+			Tier::Discovery => T::WeightInfo::submit_discovery(h, splits),
+			Tier::Mature => T::WeightInfo::submit_mature(h, splits),
+		};
+		let call = match tier {
+			Some(tier) => in_tier(tier),
+			None => in_tier(Tier::Discovery).max(in_tier(Tier::Mature)),
+		};
+		call.saturating_add(T::WeightInfo::check(h))
 	}
 
 	fn now_ms() -> u64 {
@@ -393,10 +406,11 @@ impl<T: Config> Pallet<T> {
 		Ok(VerifiedPlay { song, stats, at_ms: last_at, day, day_count })
 	}
 
+	/// Pays out a verified play and records it; returns the tier it settled in.
 	fn settle(
 		receipt: SessionReceipt<T::AccountId>,
 		play: VerifiedPlay<T::AccountId>,
-	) -> DispatchResult {
+	) -> Result<Tier, DispatchError> {
 		let reward =
 			T::Settlement::settle(receipt.song, &play.song, &receipt.listener, &receipt.server)?;
 		LastPlay::<T>::insert(
@@ -415,7 +429,7 @@ impl<T: Config> Pallet<T> {
 			heard_ms: play.stats.unique_ms,
 			reward,
 		});
-		Ok(())
+		Ok(reward.tier)
 	}
 
 	/// Removes replay and rate-limit entries no receipt can touch any more:

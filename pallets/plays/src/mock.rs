@@ -171,6 +171,7 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
 		_listener: &AccountId,
 		duration_ms: u32,
 		splits: u32,
+		_tier: musicchain_primitives::traits::Tier,
 	) -> (SongId, ContentHash) {
 		const BENCH_SONG: SongId = 1_000;
 		const BENCH_FILE: ContentHash = [0xbb; 32];

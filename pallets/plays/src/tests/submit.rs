@@ -262,15 +262,16 @@ fn settled_play_is_charged_for_its_real_splits() {
 		let r = receipt_for(&[(0, 130_000)], 1);
 		let h = r.heartbeats.len() as u32;
 		let call = crate::Call::<Test>::submit { receipt: r.clone(), server_signature: sign(&r) };
-		// Declared for the most splits a song can have, charged for three.
-		// Both include the receipt check the transaction extension runs first.
+		// Declared for the most splits a song can have in the costlier tier,
+		// charged for three in the tier it settled in (the mock settles in
+		// the discovery tier). Both include the receipt check the
+		// transaction extension runs first.
 		let check = <() as WeightInfo>::check(h);
-		assert_eq!(
-			call.get_dispatch_info().call_weight,
-			<() as WeightInfo>::submit(h, MAX_SPLITS) + check
-		);
+		let discovery = <() as WeightInfo>::submit_discovery(h, MAX_SPLITS);
+		let mature = <() as WeightInfo>::submit_mature(h, MAX_SPLITS);
+		assert_eq!(call.get_dispatch_info().call_weight, discovery.max(mature) + check);
 		let info = submit(&r).expect("valid play");
-		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::submit(h, 3) + check));
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::submit_discovery(h, 3) + check));
 		assert_eq!(info.pays_fee, Pays::No);
 	});
 }
