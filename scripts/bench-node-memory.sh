@@ -30,12 +30,10 @@ trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "
 
 # The best block's number; 0 while the RPC server is not up yet.
 best() {
-	local out
-	out=$(curl -s -m 5 -H 'Content-Type: application/json' \
-		-d '{"jsonrpc":"2.0","id":1,"method":"chain_getHeader","params":[]}' \
-		"http://127.0.0.1:$rpc_port" 2>/dev/null) || { echo 0; return; }
-	echo "$out" | sed -n 's/.*"number":"0x\([0-9a-fA-F]*\)".*/\1/p' |
-		{ read -r hex && echo $((16#$hex)) || echo 0; }
+	local n
+	n=$(block_number "$rpc_port" chain_getHeader)
+	[[ "$n" == "?" ]] && n=0
+	echo "$n"
 }
 rss() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status"; }
 peak() { awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status"; }

@@ -113,16 +113,6 @@ stop_one() {
 	echo "$name: stopped"
 }
 
-# The number in a JSON-RPC header answer, or "?".
-block_number() { # PORT METHOD [PARAMS]
-	local port=$1 method=$2 params=${3:-[]} out
-	command -v curl >/dev/null || { echo "?"; return; }
-	out=$(curl -s -m 5 -H 'Content-Type: application/json' \
-		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$method\",\"params\":$params}" \
-		"http://127.0.0.1:$port" 2>/dev/null) || { echo "?"; return; }
-	echo "$out" | sed -n 's/.*"number":"0x\([0-9a-fA-F]*\)".*/\1/p' | { read -r hex && echo $((16#$hex)) || echo "?"; }
-}
-
 status() {
 	local name i port finalized
 	for name in "${names[@]}"; do
