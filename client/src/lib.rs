@@ -3,3 +3,4 @@
 
 pub mod audio;
 pub mod library;
+pub mod swarm;

@@ -5,7 +5,10 @@ use clap::{Parser, Subcommand};
 use musicchain_client::{
 	audio::{self, format_name},
 	library::{self, ScanOptions, ScanSummary, Store},
+	swarm::protocol::hex,
 };
+
+mod net;
 use std::{
 	io::Write,
 	path::{Path, PathBuf},
@@ -28,6 +31,48 @@ enum Command {
 	Library {
 		#[command(subcommand)]
 		command: LibraryCommand,
+	},
+	/// Serve the library to the swarm until stopped (Ctrl-C).
+	Serve {
+		#[command(flatten)]
+		net: net::NetArgs,
+	},
+	/// Download a file from the swarm by its content hash (hex), verify it
+	/// and add it to the library.
+	Download {
+		/// The file's SHA-256 content hash, 64 hex digits.
+		content_hash: String,
+		/// The manifest root to check providers' manifests against (64 hex
+		/// digits, the chain's); without it only the whole file is checked.
+		#[arg(long)]
+		root: Option<String>,
+		/// Stream: fetch from this piece on first, in order.
+		#[arg(long)]
+		stream_from: Option<u32>,
+		/// Keep serving after the download until stopped (Ctrl-C).
+		#[arg(long)]
+		then_serve: bool,
+		#[arg(long)]
+		no_progress: bool,
+		#[command(flatten)]
+		net: net::NetArgs,
+	},
+	/// Join the swarm for a moment and list the peers that are online.
+	Peers {
+		/// How long to listen for presence, in seconds.
+		#[arg(long, default_value_t = 5)]
+		wait: u64,
+		#[command(flatten)]
+		net: net::NetArgs,
+	},
+	/// Run a mini-node: an always-on peer with a public address (relay
+	/// server, Kademlia server, presence backbone).
+	Relay {
+		/// Another mini-node to join into the mesh (repeatable).
+		#[arg(long = "peer", value_name = "MULTIADDR")]
+		peers: Vec<libp2p::Multiaddr>,
+		#[command(flatten)]
+		net: net::NetArgs,
 	},
 	/// Print the Chromaprint fingerprint of files, the way `fpcalc` does.
 	Fingerprint {
@@ -93,15 +138,20 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<i32> {
+	let data_dir = || match &cli.data_dir {
+		Some(d) => Ok(d.clone()),
+		None => default_data_dir(),
+	};
 	match cli.command {
 		Command::Fingerprint { raw, files } => fingerprint(&files, raw),
-		Command::Library { command } => {
-			let data_dir = match cli.data_dir {
-				Some(d) => d,
-				None => default_data_dir()?,
-			};
-			library_command(command, &data_dir)
+		Command::Library { command } => library_command(command, &data_dir()?),
+		Command::Serve { net } => net::serve(&data_dir()?, net),
+		Command::Download { content_hash, root, stream_from, then_serve, no_progress, net } => {
+			let request = net::download_request(&content_hash, root.as_deref(), stream_from)?;
+			net::download(&data_dir()?, net, request, then_serve, !no_progress)
 		},
+		Command::Peers { wait, net } => net::peers(&data_dir()?, net, wait),
+		Command::Relay { peers, net } => net::relay(&data_dir()?, net, peers),
 	}
 }
 
@@ -177,10 +227,6 @@ fn print_summary(s: &ScanSummary, took: std::time::Duration) {
 		s.removed,
 		s.failed.len(),
 	);
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn list(store: &Store) -> Result<i32> {

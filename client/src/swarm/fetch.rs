@@ -1,0 +1,298 @@
+//! The download scheduler: which pieces to ask which provider for.
+//!
+//! Pure bookkeeping, driven by the host: providers come and go, requests
+//! are sent, pieces arrive verified or not. Pieces are taken in order from
+//! a cursor (the playback position when streaming, the start otherwise), so
+//! the next-needed pieces always come first. When every missing piece is
+//! already asked for, idle providers ask again for the oldest outstanding
+//! ones (the endgame), and whichever copy lands first is kept.
+
+use libp2p::PeerId;
+use std::{
+	collections::{BTreeMap, HashMap, HashSet},
+	time::Instant,
+};
+
+/// Requests in flight per provider.
+pub const PER_PROVIDER: usize = 4;
+/// Pieces per request.
+pub const PIECES_PER_REQUEST: u32 = 2;
+/// A provider whose requests fail this many times in a row is dropped.
+pub const MAX_FAILURES: u32 = 3;
+
+#[derive(Debug, Default)]
+struct Provider {
+	inflight: usize,
+	failures: u32,
+	/// Pieces it delivered verified.
+	delivered: u64,
+}
+
+/// Why a provider left this download.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dropped {
+	/// It sent a piece that did not match the manifest.
+	Corrupt,
+	/// Its requests kept failing (it left, or it is overloaded).
+	Failing,
+}
+
+/// The scheduler of one download.
+#[derive(Debug)]
+pub struct Schedule {
+	pieces: u32,
+	have: Vec<bool>,
+	missing: u32,
+	cursor: u32,
+	/// Piece -> providers it is asked of, and since when.
+	asked: BTreeMap<u32, Vec<(PeerId, Instant)>>,
+	providers: HashMap<PeerId, Provider>,
+	dropped: HashMap<PeerId, Dropped>,
+}
+
+/// One request to send: `count` pieces from `first` to `peer`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ask {
+	pub peer: PeerId,
+	pub first: u32,
+	pub count: u32,
+}
+
+impl Schedule {
+	pub fn new(pieces: u32, have: Vec<bool>) -> Schedule {
+		let missing = have.iter().filter(|h| !**h).count() as u32;
+		Schedule {
+			pieces,
+			have,
+			missing,
+			cursor: 0,
+			asked: BTreeMap::new(),
+			providers: HashMap::new(),
+			dropped: HashMap::new(),
+		}
+	}
+
+	pub fn is_done(&self) -> bool {
+		self.missing == 0
+	}
+
+	pub fn missing(&self) -> u32 {
+		self.missing
+	}
+
+	pub fn have(&self, piece: u32) -> bool {
+		self.have.get(piece as usize).copied().unwrap_or(false)
+	}
+
+	/// Verified pieces from the start with no gap: what a player can use.
+	pub fn contiguous(&self) -> u32 {
+		self.have.iter().take_while(|h| **h).count() as u32
+	}
+
+	/// Moves the cursor (a seek while streaming).
+	pub fn seek(&mut self, piece: u32) {
+		self.cursor = piece.min(self.pieces);
+	}
+
+	/// Adds a provider (one that sent a manifest matching the root).
+	pub fn add_provider(&mut self, peer: PeerId) -> bool {
+		if self.dropped.contains_key(&peer) {
+			return false;
+		}
+		self.providers.entry(peer).or_default();
+		true
+	}
+
+	pub fn providers(&self) -> impl Iterator<Item = &PeerId> {
+		self.providers.keys()
+	}
+
+	pub fn dropped(&self) -> &HashMap<PeerId, Dropped> {
+		&self.dropped
+	}
+
+	/// Pieces delivered by each provider.
+	pub fn delivered(&self) -> Vec<(PeerId, u64)> {
+		let mut v: Vec<_> = self.providers.iter().map(|(p, s)| (*p, s.delivered)).collect();
+		v.sort();
+		v
+	}
+
+	/// Drops a provider for good; its outstanding pieces go back to the pool.
+	pub fn drop_provider(&mut self, peer: PeerId, why: Dropped) {
+		self.providers.remove(&peer);
+		self.dropped.insert(peer, why);
+		for askers in self.asked.values_mut() {
+			askers.retain(|(p, _)| *p != peer);
+		}
+		self.asked.retain(|_, a| !a.is_empty());
+	}
+
+	fn missing_unasked_from(&self, start: u32) -> Option<u32> {
+		(start..self.pieces)
+			.chain(0..start)
+			.find(|&i| !self.have[i as usize] && !self.asked.contains_key(&i))
+	}
+
+	/// The requests to send now.
+	pub fn next_asks(&mut self, now: Instant) -> Vec<Ask> {
+		let mut asks = Vec::new();
+		let mut peers: Vec<PeerId> = self.providers.keys().copied().collect();
+		// Fewest in flight first, so work spreads over providers.
+		peers.sort_by_key(|p| (self.providers[p].inflight, self.providers[p].failures));
+		loop {
+			let mut progressed = false;
+			for peer in &peers {
+				if self.providers[peer].inflight >= PER_PROVIDER {
+					continue;
+				}
+				let Some(first) =
+					self.missing_unasked_from(self.cursor).or_else(|| self.endgame(peer))
+				else {
+					continue;
+				};
+				let mut count = 1;
+				while count < PIECES_PER_REQUEST
+					&& first + count < self.pieces
+					&& !self.have[(first + count) as usize]
+					&& !self.asked.contains_key(&(first + count))
+				{
+					count += 1;
+				}
+				for i in first..first + count {
+					self.asked.entry(i).or_default().push((*peer, now));
+				}
+				if let Some(p) = self.providers.get_mut(peer) {
+					p.inflight += 1;
+				}
+				asks.push(Ask { peer: *peer, first, count });
+				progressed = true;
+			}
+			if !progressed {
+				return asks;
+			}
+		}
+	}
+
+	/// In the endgame, the oldest outstanding piece not already asked of `peer`.
+	fn endgame(&self, peer: &PeerId) -> Option<u32> {
+		self.asked
+			.iter()
+			.filter(|(i, a)| {
+				!self.have[**i as usize] && a.len() < 2 && !a.iter().any(|(p, _)| p == peer)
+			})
+			.min_by_key(|(_, a)| a.iter().map(|(_, t)| *t).min())
+			.map(|(i, _)| *i)
+	}
+
+	/// A request to `peer` ended (answered or failed).
+	pub fn request_ended(&mut self, peer: &PeerId, first: u32, count: u32, ok: bool) {
+		if let Some(p) = self.providers.get_mut(peer) {
+			p.inflight = p.inflight.saturating_sub(1);
+			if ok {
+				p.failures = 0;
+			} else {
+				p.failures += 1;
+			}
+		}
+		for i in first..first.saturating_add(count) {
+			if let Some(askers) = self.asked.get_mut(&i) {
+				askers.retain(|(p, _)| p != peer);
+				if askers.is_empty() {
+					self.asked.remove(&i);
+				}
+			}
+		}
+		if !ok && self.providers.get(peer).is_some_and(|p| p.failures >= MAX_FAILURES) {
+			self.drop_provider(*peer, Dropped::Failing);
+		}
+	}
+
+	/// A piece was verified and written; returns false if it was a duplicate.
+	pub fn piece_done(&mut self, peer: &PeerId, piece: u32) -> bool {
+		let Some(h) = self.have.get_mut(piece as usize) else { return false };
+		if *h {
+			return false;
+		}
+		*h = true;
+		self.missing -= 1;
+		self.asked.remove(&piece);
+		if let Some(p) = self.providers.get_mut(peer) {
+			p.delivered += 1;
+		}
+		if piece == self.cursor {
+			while self.cursor < self.pieces && self.have[self.cursor as usize] {
+				self.cursor += 1;
+			}
+		}
+		true
+	}
+
+	/// Peers that currently have requests in flight.
+	pub fn busy(&self) -> HashSet<PeerId> {
+		self.providers.iter().filter(|(_, s)| s.inflight > 0).map(|(p, _)| *p).collect()
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn pieces_spread_over_providers_in_order() {
+		let (a, b) = (PeerId::random(), PeerId::random());
+		let mut s = Schedule::new(20, vec![false; 20]);
+		s.add_provider(a);
+		s.add_provider(b);
+		let asks = s.next_asks(Instant::now());
+		assert_eq!(asks.len(), 2 * PER_PROVIDER);
+		let mut firsts: Vec<u32> = asks.iter().map(|a| a.first).collect();
+		firsts.sort();
+		assert_eq!(firsts, (0..8).map(|i| i * PIECES_PER_REQUEST).collect::<Vec<_>>());
+		assert!(asks.iter().all(|a| a.count == PIECES_PER_REQUEST));
+	}
+
+	#[test]
+	fn a_failed_request_goes_elsewhere_and_a_corrupt_peer_is_dropped() {
+		let (a, b) = (PeerId::random(), PeerId::random());
+		let mut s = Schedule::new(2, vec![false; 2]);
+		s.add_provider(a);
+		let asks = s.next_asks(Instant::now());
+		assert_eq!(asks, vec![Ask { peer: a, first: 0, count: 2 }]);
+		s.add_provider(b);
+		s.drop_provider(a, Dropped::Corrupt);
+		s.request_ended(&a, 0, 2, false);
+		let asks = s.next_asks(Instant::now());
+		assert_eq!(asks, vec![Ask { peer: b, first: 0, count: 2 }]);
+		assert!(!s.add_provider(a), "a dropped provider does not come back");
+		assert!(s.piece_done(&b, 0));
+		assert!(!s.piece_done(&b, 0), "a duplicate is not counted twice");
+		assert!(s.piece_done(&b, 1));
+		assert!(s.is_done());
+	}
+
+	#[test]
+	fn endgame_asks_a_second_provider_for_outstanding_pieces() {
+		let (a, b) = (PeerId::random(), PeerId::random());
+		let mut s = Schedule::new(1, vec![false]);
+		s.add_provider(a);
+		assert_eq!(s.next_asks(Instant::now()).len(), 1);
+		s.add_provider(b);
+		assert_eq!(s.next_asks(Instant::now()), vec![Ask { peer: b, first: 0, count: 1 }]);
+		assert!(s.next_asks(Instant::now()).is_empty(), "two copies at most");
+	}
+
+	#[test]
+	fn streaming_takes_pieces_from_the_cursor() {
+		let a = PeerId::random();
+		let mut have = vec![false; 10];
+		have[5] = true;
+		let mut s = Schedule::new(10, have);
+		s.seek(4);
+		s.add_provider(a);
+		let asks = s.next_asks(Instant::now());
+		assert_eq!(asks[0], Ask { peer: a, first: 4, count: 1 });
+		assert_eq!(asks[1], Ask { peer: a, first: 6, count: 2 });
+		assert_eq!(s.contiguous(), 0);
+	}
+}

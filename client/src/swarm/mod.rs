@@ -1,0 +1,17 @@
+//! The swarm: musicchain's CDN. One libp2p host per client ([`host`]),
+//! serving the library's files in verified pieces ([`protocol`]), fetching
+//! from several providers at once ([`fetch`]), and keeping the view of who
+//! is online with what ([`presence`]). A mini-node (`musicchain relay`) is
+//! the same host in the [`Role::MiniNode`] role.
+
+pub mod catalog;
+pub mod fetch;
+pub mod host;
+pub mod presence;
+pub mod protocol;
+
+pub use catalog::{Catalog, Served};
+pub use host::{
+	start, Connection, DownloadError, DownloadHandle, DownloadRequest, Downloaded, Host,
+	HostConfig, HostError, OnlinePeer, Progress, Role, Stats,
+};

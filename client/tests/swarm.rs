@@ -1,0 +1,228 @@
+//! The swarm with real hosts on loopback: mini-nodes, seeders, a corrupt
+//! seeder, a seeder killed mid-download, a peer reachable only through a
+//! relay circuit, content found across mini-nodes, and a mini-node stopped.
+
+mod common;
+
+use common::fixtures;
+use musicchain_client::swarm::{
+	self, fetch::Dropped, Catalog, DownloadRequest, Downloaded, Host, HostConfig, Role, Served,
+};
+use musicchain_primitives::{manifest_root, ContentHash};
+use std::{
+	path::{Path, PathBuf},
+	time::{Duration, Instant},
+};
+
+pub struct Peer {
+	pub host: Host,
+	pub dir: tempfile::TempDir,
+	pub addrs: Vec<libp2p::Multiaddr>,
+}
+
+fn loopback() -> Vec<libp2p::Multiaddr> {
+	vec!["/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr")]
+}
+
+pub async fn spawn(role: Role, bootstrap: &[&Peer], files: &[(ContentHash, Served)]) -> Peer {
+	spawn_with(role, bootstrap, files, |_| {}).await
+}
+
+pub async fn spawn_with(
+	role: Role,
+	bootstrap: &[&Peer],
+	files: &[(ContentHash, Served)],
+	tweak: impl FnOnce(&mut HostConfig),
+) -> Peer {
+	let dir = tempfile::tempdir().expect("tempdir");
+	let mut config = HostConfig::client(dir.path());
+	config.role = role;
+	config.listen = loopback();
+	config.advertise_listen = true;
+	config.bootstrap = bootstrap.iter().map(|p| p.addrs[0].clone()).collect();
+	tweak(&mut config);
+	let mut catalog = Catalog::default();
+	for (h, s) in files {
+		catalog.insert(*h, s.clone());
+	}
+	let host = swarm::start(config, catalog).await.expect("host starts");
+	let addrs = host.addrs().await.expect("addrs");
+	Peer { host, dir, addrs }
+}
+
+pub fn served(path: &Path) -> (ContentHash, Served) {
+	Served::from_file(path).expect("hash the file")
+}
+
+/// Waits until `f` holds, polling; panics with `what` after `limit`.
+pub async fn until<F, Fut>(limit: Duration, what: &str, mut f: F) -> Duration
+where
+	F: FnMut() -> Fut,
+	Fut: std::future::Future<Output = bool>,
+{
+	let start = Instant::now();
+	loop {
+		if f().await {
+			return start.elapsed();
+		}
+		assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+}
+
+/// Waits until `host` sees `hash` served by `n` online peers.
+async fn until_providers(host: &Host, hash: ContentHash, n: usize) {
+	until(Duration::from_secs(20), &format!("{n} online providers"), || async {
+		host.providers(hash).await.map(|p| p.len() >= n).unwrap_or(false)
+	})
+	.await;
+}
+
+async fn fetch(host: &Host, hash: ContentHash, root: Option<[u8; 32]>) -> Downloaded {
+	let handle = host
+		.download(DownloadRequest { content_hash: hash, root, stream_from: None })
+		.expect("start");
+	tokio::time::timeout(Duration::from_secs(120), handle.finish())
+		.await
+		.expect("download finishes in time")
+		.expect("download succeeds")
+}
+
+fn check(d: &Downloaded, original: &Path) {
+	let got = std::fs::read(&d.path).expect("read download");
+	let want = std::fs::read(original).expect("read original");
+	assert!(got == want, "the download is byte-identical to {}", original.display());
+}
+
+/// A 3-minute WAV (31 MB, 121 pieces), so that a download takes long
+/// enough to kill a seeder in the middle of it.
+fn long_wav(dir: &Path) -> PathBuf {
+	let out = dir.join("long-sine.wav");
+	let status = std::process::Command::new("ffmpeg")
+		.args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+		.arg("sine=frequency=330:sample_rate=44100:duration=180")
+		.args(["-ac", "2", "-c:a", "pcm_s16le"])
+		.arg(&out)
+		.status()
+		.expect("run ffmpeg");
+	assert!(status.success(), "ffmpeg made the long WAV");
+	out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn swarm_transfers_survive_bad_and_vanishing_peers() {
+	let good = fixtures().join("good");
+	let wav = served(&good.join("a.wav"));
+	let flac = served(&good.join("a.flac"));
+	let mp3 = served(&good.join("a-320k.mp3"));
+	let work = tempfile::tempdir().expect("tempdir");
+	let long = served(&long_wav(work.path()));
+
+	let m1 = spawn(Role::MiniNode, &[], &[]).await;
+	let m2 = spawn(Role::MiniNode, &[&m1], &[]).await;
+
+	// Three seeders of the long WAV.
+	let s1 = spawn(Role::Client, &[&m1], &[long.clone(), wav.clone()]).await;
+	let s2 = spawn(Role::Client, &[&m1], std::slice::from_ref(&long)).await;
+	let s3 = spawn(Role::Client, &[&m2], std::slice::from_ref(&long)).await;
+	// A seeder whose copy rotted after it was hashed: it serves pieces
+	// that do not match the manifest.
+	let rotten = work.path().join("rotten.wav");
+	let mut bytes = std::fs::read(&long.1.path).expect("read");
+	for b in bytes.iter_mut().skip(300_000) {
+		*b ^= 0x5a;
+	}
+	std::fs::write(&rotten, &bytes).expect("write");
+	let bad_entry = (long.0, Served { path: rotten, ..long.1.clone() });
+	let bad = spawn(Role::Client, &[&m1], &[bad_entry]).await;
+
+	let d = spawn(Role::Client, &[&m1], &[]).await;
+	until_providers(&d.host, long.0, 4).await;
+
+	// 1. Three seeders at once and a corrupt one, checked against the root.
+	let started = Instant::now();
+	let got = fetch(&d.host, long.0, Some(manifest_root(&long.1.pieces))).await;
+	println!(
+		"long WAV ({} pieces) in {:?}, first piece after {:?}, delivered {:?}, dropped {:?}",
+		got.pieces.len(),
+		started.elapsed(),
+		got.first_piece,
+		got.delivered,
+		got.dropped
+	);
+	check(&got, &long.1.path);
+	let seeders = [s1.host.peer_id(), s2.host.peer_id(), s3.host.peer_id()];
+	let from_seeders = got.delivered.iter().filter(|(p, n)| seeders.contains(p) && *n > 0).count();
+	assert_eq!(from_seeders, 3, "pieces came from all three seeders: {:?}", got.delivered);
+	assert!(
+		got.dropped.contains(&(bad.host.peer_id(), Dropped::Corrupt)),
+		"the corrupt seeder was dropped: {:?}",
+		got.dropped
+	);
+	// The downloader now serves the file too.
+	until_providers(&m1.host, long.0, 5).await;
+
+	// 2. A seeder killed in the middle of a download.
+	let d2 = spawn(Role::Client, &[&m1], &[]).await;
+	until_providers(&d2.host, long.0, 4).await;
+	let handle = d2
+		.host
+		.download(DownloadRequest { content_hash: long.0, root: None, stream_from: None })
+		.expect("start");
+	let mut progress = handle.progress.clone();
+	let at_kill = loop {
+		progress.changed().await.expect("progress");
+		let p = progress.borrow().clone();
+		if p.verified >= 4 {
+			break p;
+		}
+	};
+	s1.host.shutdown().await;
+	assert!(at_kill.verified < at_kill.pieces, "the seeder was killed mid-download: {at_kill:?}");
+	let got = tokio::time::timeout(Duration::from_secs(120), handle.finish())
+		.await
+		.expect("in time")
+		.expect("the download survives a killed seeder");
+	println!(
+		"long WAV again: killed a seeder at {}/{} pieces; delivered {:?}",
+		at_kill.verified, at_kill.pieces, got.delivered
+	);
+	check(&got, &long.1.path);
+
+	// 3. A peer that cannot be dialled directly (no listener, no hole
+	//    punching) serves a whole song through mini-node 1's relay circuit.
+	let relay_addr = m1.addrs[0].clone();
+	let hidden = spawn_with(Role::Client, &[&m1], std::slice::from_ref(&flac), |c| {
+		c.listen.clear();
+		c.relay_via = vec![relay_addr];
+		c.hole_punch = false;
+	})
+	.await;
+	until_providers(&d.host, flac.0, 1).await;
+	let got = fetch(&d.host, flac.0, Some(manifest_root(&flac.1.pieces))).await;
+	check(&got, &flac.1.path);
+	let conns = d.host.connections().await.expect("connections");
+	let to_hidden: Vec<_> = conns.iter().filter(|c| c.peer == hidden.host.peer_id()).collect();
+	assert!(
+		!to_hidden.is_empty() && to_hidden.iter().all(|c| c.relayed),
+		"relayed only: {to_hidden:?}"
+	);
+	println!("a.flac through the relay: {:?}", to_hidden[0].addr);
+
+	// 4. Content served by a client attached only to mini-node 2, found by
+	//    a client bootstrapped only through mini-node 1 (the downloader).
+	let far = spawn(Role::Client, &[&m2], std::slice::from_ref(&mp3)).await;
+	let got = fetch(&d.host, mp3.0, None).await;
+	check(&got, &mp3.1.path);
+	assert_eq!(got.delivered.iter().filter(|(_, n)| *n > 0).count(), 1);
+
+	// 5. Mini-node 1 stops; a client that knows both keeps working through
+	//    mini-node 2: it sees the far client online and downloads from it.
+	m1.host.shutdown().await;
+	let late = spawn(Role::Client, &[&m1, &m2], &[]).await;
+	until_providers(&late.host, mp3.0, 1).await;
+	let got = fetch(&late.host, mp3.0, None).await;
+	check(&got, &mp3.1.path);
+	assert!(got.delivered.iter().any(|(p, n)| *p == far.host.peer_id() && *n > 0));
+	drop((s2, s3, bad, hidden, m2));
+}
