@@ -14,6 +14,15 @@ use musicchain_client::{
 };
 use std::{path::Path, time::Duration};
 
+/// Prints a line to stdout; a closed stdout (a pipe whose reader left)
+/// does not stop a serving host.
+macro_rules! say {
+	($($t:tt)*) => {{
+		use std::io::Write as _;
+		let _ = writeln!(std::io::stdout(), $($t)*);
+	}};
+}
+
 /// Network options shared by the swarm subcommands.
 #[derive(clap::Args, Clone, Debug)]
 pub struct NetArgs {
@@ -81,9 +90,9 @@ fn catalog(data_dir: &Path) -> Result<Catalog> {
 }
 
 async fn announce(host: &Host, what: &str, files: usize) -> Result<()> {
-	println!("{what} as peer {} ({files} files)", host.peer_id());
+	say!("{what} as peer {} ({files} files)", host.peer_id());
 	for a in host.addrs().await? {
-		println!("listening on {a}");
+		say!("listening on {a}");
 	}
 	Ok(())
 }
@@ -117,13 +126,13 @@ async fn run_until_stopped(host: &Host) -> Result<()> {
 				let content = host.online_content().await?;
 				let now = (online.len(), content.len());
 				if last != Some(now) {
-					println!("online: {} peers serving {} files", now.0, now.1);
+					say!("online: {} peers serving {} files", now.0, now.1);
 					last = Some(now);
 				}
 			},
 		}
 	}
-	println!("stopping: closing connections");
+	say!("stopping: closing connections");
 	host.shutdown().await;
 	Ok(())
 }
@@ -157,15 +166,10 @@ pub fn peers(data_dir: &Path, net: NetArgs, wait: u64) -> Result<i32> {
 		tokio::time::sleep(Duration::from_secs(wait)).await;
 		let online = host.online().await?;
 		for c in host.connections().await? {
-			println!(
-				"connected\t{}\t{}{}",
-				c.peer,
-				c.addr,
-				if c.relayed { "\t(relayed)" } else { "" }
-			);
+			say!("connected\t{}\t{}{}", c.peer, c.addr, if c.relayed { "\t(relayed)" } else { "" });
 		}
 		for p in &online {
-			println!(
+			say!(
 				"online\t{}\t{} files\tdigest {}{}",
 				p.peer,
 				p.files,
@@ -173,11 +177,7 @@ pub fn peers(data_dir: &Path, net: NetArgs, wait: u64) -> Result<i32> {
 				if p.listed { "" } else { "\t(list not yet pulled)" }
 			);
 		}
-		println!(
-			"{} peers online serving {} files",
-			online.len(),
-			host.online_content().await?.len()
-		);
+		say!("{} peers online serving {} files", online.len(), host.online_content().await?.len());
 		host.shutdown().await;
 		Ok(0)
 	})
@@ -210,7 +210,7 @@ pub fn download(
 ) -> Result<i32> {
 	let catalog = catalog(data_dir)?;
 	if let Some(s) = catalog.get(&request.content_hash) {
-		println!("already in the library: {}", s.path.display());
+		say!("already in the library: {}", s.path.display());
 		return Ok(0);
 	}
 	runtime()?.block_on(async {
@@ -254,7 +254,7 @@ pub fn download(
 				bail!("download of {} failed: {e}", hex(&request.content_hash));
 			},
 		};
-		println!(
+		say!(
 			"downloaded {} ({} bytes, {} pieces{}) to {}",
 			hex(&request.content_hash),
 			done.size,
@@ -267,10 +267,10 @@ pub fn download(
 			done.path.display()
 		);
 		for (peer, n) in &done.delivered {
-			println!("  {n} pieces from {peer}");
+			say!("  {n} pieces from {peer}");
 		}
 		for (peer, why) in &done.dropped {
-			println!("  dropped {peer}: {why:?}");
+			say!("  dropped {peer}: {why:?}");
 		}
 		if let Err(e) = add_to_library(data_dir, &done.path) {
 			eprintln!("{}: not added to the library: {e:#}", done.path.display());
@@ -297,6 +297,6 @@ fn add_to_library(data_dir: &Path, path: &Path) -> Result<()> {
 		path.to_path_buf(),
 		Box::new(Record { stamp: Stamp::of(&meta), analysis }),
 	)])?;
-	println!("added to the library");
+	say!("added to the library");
 	Ok(())
 }

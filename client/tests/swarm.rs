@@ -4,71 +4,16 @@
 
 mod common;
 
-use common::fixtures;
-use musicchain_client::swarm::{
-	self, fetch::Dropped, Catalog, DownloadRequest, Downloaded, Host, HostConfig, Role, Served,
+use common::{
+	fixtures,
+	net::{served, spawn, spawn_with, until},
 };
+use musicchain_client::swarm::{fetch::Dropped, DownloadRequest, Downloaded, Host, Role, Served};
 use musicchain_primitives::{manifest_root, ContentHash};
 use std::{
 	path::{Path, PathBuf},
 	time::{Duration, Instant},
 };
-
-pub struct Peer {
-	pub host: Host,
-	pub dir: tempfile::TempDir,
-	pub addrs: Vec<libp2p::Multiaddr>,
-}
-
-fn loopback() -> Vec<libp2p::Multiaddr> {
-	vec!["/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr")]
-}
-
-pub async fn spawn(role: Role, bootstrap: &[&Peer], files: &[(ContentHash, Served)]) -> Peer {
-	spawn_with(role, bootstrap, files, |_| {}).await
-}
-
-pub async fn spawn_with(
-	role: Role,
-	bootstrap: &[&Peer],
-	files: &[(ContentHash, Served)],
-	tweak: impl FnOnce(&mut HostConfig),
-) -> Peer {
-	let dir = tempfile::tempdir().expect("tempdir");
-	let mut config = HostConfig::client(dir.path());
-	config.role = role;
-	config.listen = loopback();
-	config.advertise_listen = true;
-	config.bootstrap = bootstrap.iter().map(|p| p.addrs[0].clone()).collect();
-	tweak(&mut config);
-	let mut catalog = Catalog::default();
-	for (h, s) in files {
-		catalog.insert(*h, s.clone());
-	}
-	let host = swarm::start(config, catalog).await.expect("host starts");
-	let addrs = host.addrs().await.expect("addrs");
-	Peer { host, dir, addrs }
-}
-
-pub fn served(path: &Path) -> (ContentHash, Served) {
-	Served::from_file(path).expect("hash the file")
-}
-
-/// Waits until `f` holds, polling; panics with `what` after `limit`.
-pub async fn until<F, Fut>(limit: Duration, what: &str, mut f: F) -> Duration
-where
-	F: FnMut() -> Fut,
-	Fut: std::future::Future<Output = bool>,
-{
-	let start = Instant::now();
-	loop {
-		if f().await {
-			return start.elapsed();
-		}
-		assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
-		tokio::time::sleep(Duration::from_millis(50)).await;
-	}
-}
 
 /// Waits until `host` sees `hash` served by `n` online peers.
 async fn until_providers(host: &Host, hash: ContentHash, n: usize) {

@@ -39,6 +39,9 @@ pub const SERVE_PER_PEER: usize = 8;
 pub const SERVE_TOTAL: usize = 128;
 /// Provider records published at once.
 const PROVIDE_AT_ONCE: usize = 8;
+/// A connected peer that answers no ping for this long is taken as gone
+/// (pings go every second).
+pub const DEAD_AFTER: Duration = Duration::from_secs(6);
 /// A download looks for more providers while it has fewer than this.
 const WANTED_PROVIDERS: usize = 8;
 /// A download with no provider for this long fails.
@@ -438,8 +441,8 @@ fn build_swarm(key: identity::Keypair, config: &HostConfig) -> Result<Swarm<Beha
 			),
 			ping: ping::Behaviour::new(
 				ping::Config::new()
-					.with_interval(Duration::from_secs(2))
-					.with_timeout(Duration::from_secs(4)),
+					.with_interval(Duration::from_secs(1))
+					.with_timeout(Duration::from_secs(5)),
 			),
 			kad,
 			gossip,
@@ -530,6 +533,7 @@ pub async fn start(config: HostConfig, catalog: Catalog) -> Result<Host, HostErr
 		ticks: 0,
 		pulling: HashSet::new(),
 		debug: std::env::var_os("MUSICCHAIN_DEBUG").is_some(),
+		alive: HashMap::new(),
 	};
 	tokio::spawn(event_loop.run());
 	Ok(Host { peer_id, commands: tx })
@@ -608,6 +612,8 @@ struct EventLoop {
 	pulling: HashSet<PeerId>,
 	/// `MUSICCHAIN_DEBUG` is set: print every swarm event.
 	debug: bool,
+	/// When each connected peer last answered a ping.
+	alive: HashMap<PeerId, Instant>,
 }
 
 fn is_relayed(addr: &Multiaddr) -> bool {
@@ -1273,7 +1279,29 @@ impl EventLoop {
 		}
 	}
 
+	/// Peers that have not answered a ping for [`DEAD_AFTER`] are gone: a
+	/// frozen or cut-off peer whose connection the OS still holds open.
+	/// Presence hears of it at once; the close itself may take longer.
+	fn reap_silent(&mut self) {
+		let now = Instant::now();
+		let dead: Vec<PeerId> = self
+			.alive
+			.iter()
+			.filter(|(_, t)| now.duration_since(**t) > DEAD_AFTER)
+			.map(|(p, _)| *p)
+			.collect();
+		for peer in dead {
+			self.alive.remove(&peer);
+			log_warn(&format!("{peer} stopped answering; dropping its connections"));
+			if let Some(g) = self.presence.disconnected(peer) {
+				self.publish(g);
+			}
+			let _ = self.swarm.disconnect_peer_id(peer);
+		}
+	}
+
 	fn on_tick(&mut self) {
+		self.reap_silent();
 		self.presence.expire(Instant::now());
 		self.ticks += 1;
 		if self.ticks.is_multiple_of(3) {
@@ -1397,6 +1425,7 @@ impl EventLoop {
 					}
 				}
 				if num_established.get() == 1 {
+					self.alive.insert(peer_id, Instant::now());
 					self.presence.connected(peer_id);
 					let (digest, files) = self.presence.hello();
 					let id = self.send_presence(peer_id, Request::Hello { digest, files });
@@ -1409,6 +1438,7 @@ impl EventLoop {
 			SwarmEvent::ConnectionClosed { peer_id, connection_id, num_established, .. } => {
 				self.open.remove(&connection_id);
 				if num_established == 0 {
+					self.alive.remove(&peer_id);
 					self.viewed.remove(&peer_id);
 					if let Some(g) = self.presence.disconnected(peer_id) {
 						self.publish(g);
@@ -1459,9 +1489,8 @@ impl EventLoop {
 					self.ask_view(peer_id);
 				}
 			},
-			BehaviourEvent::Ping(ping::Event { connection, result: Err(_), .. }) => {
-				// A dead connection: close it so presence notices at once.
-				let _ = self.swarm.close_connection(connection);
+			BehaviourEvent::Ping(ping::Event { peer, result: Ok(_), .. }) => {
+				self.alive.insert(peer, Instant::now());
 			},
 			BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
 				id, result, step, ..

@@ -1,6 +1,8 @@
 //! Shared test helpers: the generated fixtures.
 #![allow(dead_code)]
 
+pub mod net;
+
 use std::{
 	path::{Path, PathBuf},
 	process::Command,
