@@ -6,9 +6,11 @@ mod common;
 
 use common::{
 	fixtures,
-	net::{served, spawn, spawn_with, until},
+	net::{served, spawn, spawn_at, spawn_with, until},
 };
-use musicchain_client::swarm::{fetch::Dropped, DownloadRequest, Downloaded, Host, Role, Served};
+use musicchain_client::swarm::{
+	self, fetch::Dropped, Catalog, DownloadRequest, Downloaded, Host, Role, Served,
+};
 use musicchain_primitives::{manifest_root, ContentHash};
 use std::{
 	path::{Path, PathBuf},
@@ -170,4 +172,49 @@ async fn swarm_transfers_survive_bad_and_vanishing_peers() {
 	check(&got, &mp3.1.path);
 	assert!(got.delivered.iter().any(|(p, n)| *p == far.host.peer_id() && *n > 0));
 	drop((s2, s3, bad, hidden, m2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn downloads_stream_in_order_and_resume_after_a_restart() {
+	std::env::set_var("MUSICCHAIN_QUIET", "1");
+	let work = tempfile::tempdir().expect("tempdir");
+	let long = served(&long_wav(work.path()));
+	let m = spawn(Role::MiniNode, &[], &[]).await;
+	let seeder = spawn(Role::Client, &[&m], std::slice::from_ref(&long)).await;
+	let d = spawn(Role::Client, &[&m], &[]).await;
+	until_providers(&d.host, long.0, 1).await;
+
+	// Streaming from the start: the verified pieces are (nearly) all at
+	// the front, so a player can start long before the end.
+	let handle = d
+		.host
+		.download(DownloadRequest { content_hash: long.0, root: None, stream_from: Some(0) })
+		.expect("start");
+	let mut progress = handle.progress.clone();
+	let mut worst_gap = 0;
+	let stopped_at = loop {
+		progress.changed().await.expect("progress");
+		let p = progress.borrow().clone();
+		worst_gap = worst_gap.max(p.verified - p.contiguous);
+		if p.verified >= 40 {
+			break p;
+		}
+	};
+	println!("streaming: {stopped_at:?}, largest gap behind the front {worst_gap} pieces");
+	assert!(
+		worst_gap <= 2 * musicchain_client::swarm::fetch::PER_PROVIDER as u32 * 2,
+		"pieces come in playback order (gap {worst_gap})"
+	);
+
+	// Stop the downloader in the middle, then start it again on the same
+	// data directory: it keeps the pieces it had.
+	d.host.shutdown().await;
+	assert!(matches!(handle.finish().await, Err(swarm::DownloadError::Stopped)));
+	let d = spawn_at(d.dir, Role::Client, &[&m], Catalog::default(), |_| {}).await;
+	until_providers(&d.host, long.0, 1).await;
+	let got = fetch(&d.host, long.0, Some(manifest_root(&long.1.pieces))).await;
+	println!("resumed with {} of {} pieces already on disk", got.resumed, got.pieces.len());
+	assert!(got.resumed >= 40 && (got.resumed as usize) < got.pieces.len());
+	check(&got, &long.1.path);
+	drop(seeder);
 }

@@ -380,8 +380,13 @@ pub fn relay_config() -> relay::Config {
 	}
 }
 
-fn rr(protocol: libp2p::StreamProtocol, timeout: Duration) -> request_response::Behaviour<Codec> {
-	request_response::Behaviour::new(
+fn rr(
+	codec: &Codec,
+	protocol: libp2p::StreamProtocol,
+	timeout: Duration,
+) -> request_response::Behaviour<Codec> {
+	request_response::Behaviour::with_codec(
+		codec.clone(),
 		[(protocol, ProtocolSupport::Full)],
 		request_response::Config::default()
 			.with_request_timeout(timeout)
@@ -389,7 +394,11 @@ fn rr(protocol: libp2p::StreamProtocol, timeout: Duration) -> request_response::
 	)
 }
 
-fn build_swarm(key: identity::Keypair, config: &HostConfig) -> Result<Swarm<Behaviour>, HostError> {
+fn build_swarm(
+	key: identity::Keypair,
+	config: &HostConfig,
+	codec: &Codec,
+) -> Result<Swarm<Behaviour>, HostError> {
 	let setup = |e: &dyn std::fmt::Display| HostError::Setup(e.to_string());
 	let peer_id = key.public().to_peer_id();
 	let mini = config.role == Role::MiniNode;
@@ -446,9 +455,9 @@ fn build_swarm(key: identity::Keypair, config: &HostConfig) -> Result<Swarm<Beha
 			),
 			kad,
 			gossip,
-			manifest: rr(protocol::MANIFEST, Duration::from_secs(10)),
-			pieces: rr(protocol::PIECES, Duration::from_secs(20)),
-			presence: rr(protocol::PRESENCE, Duration::from_secs(10)),
+			manifest: rr(codec, protocol::MANIFEST, Duration::from_secs(10)),
+			pieces: rr(codec, protocol::PIECES, Duration::from_secs(20)),
+			presence: rr(codec, protocol::PRESENCE, Duration::from_secs(10)),
 		})
 		.map_err(|e| setup(&e))?
 		.with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
@@ -460,7 +469,8 @@ fn build_swarm(key: identity::Keypair, config: &HostConfig) -> Result<Swarm<Beha
 pub async fn start(config: HostConfig, catalog: Catalog) -> Result<Host, HostError> {
 	let key = load_or_create_key(&config.data_dir)?;
 	let peer_id = key.public().to_peer_id();
-	let mut swarm = build_swarm(key, &config)?;
+	let codec = Codec::default();
+	let mut swarm = build_swarm(key, &config, &codec)?;
 	for addr in &config.listen {
 		swarm
 			.listen_on(addr.clone())
@@ -534,6 +544,7 @@ pub async fn start(config: HostConfig, catalog: Catalog) -> Result<Host, HostErr
 		pulling: HashSet::new(),
 		debug: std::env::var_os("MUSICCHAIN_DEBUG").is_some(),
 		alive: HashMap::new(),
+		codec,
 	};
 	tokio::spawn(event_loop.run());
 	Ok(Host { peer_id, commands: tx })
@@ -614,6 +625,8 @@ struct EventLoop {
 	debug: bool,
 	/// When each connected peer last answered a ping.
 	alive: HashMap<PeerId, Instant>,
+	/// Shared with the protocols; counts unreadable requests.
+	codec: Codec,
 }
 
 fn is_relayed(addr: &Multiaddr) -> bool {
@@ -728,7 +741,9 @@ impl EventLoop {
 				let _ = tx.send(self.presence.providers(&hash));
 			},
 			Command::Stats(tx) => {
-				let _ = tx.send(self.stats.clone());
+				let mut stats = self.stats.clone();
+				stats.malformed += self.codec.malformed.load(std::sync::atomic::Ordering::Relaxed);
+				let _ = tx.send(stats);
 			},
 			Command::Connections(tx) => {
 				let _ = tx.send(self.connections());

@@ -10,7 +10,13 @@ use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::{request_response, PeerId, StreamProtocol};
 use musicchain_primitives::{ContentHash, PIECE_SIZE};
 use serde::{Deserialize, Serialize};
-use std::io;
+use std::{
+	io,
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc,
+	},
+};
 
 /// A content hash's per-piece SHA-256 list.
 pub const MANIFEST: StreamProtocol = StreamProtocol::new("/musicchain/manifest/1");
@@ -189,9 +195,13 @@ pub fn decode_response(buf: &[u8]) -> io::Result<Response> {
 	}
 }
 
-/// The codec of all our request/response protocols.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Codec;
+/// The codec of all our request/response protocols. It counts the inbound
+/// requests it could not read (request/response drops those streams
+/// without telling the behaviour).
+#[derive(Clone, Debug, Default)]
+pub struct Codec {
+	pub malformed: Arc<AtomicU64>,
+}
 
 impl request_response::Codec for Codec {
 	type Protocol = StreamProtocol;
@@ -206,12 +216,20 @@ impl request_response::Codec for Codec {
 	where
 		T: AsyncRead + Unpin + Send,
 	{
-		let buf = read_frame(io, MAX_REQUEST).await?;
-		let request: Request = postcard::from_bytes(&buf).map_err(|e| invalid(e.to_string()))?;
-		if !request.fits(protocol) {
-			return Err(invalid(format!("{request:?} is not a {protocol} request")));
+		let read = async {
+			let buf = read_frame(io, MAX_REQUEST).await?;
+			let request: Request =
+				postcard::from_bytes(&buf).map_err(|e| invalid(e.to_string()))?;
+			if !request.fits(protocol) {
+				return Err(invalid(format!("{request:?} is not a {protocol} request")));
+			}
+			Ok(request)
+		};
+		let result = read.await;
+		if result.is_err() {
+			self.malformed.fetch_add(1, Ordering::Relaxed);
 		}
-		Ok(request)
+		result
 	}
 
 	async fn read_response<T>(
