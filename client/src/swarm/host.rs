@@ -4,6 +4,7 @@
 use super::{
 	catalog::{Catalog, Served},
 	fetch::{Dropped, Schedule},
+	files::{self, RunningHash},
 	presence::{Actions, Gossip, ListMismatch, Presence, BEACON_INTERVAL},
 	protocol::{self, hex, Codec, Digest, Refusal, Request, Response, MAX_PIECES, MAX_VIEW},
 };
@@ -17,11 +18,10 @@ use libp2p::{
 	swarm::{behaviour::toggle::Toggle, dial_opts::DialOpts, NetworkBehaviour, SwarmEvent},
 	tcp, yamux, Multiaddr, PeerId, Swarm,
 };
-use musicchain_primitives::{manifest_root, sha2_256, ContentHash, ManifestRoot, PIECE_SIZE};
+use musicchain_primitives::{manifest_root, ContentHash, ManifestRoot, PIECE_SIZE};
 use std::{
 	collections::{HashMap, HashSet, VecDeque},
 	fs::File,
-	os::unix::fs::FileExt,
 	path::{Path, PathBuf},
 	sync::Arc,
 	time::{Duration, Instant},
@@ -545,6 +545,7 @@ pub async fn start(config: HostConfig, catalog: Catalog) -> Result<Host, HostErr
 		debug: std::env::var_os("MUSICCHAIN_DEBUG").is_some(),
 		alive: HashMap::new(),
 		codec,
+		book: HashMap::new(),
 	};
 	tokio::spawn(event_loop.run());
 	Ok(Host { peer_id, commands: tx })
@@ -561,7 +562,7 @@ enum Pending {
 
 enum Internal {
 	Read { peer: PeerId, channel: ResponseChannel<Response>, result: Result<Response, Refusal> },
-	Opened { dl: u64, result: std::io::Result<(File, Vec<bool>)> },
+	Opened { dl: u64, result: std::io::Result<(File, Vec<bool>, RunningHash)> },
 	Written { dl: u64, peer: PeerId, first: u32, count: u32, verdicts: Vec<(u32, bool)> },
 	Finished { dl: u64, result: Result<PathBuf, DownloadError> },
 }
@@ -588,6 +589,8 @@ struct Download {
 	last_provider: Instant,
 	finishing: bool,
 	part: PathBuf,
+	/// The whole file's hash, computed as pieces are verified.
+	hash: Option<RunningHash>,
 }
 
 struct EventLoop {
@@ -627,6 +630,8 @@ struct EventLoop {
 	alive: HashMap<PeerId, Instant>,
 	/// Shared with the protocols; counts unreadable requests.
 	codec: Codec,
+	/// Addresses peers listen on, from identify and presence.
+	book: HashMap<PeerId, Vec<Multiaddr>>,
 }
 
 fn is_relayed(addr: &Multiaddr) -> bool {
@@ -771,9 +776,14 @@ impl EventLoop {
 		self.swarm.behaviour_mut().presence.send_request(&peer, request)
 	}
 
-	fn publish(&mut self, gossip: Gossip) {
+	fn publish(&mut self, mut gossip: Gossip) {
 		if self.config.role != Role::MiniNode {
 			return;
+		}
+		if let Gossip::Online { peer, addrs, .. } = &mut gossip {
+			if let Some(p) = protocol::peer_from_bytes(peer) {
+				*addrs = self.addrs_bytes(&p);
+			}
 		}
 		let Ok(bytes) = postcard::to_allocvec(&gossip) else { return };
 		let topic = gossipsub::IdentTopic::new(PRESENCE_TOPIC);
@@ -789,6 +799,41 @@ impl EventLoop {
 		if let Some(g) = actions.gossip {
 			self.publish(g);
 		}
+	}
+
+	/// Remembers addresses `peer` listens on (from identify or presence).
+	fn learn_addrs(&mut self, peer: PeerId, addrs: impl IntoIterator<Item = Multiaddr>) {
+		if peer == self.peer_id {
+			return;
+		}
+		let book = self.book.entry(peer).or_default();
+		for a in addrs {
+			let unspecified = a.iter().any(|p| {
+				matches!(p, Protocol::Ip4(ip) if ip.is_unspecified())
+					|| matches!(p, Protocol::Ip6(ip) if ip.is_unspecified())
+			});
+			if !unspecified && !book.contains(&a) && a.len() <= 256 {
+				if book.len() >= protocol::MAX_ADDRS {
+					book.remove(0);
+				}
+				book.push(a);
+			}
+		}
+	}
+
+	fn learn_addr_bytes(&mut self, peer: &[u8], addrs: &[Vec<u8>]) {
+		if let Some(p) = protocol::peer_from_bytes(peer) {
+			let parsed: Vec<Multiaddr> = addrs
+				.iter()
+				.take(protocol::MAX_ADDRS)
+				.filter_map(|b| Multiaddr::try_from(b.clone()).ok())
+				.collect();
+			self.learn_addrs(p, parsed);
+		}
+	}
+
+	fn addrs_bytes(&self, peer: &PeerId) -> Vec<Vec<u8>> {
+		self.book.get(peer).map(|v| v.iter().map(|a| a.to_vec()).collect()).unwrap_or_default()
 	}
 
 	/// Pulls the list behind `peer`'s digest from `from`, once at a time.
@@ -860,6 +905,9 @@ impl EventLoop {
 					.into_iter()
 					.map(|(mut e, via)| {
 						e.via = via.to_bytes();
+						if let Some(p) = protocol::peer_from_bytes(&e.peer) {
+							e.addrs = self.addrs_bytes(&p);
+						}
 						e
 					})
 					.collect(),
@@ -889,6 +937,9 @@ impl EventLoop {
 				self.pulling.remove(&of);
 			},
 			(Pending::View, Response::View { peers }) => {
+				for e in &peers {
+					self.learn_addr_bytes(&e.peer, &e.addrs);
+				}
 				let entries = peers
 					.into_iter()
 					.filter_map(|e| {
@@ -913,6 +964,9 @@ impl EventLoop {
 			self.stats.malformed += 1;
 			return;
 		};
+		if let Gossip::Online { peer, addrs, .. } = &gossip {
+			self.learn_addr_bytes(peer, addrs);
+		}
 		let actions = self.presence.on_gossip(source, gossip);
 		self.act(actions);
 	}
@@ -970,7 +1024,7 @@ impl EventLoop {
 		self.serving_total += 1;
 		let tx = self.internal_tx.clone();
 		tokio::task::spawn_blocking(move || {
-			let result = read_pieces(&served, first, count);
+			let result = files::read_pieces(&served, first, count);
 			let _ = tx.send(Internal::Read { peer, channel, result });
 		});
 	}
@@ -1011,6 +1065,7 @@ impl EventLoop {
 				last_provider: now,
 				finishing: false,
 				part,
+				hash: None,
 			},
 		);
 		for p in self.presence.providers(&request.content_hash) {
@@ -1030,11 +1085,10 @@ impl EventLoop {
 		if providing || (!d.asked_manifest.insert(peer) && !again) {
 			return;
 		}
-		let id = self
-			.swarm
-			.behaviour_mut()
-			.manifest
-			.send_request(&peer, Request::Manifest { content_hash: d.request.content_hash });
+		let request = Request::Manifest { content_hash: d.request.content_hash };
+		let addrs = self.book.get(&peer).cloned().unwrap_or_default();
+		let id =
+			self.swarm.behaviour_mut().manifest.send_request_with_addresses(&peer, request, addrs);
 		self.pending.insert(id, Pending::Manifest { dl });
 	}
 
@@ -1062,7 +1116,11 @@ impl EventLoop {
 				let tx = self.internal_tx.clone();
 				if let Some((size, pieces)) = m {
 					tokio::task::spawn_blocking(move || {
-						let result = open_part(&part, size, &pieces);
+						let result =
+							files::open_part(&part, size, &pieces).and_then(|(f, have)| {
+								let hash = RunningHash::start(&part, size, &have)?;
+								Ok((f, have, hash))
+							});
 						let _ = tx.send(Internal::Opened { dl, result });
 					});
 				}
@@ -1135,8 +1193,10 @@ impl EventLoop {
 		let size = m.size;
 		let file = file.clone();
 		let tx = self.internal_tx.clone();
+		let feed = d.hash.as_ref().map(RunningHash::feed);
 		tokio::task::spawn_blocking(move || {
-			let verdicts = verify_and_write(&file, &pieces, size, first, count, &data);
+			let verdicts =
+				files::verify_and_write(&file, &pieces, size, first, count, data, feed.as_ref());
 			let _ = tx.send(Internal::Written { dl, peer, first, count, verdicts });
 		});
 	}
@@ -1197,8 +1257,13 @@ impl EventLoop {
 		let hash = d.request.content_hash;
 		let tx = self.internal_tx.clone();
 		d.file = None;
+		let running = d.hash.take();
 		tokio::task::spawn_blocking(move || {
-			let result = finish_file(&part, &dest, &hash);
+			let result = match running.map(RunningHash::finish) {
+				Some(Ok(got)) => files::finish_file(&part, &dest, &got, &hash),
+				Some(Err(e)) => Err(DownloadError::Io(e)),
+				None => Err(DownloadError::Io(std::io::Error::other("no content hash"))),
+			};
 			let _ = tx.send(Internal::Finished { dl, result });
 		});
 	}
@@ -1232,7 +1297,8 @@ impl EventLoop {
 			Internal::Opened { dl, result } => {
 				let Some(d) = self.downloads.get_mut(&dl) else { return };
 				match result {
-					Ok((file, have)) => {
+					Ok((file, have, hash)) => {
+						d.hash = Some(hash);
 						let n = have.len() as u32;
 						let mut s = Schedule::new(n, have);
 						d.resumed = n - s.missing();
@@ -1492,16 +1558,17 @@ impl EventLoop {
 
 	fn on_behaviour(&mut self, event: BehaviourEvent) {
 		match event {
-			// A Kademlia server is a mini-node: it is in the DHT and holds
-			// the presence view.
-			BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. })
-				if info.protocols.iter().any(|p| p.as_ref() == protocol::KADEMLIA.as_ref()) =>
-			{
-				for addr in info.listen_addrs.iter().filter(|a| !is_relayed(a)) {
-					self.swarm.behaviour_mut().kad.add_address(&peer_id, addr.clone());
-				}
-				if self.config.role == Role::Client {
-					self.ask_view(peer_id);
+			BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+				self.learn_addrs(peer_id, info.listen_addrs.iter().cloned());
+				// A Kademlia server is a mini-node: it is in the DHT and
+				// holds the presence view.
+				if info.protocols.iter().any(|p| p.as_ref() == protocol::KADEMLIA.as_ref()) {
+					for addr in info.listen_addrs.iter().filter(|a| !is_relayed(a)) {
+						self.swarm.behaviour_mut().kad.add_address(&peer_id, addr.clone());
+					}
+					if self.config.role == Role::Client {
+						self.ask_view(peer_id);
+					}
 				}
 			},
 			BehaviourEvent::Ping(ping::Event { peer, result: Ok(_), .. }) => {
@@ -1609,95 +1676,4 @@ fn log_warn(message: &str) {
 	if std::env::var_os("MUSICCHAIN_QUIET").is_none() {
 		eprintln!("swarm: {message}");
 	}
-}
-
-/// Reads `count` pieces from `first` of a served file.
-fn read_pieces(served: &Served, first: u32, count: u32) -> Result<Response, Refusal> {
-	let start = u64::from(first) * u64::from(served.piece_size);
-	let end = (start + u64::from(count) * u64::from(served.piece_size)).min(served.size);
-	if start >= end && served.size > 0 {
-		return Err(Refusal::BadRequest);
-	}
-	let file = File::open(&served.path).map_err(|_| Refusal::Unavailable)?;
-	let mut data = vec![0u8; (end - start) as usize];
-	file.read_exact_at(&mut data, start).map_err(|_| Refusal::Unavailable)?;
-	Ok(Response::Pieces { first, data })
-}
-
-/// Opens (or reopens, to resume) the partial file and tells which pieces
-/// it already holds, verified.
-fn open_part(part: &Path, size: u64, pieces: &[[u8; 32]]) -> std::io::Result<(File, Vec<bool>)> {
-	if let Some(dir) = part.parent() {
-		std::fs::create_dir_all(dir)?;
-	}
-	let file = std::fs::OpenOptions::new()
-		.read(true)
-		.write(true)
-		.create(true)
-		.truncate(false)
-		.open(part)?;
-	let existing = file.metadata()?.len();
-	file.set_len(size)?;
-	let mut have = vec![false; pieces.len()];
-	if existing > 0 {
-		let mut buf = vec![0u8; PIECE_SIZE as usize];
-		for (i, expected) in pieces.iter().enumerate() {
-			let start = i as u64 * u64::from(PIECE_SIZE);
-			let len = (size - start).min(u64::from(PIECE_SIZE)) as usize;
-			if start + len as u64 > existing {
-				break;
-			}
-			file.read_exact_at(&mut buf[..len], start)?;
-			have[i] = sha2_256(&buf[..len]) == *expected;
-		}
-	}
-	Ok((file, have))
-}
-
-/// Verifies each piece of a response and writes the good ones.
-fn verify_and_write(
-	file: &File,
-	pieces: &[[u8; 32]],
-	size: u64,
-	first: u32,
-	count: u32,
-	data: &[u8],
-) -> Vec<(u32, bool)> {
-	let mut verdicts = Vec::new();
-	let mut offset = 0usize;
-	for i in first..first.saturating_add(count) {
-		let Some(expected) = pieces.get(i as usize) else { break };
-		let start = u64::from(i) * u64::from(PIECE_SIZE);
-		let len = (size - start).min(u64::from(PIECE_SIZE)) as usize;
-		let Some(chunk) = data.get(offset..offset + len) else {
-			verdicts.push((i, false));
-			break;
-		};
-		offset += len;
-		let ok = sha2_256(chunk) == *expected && file.write_all_at(chunk, start).is_ok();
-		verdicts.push((i, ok));
-	}
-	if offset != data.len() {
-		// Trailing bytes: the response was not what was asked for.
-		if let Some(last) = verdicts.last_mut() {
-			last.1 = false;
-		}
-	}
-	verdicts
-}
-
-/// Checks the whole file against its content hash and moves it into the
-/// downloads folder.
-fn finish_file(part: &Path, dest: &Path, hash: &ContentHash) -> Result<PathBuf, DownloadError> {
-	let file = File::open(part)?;
-	let (content_hash, _, _) = crate::audio::hash_pieces(std::io::BufReader::new(file))?;
-	if &content_hash != hash {
-		let _ = std::fs::remove_file(part);
-		return Err(DownloadError::ContentMismatch);
-	}
-	if let Some(dir) = dest.parent() {
-		std::fs::create_dir_all(dir)?;
-	}
-	std::fs::rename(part, dest)?;
-	Ok(dest.to_path_buf())
 }

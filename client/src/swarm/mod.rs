@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod fetch;
+mod files;
 pub mod host;
 pub mod presence;
 pub mod protocol;

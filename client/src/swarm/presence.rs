@@ -35,8 +35,10 @@ pub type List = Arc<BTreeSet<ContentHash>>;
 /// What mini-nodes say on the presence topic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Gossip {
-	/// A peer connected to the sender announced this digest.
-	Online { peer: Vec<u8>, digest: Digest, files: u32 },
+	/// A peer connected to the sender announced this digest; `addrs` are
+	/// the addresses it listens on, as the sender heard them (multiaddr
+	/// bytes), so others can dial it without a DHT lookup.
+	Online { peer: Vec<u8>, digest: Digest, files: u32, addrs: Vec<Vec<u8>> },
 	/// A peer connected to the sender changed its library.
 	Delta {
 		peer: Vec<u8>,
@@ -177,7 +179,12 @@ impl Presence {
 		let listed = self.lists.contains_key(&digest) || files == 0;
 		let pull = (!listed).then_some((peer, source));
 		// Others are told once the list can be pulled from us.
-		let gossip = listed.then(|| Gossip::Online { peer: peer.to_bytes(), digest, files });
+		let gossip = listed.then(|| Gossip::Online {
+			peer: peer.to_bytes(),
+			digest,
+			files,
+			addrs: Vec::new(),
+		});
 		Actions { pull, gossip }
 	}
 
@@ -271,6 +278,7 @@ impl Presence {
 			peer: peer.to_bytes(),
 			digest,
 			files,
+			addrs: Vec::new(),
 		}))
 	}
 
@@ -279,7 +287,7 @@ impl Presence {
 		self.heard.insert(source, Instant::now());
 		let parse = |p: &[u8]| PeerId::from_bytes(p).ok();
 		match gossip {
-			Gossip::Online { peer, digest, files } => match parse(&peer) {
+			Gossip::Online { peer, digest, files, .. } => match parse(&peer) {
 				Some(peer) => {
 					let mut a = self.vouch(peer, source, digest, files);
 					a.gossip = None;
@@ -390,6 +398,7 @@ impl Presence {
 						digest: e.digest,
 						files: e.files,
 						via: Vec::new(),
+						addrs: Vec::new(),
 					},
 					s,
 				)
@@ -437,7 +446,10 @@ mod tests {
 		assert_eq!(a.gossip, None, "others hear of it once its list is held");
 		assert_eq!(pr.unlisted(), vec![(p, p)]);
 		let g = pr.on_list(p, d, vec![h(2), h(1)]).expect("matches");
-		assert_eq!(g, Some(Gossip::Online { peer: p.to_bytes(), digest: d, files: 2 }));
+		assert_eq!(
+			g,
+			Some(Gossip::Online { peer: p.to_bytes(), digest: d, files: 2, addrs: vec![] })
+		);
 		assert!(pr.unlisted().is_empty());
 		assert_eq!(pr.providers(&h(1)), vec![p]);
 		assert_eq!(pr.disconnected(p), Some(Gossip::Offline { peer: p.to_bytes() }));
@@ -468,7 +480,7 @@ mod tests {
 		let (me, m, p) = (PeerId::random(), PeerId::random(), PeerId::random());
 		let mut pr = Presence::new(me, []);
 		let d = library_digest(&[h(1)]);
-		pr.on_gossip(m, Gossip::Online { peer: p.to_bytes(), digest: d, files: 1 });
+		pr.on_gossip(m, Gossip::Online { peer: p.to_bytes(), digest: d, files: 1, addrs: vec![] });
 		assert!(pr.is_online(&p));
 		pr.expire(Instant::now() + SOURCE_TTL + Duration::from_secs(1));
 		assert!(!pr.is_online(&p));

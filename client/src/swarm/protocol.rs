@@ -88,7 +88,12 @@ pub struct PeerEntry {
 	pub files: u32,
 	/// Who vouches for the peer: itself (a direct connection) or a mini-node.
 	pub via: Vec<u8>,
+	/// Addresses the peer listens on (multiaddr bytes), if known.
+	pub addrs: Vec<Vec<u8>>,
 }
+
+/// Most addresses kept or passed on for one peer.
+pub const MAX_ADDRS: usize = 8;
 
 /// The answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,7 +250,30 @@ impl request_response::Codec for Codec {
 		} else {
 			MAX_RESPONSE
 		};
-		decode_response(&read_frame(io, limit).await?)
+		let mut len = [0u8; 4];
+		io.read_exact(&mut len).await?;
+		let len = u32::from_be_bytes(len) as usize;
+		if len > limit {
+			return Err(invalid(format!("message of {len} bytes is over the limit of {limit}")));
+		}
+		if len < PIECES_HEADER {
+			let mut buf = vec![0u8; len];
+			io.read_exact(&mut buf).await?;
+			return decode_response(&buf);
+		}
+		let mut header = [0u8; PIECES_HEADER];
+		io.read_exact(&mut header).await?;
+		if header[0] == TAG_PIECES {
+			// Piece data is read straight into its own buffer: no copy.
+			let first = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
+			let mut data = vec![0u8; len - PIECES_HEADER];
+			io.read_exact(&mut data).await?;
+			return Ok(Response::Pieces { first, data });
+		}
+		let mut buf = header.to_vec();
+		buf.resize(len, 0);
+		io.read_exact(&mut buf[PIECES_HEADER..]).await?;
+		decode_response(&buf)
 	}
 
 	async fn write_request<T>(
