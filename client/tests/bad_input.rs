@@ -86,7 +86,7 @@ fn prober() -> Swarm<Prober> {
 	let rr = |p| {
 		request_response::Behaviour::new(
 			[(p, ProtocolSupport::Outbound)],
-			request_response::Config::default().with_request_timeout(Duration::from_secs(10)),
+			request_response::Config::default().with_request_timeout(Duration::from_secs(120)),
 		)
 	};
 	libp2p::SwarmBuilder::with_new_identity()
@@ -238,24 +238,28 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 		let r = Request::Pieces { content_hash: song.0, first: 0, count: 5 };
 		ids.push(p.behaviour_mut().pieces.send_request(&peer, request(&r)));
 	}
-	let (mut pieces, mut busy) = (0, 0);
-	while pieces + busy < ids.len() {
-		let event = tokio::time::timeout(Duration::from_secs(30), p.select_next_some())
+	let (mut pieces, mut busy, mut failed) = (0, 0, 0);
+	while pieces + busy + failed < ids.len() {
+		let event = tokio::time::timeout(Duration::from_secs(150), p.select_next_some())
 			.await
 			.expect("answers");
-		if let SwarmEvent::Behaviour(ProberEvent::Pieces(request_response::Event::Message {
-			message: request_response::Message::Response { response, .. },
-			..
-		})) = event
-		{
-			match response.get(4..).map(decode_response) {
+		let SwarmEvent::Behaviour(ProberEvent::Pieces(e)) = event else { continue };
+		match e {
+			request_response::Event::Message {
+				message: request_response::Message::Response { response, .. },
+				..
+			} => match response.get(4..).map(decode_response) {
 				Some(Ok(Response::Pieces { .. })) => pieces += 1,
 				Some(Ok(Response::Refused(Refusal::Busy))) => busy += 1,
 				other => panic!("unexpected answer {other:?}"),
-			}
+			},
+			// A slow (debug) build may time a request out; it is not an answer.
+			request_response::Event::OutboundFailure { .. } => failed += 1,
+			_ => {},
 		}
 	}
-	println!("40 requests at once from one peer: {pieces} served, {busy} refused as busy");
+	println!("40 requests at once from one peer: {pieces} served, {busy} refused as busy, {failed} failed");
+	assert!(busy > 0, "the per-peer limit held some back");
 
 	let stats = host.host.stats().await.expect("stats");
 	println!("host stats after the probes: {stats:?}");

@@ -218,3 +218,64 @@ async fn downloads_stream_in_order_and_resume_after_a_restart() {
 	check(&got, &long.1.path);
 	drop(seeder);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_play_session_ends_in_a_receipt_signed_as_the_chain_checks() {
+	use musicchain_client::swarm::{
+		play::{keypair_from_seed, PlayRefusal},
+		Payout, PlayError,
+	};
+	use polkadot_sdk::sp_core::{sr25519, Pair as _};
+	std::env::set_var("MUSICCHAIN_QUIET", "1");
+	let song = served(&fixtures().join("good").join("a-q6.ogg"));
+	let genesis = [7u8; 32];
+	let seed = [42u8; 32];
+	let payout = Payout {
+		key: std::sync::Arc::new(keypair_from_seed(&seed).expect("key")),
+		genesis_hash: genesis,
+	};
+	let m = spawn(Role::MiniNode, &[], &[]).await;
+	let server = spawn_with(Role::Client, &[&m], std::slice::from_ref(&song), |c| {
+		c.payout = Some(payout.clone())
+	})
+	.await;
+	let unpaid = spawn(Role::Client, &[&m], std::slice::from_ref(&song)).await;
+	let listener = spawn(Role::Client, &[&m], &[]).await;
+	until_providers(&listener.host, song.0, 2).await;
+	let me = [5u8; 32];
+	let (sp, up) = (server.host.peer_id(), unpaid.host.peer_id());
+
+	// The server proves the account it is paid on.
+	let account = listener.host.play_open(sp, song.0, 3, me, 1).await.expect("open");
+	assert_eq!(account, payout.account());
+	assert_eq!(account, sr25519::Pair::from_seed(&seed).public().0, "the same key as Substrate's");
+	for (i, (from, to)) in [(0, 5_000), (5_000, 10_000), (10_000, 15_000)].into_iter().enumerate() {
+		let n = listener.host.play_heartbeat(sp, me, 1, from, to).await.expect("heartbeat");
+		assert_eq!(n as usize, i + 1);
+	}
+	let (receipt, signature) =
+		listener.host.play_close(sp, me, 1, account, genesis).await.expect("a verified receipt");
+	assert_eq!((receipt.song, receipt.content_hash, receipt.nonce), (3, song.0, 1));
+	assert_eq!(receipt.heartbeats.len(), 3);
+	assert!(receipt.heartbeats.windows(2).all(|w| w[0].at_ms < w[1].at_ms));
+	// Substrate's verifier (what the runtime uses) accepts the signature.
+	let ok = sr25519::Pair::verify(
+		&sr25519::Signature::from_raw(signature),
+		receipt.signing_payload(&genesis),
+		&sr25519::Public::from_raw(account),
+	);
+	assert!(ok, "the receipt verifies with sp_core's sr25519");
+
+	// Refusals: a closed session, unknown content, a peer without an account.
+	let refused = |r: Result<u32, PlayError>, why: PlayRefusal| {
+		assert!(matches!(r, Err(PlayError::Refused(w)) if w == why), "{r:?}");
+	};
+	refused(
+		listener.host.play_heartbeat(sp, me, 1, 15_000, 20_000).await,
+		PlayRefusal::UnknownSession,
+	);
+	let r = listener.host.play_open(sp, [9; 32], 3, me, 2).await;
+	assert!(matches!(r, Err(PlayError::Refused(PlayRefusal::UnknownContent))), "{r:?}");
+	let r = listener.host.play_open(up, song.0, 3, me, 2).await;
+	assert!(matches!(r, Err(PlayError::Refused(PlayRefusal::NotPaid))), "{r:?}");
+}

@@ -5,9 +5,11 @@ use super::{
 	catalog::{Catalog, Served},
 	fetch::{Dropped, Schedule},
 	files::{self, RunningHash},
+	play::{self, Payout, PlayRefusal},
 	presence::{Actions, Gossip, ListMismatch, Presence, BEACON_INTERVAL},
 	protocol::{self, hex, Codec, Digest, Refusal, Request, Response, MAX_PIECES, MAX_VIEW},
 };
+use codec::Decode;
 use futures::StreamExt;
 use libp2p::{
 	autonat, dcutr, gossipsub, identify, identity,
@@ -18,7 +20,9 @@ use libp2p::{
 	swarm::{behaviour::toggle::Toggle, dial_opts::DialOpts, NetworkBehaviour, SwarmEvent},
 	tcp, yamux, Multiaddr, PeerId, Swarm,
 };
-use musicchain_primitives::{manifest_root, ContentHash, ManifestRoot, PIECE_SIZE};
+use musicchain_primitives::{
+	manifest_root, receipt::SessionReceipt, ContentHash, ManifestRoot, PIECE_SIZE,
+};
 use std::{
 	collections::{HashMap, HashSet, VecDeque},
 	fs::File,
@@ -79,6 +83,21 @@ pub enum DownloadError {
 	Stopped,
 }
 
+/// Why a play session request failed, listener side.
+#[derive(Debug, thiserror::Error)]
+pub enum PlayError {
+	#[error("the server refused: {0}")]
+	Refused(PlayRefusal),
+	#[error("cannot reach the server: {0}")]
+	Network(String),
+	#[error("the server's account binding does not verify")]
+	BadBinding,
+	#[error("the server's receipt is malformed, not ours, or its signature does not verify")]
+	BadReceipt,
+	#[error("unexpected answer: {0}")]
+	Unexpected(String),
+}
+
 /// Which kind of peer this host is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -89,7 +108,7 @@ pub enum Role {
 }
 
 /// How to run a host.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HostConfig {
 	pub role: Role,
 	/// Holds the peer key, partial downloads and finished downloads.
@@ -108,6 +127,9 @@ pub struct HostConfig {
 	pub relay_via: Vec<Multiaddr>,
 	/// Try DCUtR hole punching over relayed connections.
 	pub hole_punch: bool,
+	/// The account we are paid on, to sign play receipts with; without it
+	/// play sessions are refused.
+	pub payout: Option<Payout>,
 }
 
 impl HostConfig {
@@ -125,6 +147,7 @@ impl HostConfig {
 			advertise_listen: false,
 			relay_via: Vec::new(),
 			hole_punch: true,
+			payout: None,
 		}
 	}
 }
@@ -227,6 +250,7 @@ enum Command {
 	Providers(ContentHash, oneshot::Sender<Vec<PeerId>>),
 	Stats(oneshot::Sender<Stats>),
 	Connections(oneshot::Sender<Vec<Connection>>),
+	Play(PeerId, Request, oneshot::Sender<Result<Response, String>>),
 	Shutdown(oneshot::Sender<()>),
 }
 
@@ -310,6 +334,82 @@ impl Host {
 		self.ask(Command::Connections).await
 	}
 
+	async fn play(&self, peer: PeerId, request: Request) -> Result<Response, PlayError> {
+		match self.ask(|tx| Command::Play(peer, request, tx)).await {
+			Ok(Ok(Response::PlayRefused(why))) => Err(PlayError::Refused(why)),
+			Ok(Ok(r)) => Ok(r),
+			Ok(Err(e)) => Err(PlayError::Network(e)),
+			Err(_) => Err(PlayError::Network("the host has stopped".into())),
+		}
+	}
+
+	/// Opens a play session with the peer serving the file: returns the
+	/// account the server is paid on, checked against its signed binding.
+	pub async fn play_open(
+		&self,
+		peer: PeerId,
+		content_hash: ContentHash,
+		song: u32,
+		listener: [u8; 32],
+		nonce: u64,
+	) -> Result<[u8; 32], PlayError> {
+		match self.play(peer, Request::PlayOpen { content_hash, song, listener, nonce }).await? {
+			Response::PlayOpened { server, binding } => {
+				let binding: [u8; 64] = binding.try_into().map_err(|_| PlayError::BadBinding)?;
+				if play::verify_binding(&peer, &server, &binding) {
+					Ok(server)
+				} else {
+					Err(PlayError::BadBinding)
+				}
+			},
+			other => Err(PlayError::Unexpected(format!("{other:?}"))),
+		}
+	}
+
+	/// Reports that `[from_ms, to_ms)` was played; returns the heartbeats so far.
+	pub async fn play_heartbeat(
+		&self,
+		peer: PeerId,
+		listener: [u8; 32],
+		nonce: u64,
+		from_ms: u32,
+		to_ms: u32,
+	) -> Result<u32, PlayError> {
+		match self.play(peer, Request::Heartbeat { listener, nonce, from_ms, to_ms }).await? {
+			Response::Heartbeats { count } => Ok(count),
+			other => Err(PlayError::Unexpected(format!("{other:?}"))),
+		}
+	}
+
+	/// Ends the session: the server's signed receipt, checked against
+	/// `server` (from [`Host::play_open`]) and the chain's genesis hash.
+	pub async fn play_close(
+		&self,
+		peer: PeerId,
+		listener: [u8; 32],
+		nonce: u64,
+		server: [u8; 32],
+		genesis_hash: [u8; 32],
+	) -> Result<(SessionReceipt<[u8; 32]>, [u8; 64]), PlayError> {
+		match self.play(peer, Request::PlayClose { listener, nonce }).await? {
+			Response::Receipt { receipt, signature } => {
+				let receipt = SessionReceipt::<[u8; 32]>::decode(&mut &receipt[..])
+					.map_err(|_| PlayError::BadReceipt)?;
+				let signature: [u8; 64] =
+					signature.try_into().map_err(|_| PlayError::BadReceipt)?;
+				let ours = receipt.listener == listener
+					&& receipt.nonce == nonce
+					&& receipt.server == server;
+				if ours && play::verify_receipt(&receipt, &genesis_hash, &signature) {
+					Ok((receipt, signature))
+				} else {
+					Err(PlayError::BadReceipt)
+				}
+			},
+			other => Err(PlayError::Unexpected(format!("{other:?}"))),
+		}
+	}
+
 	/// Closes every connection (so peers see us leave at once) and stops.
 	pub async fn shutdown(&self) {
 		let _ = self.ask(Command::Shutdown).await;
@@ -362,6 +462,7 @@ struct Behaviour {
 	manifest: request_response::Behaviour<Codec>,
 	pieces: request_response::Behaviour<Codec>,
 	presence: request_response::Behaviour<Codec>,
+	play: request_response::Behaviour<Codec>,
 }
 
 /// The relay server's limits: raised from libp2p's defaults (2 minutes,
@@ -458,6 +559,7 @@ fn build_swarm(
 			manifest: rr(codec, protocol::MANIFEST, Duration::from_secs(10)),
 			pieces: rr(codec, protocol::PIECES, Duration::from_secs(20)),
 			presence: rr(codec, protocol::PRESENCE, Duration::from_secs(10)),
+			play: rr(codec, protocol::PLAY, Duration::from_secs(10)),
 		})
 		.map_err(|e| setup(&e))?
 		.with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
@@ -546,6 +648,7 @@ pub async fn start(config: HostConfig, catalog: Catalog) -> Result<Host, HostErr
 		alive: HashMap::new(),
 		codec,
 		book: HashMap::new(),
+		sessions: play::Sessions::default(),
 	};
 	tokio::spawn(event_loop.run());
 	Ok(Host { peer_id, commands: tx })
@@ -558,6 +661,7 @@ enum Pending {
 	Presence,
 	List { peer: PeerId },
 	View,
+	Play(oneshot::Sender<Result<Response, String>>),
 }
 
 enum Internal {
@@ -632,6 +736,8 @@ struct EventLoop {
 	codec: Codec,
 	/// Addresses peers listen on, from identify and presence.
 	book: HashMap<PeerId, Vec<Multiaddr>>,
+	/// Open play sessions of listeners we serve.
+	sessions: play::Sessions,
 }
 
 fn is_relayed(addr: &Multiaddr) -> bool {
@@ -752,6 +858,15 @@ impl EventLoop {
 			},
 			Command::Connections(tx) => {
 				let _ = tx.send(self.connections());
+			},
+			Command::Play(peer, request, tx) => {
+				let addrs = self.book.get(&peer).cloned().unwrap_or_default();
+				let id = self
+					.swarm
+					.behaviour_mut()
+					.play
+					.send_request_with_addresses(&peer, request, addrs);
+				self.pending.insert(id, Pending::Play(tx));
 			},
 			Command::Shutdown(_) => {},
 		}
@@ -969,6 +1084,52 @@ impl EventLoop {
 		}
 		let actions = self.presence.on_gossip(source, gossip);
 		self.act(actions);
+	}
+
+	// ---- play sessions -------------------------------------------------
+
+	fn on_play_request(
+		&mut self,
+		peer: PeerId,
+		request: Request,
+		channel: ResponseChannel<Response>,
+	) {
+		let response = match (&self.config.payout, request) {
+			(None, _) => Response::PlayRefused(PlayRefusal::NotPaid),
+			(Some(payout), Request::PlayOpen { content_hash, song, listener, nonce }) => {
+				if self.catalog.get(&content_hash).is_none() {
+					Response::PlayRefused(PlayRefusal::UnknownContent)
+				} else {
+					match self.sessions.open(peer, listener, nonce, song, content_hash) {
+						Ok(()) => Response::PlayOpened {
+							server: payout.account(),
+							binding: payout.bind(&self.peer_id).to_vec(),
+						},
+						Err(why) => Response::PlayRefused(why),
+					}
+				}
+			},
+			(Some(_), Request::Heartbeat { listener, nonce, from_ms, to_ms }) => {
+				match self.sessions.heartbeat(peer, listener, nonce, from_ms, to_ms) {
+					Ok(count) => Response::Heartbeats { count },
+					Err(why) => Response::PlayRefused(why),
+				}
+			},
+			(Some(payout), Request::PlayClose { listener, nonce }) => {
+				match self.sessions.close(peer, listener, nonce, payout) {
+					Ok((receipt, signature)) => Response::Receipt {
+						receipt: play::encode_receipt(&receipt),
+						signature: signature.to_vec(),
+					},
+					Err(why) => Response::PlayRefused(why),
+				}
+			},
+			(Some(_), _) => Response::Refused(Refusal::BadRequest),
+		};
+		if matches!(response, Response::Refused(_) | Response::PlayRefused(_)) {
+			self.stats.refused += 1;
+		}
+		let _ = self.swarm.behaviour_mut().play.send_response(channel, response);
 	}
 
 	// ---- serving ---------------------------------------------------------
@@ -1392,6 +1553,9 @@ impl EventLoop {
 				self.pull(peer, from);
 			}
 		}
+		if self.ticks.is_multiple_of(60) {
+			self.sessions.expire(None);
+		}
 		if self.ticks.is_multiple_of(10) {
 			let relays: Vec<Multiaddr> = self
 				.relay_pending
@@ -1605,6 +1769,7 @@ impl EventLoop {
 			BehaviourEvent::Manifest(e) => self.on_rr(Kind::Manifest, e),
 			BehaviourEvent::Pieces(e) => self.on_rr(Kind::Pieces, e),
 			BehaviourEvent::Presence(e) => self.on_rr(Kind::Presence, e),
+			BehaviourEvent::Play(e) => self.on_rr(Kind::Play, e),
 			_ => {},
 		}
 	}
@@ -1620,6 +1785,7 @@ impl EventLoop {
 					Kind::Manifest => self.on_manifest_request(request, channel),
 					Kind::Pieces => self.on_pieces_request(peer, request, channel),
 					Kind::Presence => self.on_presence_request(peer, request, channel),
+					Kind::Play => self.on_play_request(peer, request, channel),
 				}
 			},
 			Event::Message {
@@ -1628,16 +1794,22 @@ impl EventLoop {
 				let Some(pending) = self.pending.remove(&request_id) else { return };
 				match pending {
 					Pending::Manifest { dl } => self.on_manifest(dl, peer, response),
+					Pending::Play(tx) => {
+						let _ = tx.send(Ok(response));
+					},
 					Pending::Pieces { dl, first, count } => {
 						self.on_pieces(dl, peer, first, count, response)
 					},
 					p => self.on_presence_response(peer, p, response),
 				}
 			},
-			Event::OutboundFailure { request_id, peer, .. } => match self
+			Event::OutboundFailure { request_id, peer, error, .. } => match self
 				.pending
 				.remove(&request_id)
 			{
+				Some(Pending::Play(tx)) => {
+					let _ = tx.send(Err(error.to_string()));
+				},
 				Some(Pending::Pieces { dl, first, count }) => {
 					if let Some(s) = self.downloads.get_mut(&dl).and_then(|d| d.schedule.as_mut()) {
 						s.request_ended(&peer, first, count, false);
@@ -1670,6 +1842,7 @@ enum Kind {
 	Manifest,
 	Pieces,
 	Presence,
+	Play,
 }
 
 fn log_warn(message: &str) {

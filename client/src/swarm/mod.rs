@@ -8,11 +8,13 @@ pub mod catalog;
 pub mod fetch;
 mod files;
 pub mod host;
+pub mod play;
 pub mod presence;
 pub mod protocol;
 
 pub use catalog::{Catalog, Served};
 pub use host::{
 	start, Connection, DownloadError, DownloadHandle, DownloadRequest, Downloaded, Host,
-	HostConfig, HostError, OnlinePeer, Progress, Role, Stats,
+	HostConfig, HostError, OnlinePeer, PlayError, Progress, Role, Stats,
 };
+pub use play::Payout;

@@ -24,6 +24,8 @@ pub const MANIFEST: StreamProtocol = StreamProtocol::new("/musicchain/manifest/1
 pub const PIECES: StreamProtocol = StreamProtocol::new("/musicchain/pieces/1");
 /// Presence: a library digest on connecting, deltas, and the lists behind them.
 pub const PRESENCE: StreamProtocol = StreamProtocol::new("/musicchain/presence/1");
+/// The play session: heartbeats in, a signed receipt out.
+pub const PLAY: StreamProtocol = StreamProtocol::new("/musicchain/play/1");
 /// Kademlia under our own name: our DHT never mixes with public ones.
 pub const KADEMLIA: StreamProtocol = StreamProtocol::new("/musicchain/kad/1");
 /// Identify's protocol version string.
@@ -61,6 +63,13 @@ pub enum Request {
 	List { peer: Option<Vec<u8>> },
 	/// Every online peer the answering peer knows of, with its digest.
 	View,
+	/// Opens a play session of `song` from the file `content_hash`, for the
+	/// `listener` account, with a nonce of the listener's choosing.
+	PlayOpen { content_hash: ContentHash, song: u32, listener: [u8; 32], nonce: u64 },
+	/// The listener played `[from_ms, to_ms)` of the song.
+	Heartbeat { listener: [u8; 32], nonce: u64, from_ms: u32, to_ms: u32 },
+	/// Ends the session: answered with the signed receipt.
+	PlayClose { listener: [u8; 32], nonce: u64 },
 }
 
 /// Why a request was refused.
@@ -122,6 +131,22 @@ pub enum Response {
 	View {
 		peers: Vec<PeerEntry>,
 	},
+	/// A session is open; `server` is the account we are paid on and
+	/// `binding` its sr25519 signature of our peer id.
+	PlayOpened {
+		server: [u8; 32],
+		binding: Vec<u8>,
+	},
+	/// Heartbeats recorded so far in the session.
+	Heartbeats {
+		count: u32,
+	},
+	/// The SCALE-encoded `SessionReceipt` and the server's sr25519 signature.
+	Receipt {
+		receipt: Vec<u8>,
+		signature: Vec<u8>,
+	},
+	PlayRefused(super::play::PlayRefusal),
 	Refused(Refusal),
 }
 
@@ -129,11 +154,7 @@ impl Request {
 	/// Whether the request belongs to `protocol`.
 	fn fits(&self, protocol: &StreamProtocol) -> bool {
 		let p = protocol.as_ref();
-		match self {
-			Request::Manifest { .. } => p == MANIFEST.as_ref(),
-			Request::Pieces { .. } => p == PIECES.as_ref(),
-			_ => p == PRESENCE.as_ref(),
-		}
+		p == protocol_of(self).as_ref()
 	}
 }
 
@@ -142,6 +163,7 @@ pub fn protocol_of(request: &Request) -> StreamProtocol {
 	match request {
 		Request::Manifest { .. } => MANIFEST,
 		Request::Pieces { .. } => PIECES,
+		Request::PlayOpen { .. } | Request::Heartbeat { .. } | Request::PlayClose { .. } => PLAY,
 		_ => PRESENCE,
 	}
 }
