@@ -2,7 +2,9 @@
 # Sets up the machine and runs the main job: a development chain (one
 # validator, Alice, blocks every 6 s, state under the demo folder) and the
 # client's audio pipeline on generated demo music (a folder of real encoded
-# songs added to a fresh library, scanned: fingerprints, tags, pieces).
+# songs added to a fresh library, scanned: fingerprints, tags, pieces), then
+# the swarm on loopback (scripts/swarm-demo.sh: a mini-node, the library
+# served, a second client downloading a song from it).
 # The node keeps running until Ctrl-C; connect polkadot.js apps or any
 # wallet to ws://127.0.0.1:9944 meanwhile.
 #
@@ -38,6 +40,7 @@ export MUSICCHAIN_DATA_DIR="$demo/data"
 "$client" library add "$demo/music"
 "$client" library scan
 "$client" library list
+scripts/swarm-demo.sh
 echo
 echo "The client does not talk to the chain yet (registering and playing: issue #6)."
 echo "Explore the chain: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944"

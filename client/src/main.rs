@@ -112,8 +112,14 @@ enum LibraryCommand {
 		#[command(flatten)]
 		scan: ScanArgs,
 	},
-	/// List the files in the library.
-	List,
+	/// List the files in the library (path, format, duration, artist,
+	/// title, album, content hash).
+	List {
+		/// Print whole content hashes (64 hex digits, what `download` takes)
+		/// instead of their first 16 digits.
+		#[arg(long)]
+		hashes: bool,
+	},
 }
 
 fn default_data_dir() -> Result<PathBuf> {
@@ -169,8 +175,8 @@ fn library_command(command: LibraryCommand, data_dir: &Path) -> Result<i32> {
 		LibraryCommand::Scan { scan } => run_scan(&Store::open(data_dir)?, &scan),
 		// Read-only, so that it works while a scan writes the store; a
 		// missing or unclean store is created or recovered by a writer.
-		LibraryCommand::List => {
-			list(&Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?)
+		LibraryCommand::List { hashes } => {
+			list(&Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?, hashes)
 		},
 	}
 }
@@ -229,7 +235,7 @@ fn print_summary(s: &ScanSummary, took: std::time::Duration) {
 	);
 }
 
-fn list(store: &Store) -> Result<i32> {
+fn list(store: &Store, whole_hashes: bool) -> Result<i32> {
 	let files = store.files()?;
 	let mut out = std::io::stdout().lock();
 	for (path, rec) in &files {
@@ -246,7 +252,7 @@ fn list(store: &Store) -> Result<i32> {
 			t.artist.as_deref().unwrap_or("-"),
 			t.title.as_deref().unwrap_or("-"),
 			t.album.as_deref().unwrap_or("-"),
-			hex(&a.content_hash[..8]),
+			hex(if whole_hashes { &a.content_hash[..] } else { &a.content_hash[..8] }),
 		)?;
 	}
 	let failures = store.failures()?;

@@ -356,7 +356,9 @@ impl Presence {
 			.entries
 			.iter()
 			.filter(|(_, e)| !e.sources.is_empty())
-			.map(|(p, e)| (*p, e.digest, e.files, self.lists.contains_key(&e.digest)))
+			.map(|(p, e)| {
+				(*p, e.digest, e.files, e.files == 0 || self.lists.contains_key(&e.digest))
+			})
 			.collect();
 		v.sort_by_key(|(p, ..)| p.to_bytes());
 		v
