@@ -9,8 +9,8 @@
 
 use libp2p::PeerId;
 use std::{
-	collections::{BTreeMap, HashMap, HashSet},
-	time::Instant,
+	collections::{BTreeMap, HashMap},
+	time::{Duration, Instant},
 };
 
 /// Requests in flight per provider.
@@ -20,12 +20,17 @@ pub const PIECES_PER_REQUEST: u32 = 2;
 /// A provider whose requests fail this many times in a row is dropped.
 pub const MAX_FAILURES: u32 = 3;
 
+/// How long a provider that answered `Busy` is left alone.
+pub const BUSY_BACKOFF: Duration = Duration::from_millis(500);
+
 #[derive(Debug, Default)]
 struct Provider {
 	inflight: usize,
 	failures: u32,
 	/// Pieces it delivered verified.
 	delivered: u64,
+	/// It answered `Busy`: not asked again before this.
+	resting_until: Option<Instant>,
 }
 
 /// Why a provider left this download.
@@ -143,7 +148,8 @@ impl Schedule {
 		loop {
 			let mut progressed = false;
 			for peer in &peers {
-				if self.providers[peer].inflight >= PER_PROVIDER {
+				let p = &self.providers[peer];
+				if p.inflight >= PER_PROVIDER || p.resting_until.is_some_and(|t| now < t) {
 					continue;
 				}
 				let Some(first) =
@@ -208,6 +214,15 @@ impl Schedule {
 		}
 	}
 
+	/// A request to `peer` was refused as busy: its pieces go back to the
+	/// pool and the provider rests for [`BUSY_BACKOFF`] (it is not failing).
+	pub fn busy(&mut self, peer: &PeerId, first: u32, count: u32, now: Instant) {
+		self.request_ended(peer, first, count, true);
+		if let Some(p) = self.providers.get_mut(peer) {
+			p.resting_until = Some(now + BUSY_BACKOFF);
+		}
+	}
+
 	/// A piece was verified and written; returns false if it was a duplicate.
 	pub fn piece_done(&mut self, peer: &PeerId, piece: u32) -> bool {
 		let Some(h) = self.have.get_mut(piece as usize) else { return false };
@@ -226,11 +241,6 @@ impl Schedule {
 			}
 		}
 		true
-	}
-
-	/// Peers that currently have requests in flight.
-	pub fn busy(&self) -> HashSet<PeerId> {
-		self.providers.iter().filter(|(_, s)| s.inflight > 0).map(|(p, _)| *p).collect()
 	}
 }
 
@@ -280,6 +290,21 @@ mod tests {
 		s.add_provider(b);
 		assert_eq!(s.next_asks(Instant::now()), vec![Ask { peer: b, first: 0, count: 1 }]);
 		assert!(s.next_asks(Instant::now()).is_empty(), "two copies at most");
+	}
+
+	#[test]
+	fn a_busy_provider_rests_and_is_not_dropped() {
+		let a = PeerId::random();
+		let mut s = Schedule::new(4, vec![false; 4]);
+		s.add_provider(a);
+		let t = Instant::now();
+		let asks = s.next_asks(t);
+		for _ in 0..MAX_FAILURES + 1 {
+			s.busy(&a, asks[0].first, asks[0].count, t);
+		}
+		assert!(s.providers().any(|p| *p == a), "still a provider");
+		assert!(s.next_asks(t).is_empty(), "resting");
+		assert!(!s.next_asks(t + BUSY_BACKOFF).is_empty(), "asked again after the rest");
 	}
 
 	#[test]
