@@ -50,6 +50,8 @@ const PROVIDE_AT_ONCE: usize = 8;
 /// A connected peer that answers no ping for this long is taken as gone
 /// (pings go every second).
 pub const DEAD_AFTER: Duration = Duration::from_secs(6);
+/// How often an active download's schedule is looked at without an event.
+const REPUMP: Duration = Duration::from_millis(100);
 /// A download looks for more providers while it has fewer than this.
 const WANTED_PROVIDERS: usize = 8;
 /// A download with no provider for this long fails.
@@ -752,6 +754,11 @@ impl EventLoop {
 	async fn run(mut self) {
 		let mut tick = tokio::time::interval(Duration::from_secs(1));
 		let mut beacon = tokio::time::interval(BEACON_INTERVAL);
+		// While downloading, the schedule is looked at often, so that a
+		// request stuck on one provider goes to another (the endgame)
+		// without waiting for the next event.
+		let mut repump = tokio::time::interval(REPUMP);
+		repump.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 		loop {
 			tokio::select! {
 				event = self.swarm.select_next_some() => self.on_swarm(event),
@@ -770,6 +777,12 @@ impl EventLoop {
 				Some(internal) = self.internal.recv() => self.on_internal(internal),
 				_ = tick.tick() => self.on_tick(),
 				_ = beacon.tick(), if self.config.role == Role::MiniNode => self.publish(Gossip::Beacon),
+				_ = repump.tick(), if !self.downloads.is_empty() => {
+					let ids: Vec<u64> = self.downloads.keys().copied().collect();
+					for dl in ids {
+						self.pump(dl);
+					}
+				},
 			}
 		}
 	}
