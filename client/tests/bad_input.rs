@@ -16,9 +16,11 @@ use libp2p::{
 	tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm,
 };
 use musicchain_client::swarm::{
+	host::SERVE_PER_PEER,
 	protocol::{self, decode_response, encode_request, Refusal, Request, Response},
-	DownloadRequest, Role,
+	DownloadRequest, Role, Served,
 };
+use musicchain_primitives::PIECE_SIZE;
 use std::time::Duration;
 
 /// Sends bytes as they are and reads back whatever comes.
@@ -175,7 +177,22 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 	std::env::set_var("MUSICCHAIN_QUIET", "1");
 	let song = served(&fixtures().join("good").join("a.flac"));
 	let m = spawn(Role::MiniNode, &[], &[]).await;
-	let host = spawn(Role::Client, &[&m], std::slice::from_ref(&song)).await;
+	// A served file whose reads never finish by themselves (see below).
+	let work = tempfile::tempdir().expect("tempdir");
+	let fifo = work.path().join("stuck.flac");
+	let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("run mkfifo");
+	assert!(made.success());
+	let stuck = (
+		[0x57; 32],
+		Served {
+			path: fifo,
+			size: u64::from(PIECE_SIZE) * 4,
+			piece_size: PIECE_SIZE,
+			format: song.1.format,
+			pieces: std::sync::Arc::new(vec![[0; 32]; 4]),
+		},
+	);
+	let host = spawn(Role::Client, &[&m], &[song.clone(), stuck.clone()]).await;
 	let peer = host.host.peer_id();
 	let addr = host.addrs[0].clone();
 	let mut p = prober();
@@ -227,20 +244,34 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 	let good = Request::Pieces { content_hash: song.0, first: 0, count: 1 };
 	match probe(&mut p, peer, &addr, On::Pieces, request(&good)).await {
 		Outcome::Answer(Response::Pieces { first: 0, data }) => {
-			assert_eq!(data.len(), musicchain_primitives::PIECE_SIZE as usize)
+			assert_eq!(data.len(), PIECE_SIZE as usize)
 		},
 		other => panic!("a good request is served: {other:?}"),
 	}
 
-	// One downloader asking for much at once is held to its share.
+	// One downloader asking for much at once is held to its share. The
+	// file is a FIFO with no writer, so every read the host starts stays
+	// open (blocked) until the test lets them go: exactly SERVE_PER_PEER
+	// requests are taken on, the rest are refused as busy at once.
 	let mut ids = Vec::new();
 	for _ in 0..40 {
-		let r = Request::Pieces { content_hash: song.0, first: 0, count: 5 };
+		let r = Request::Pieces { content_hash: stuck.0, first: 0, count: 1 };
 		ids.push(p.behaviour_mut().pieces.send_request(&peer, request(&r)));
 	}
-	let (mut pieces, mut busy, mut failed) = (0, 0, 0);
-	while pieces + busy + failed < ids.len() {
-		let event = tokio::time::timeout(Duration::from_secs(150), p.select_next_some())
+	let (mut busy, mut unavailable) = (0, 0);
+	let mut released = false;
+	while busy + unavailable < ids.len() {
+		if busy == ids.len() - SERVE_PER_PEER && !released {
+			// Open the FIFO for writing and close it: the blocked reads
+			// end (with nothing to read), so they are answered.
+			let fifo = stuck.1.path.clone();
+			tokio::task::spawn_blocking(move || std::fs::OpenOptions::new().write(true).open(fifo))
+				.await
+				.expect("join")
+				.expect("open the FIFO");
+			released = true;
+		}
+		let event = tokio::time::timeout(Duration::from_secs(60), p.select_next_some())
 			.await
 			.expect("answers");
 		let SwarmEvent::Behaviour(ProberEvent::Pieces(e)) = event else { continue };
@@ -249,17 +280,24 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 				message: request_response::Message::Response { response, .. },
 				..
 			} => match response.get(4..).map(decode_response) {
-				Some(Ok(Response::Pieces { .. })) => pieces += 1,
-				Some(Ok(Response::Refused(Refusal::Busy))) => busy += 1,
+				Some(Ok(Response::Refused(Refusal::Busy))) => {
+					assert!(!released, "refused only while the host's share was taken");
+					busy += 1
+				},
+				Some(Ok(Response::Refused(Refusal::Unavailable))) => {
+					assert!(released, "answered once the reads ended");
+					unavailable += 1
+				},
 				other => panic!("unexpected answer {other:?}"),
 			},
-			// A slow (debug) build may time a request out; it is not an answer.
-			request_response::Event::OutboundFailure { .. } => failed += 1,
+			other @ request_response::Event::OutboundFailure { .. } => {
+				panic!("every request is answered: {other:?}")
+			},
 			_ => {},
 		}
 	}
-	println!("40 requests at once from one peer: {pieces} served, {busy} refused as busy, {failed} failed");
-	assert!(busy > 0, "the per-peer limit held some back");
+	println!("40 requests at once from one peer: {unavailable} taken on, {busy} refused as busy");
+	assert_eq!(unavailable, SERVE_PER_PEER, "the per-peer share");
 
 	let stats = host.host.stats().await.expect("stats");
 	println!("host stats after the probes: {stats:?}");

@@ -315,13 +315,10 @@ fn figures_state_per_song_and_play_weight() {
 	};
 	let h = receipt.heartbeats.len();
 	assert_eq!(h, 60, "five minutes of heartbeats every 5 s");
-	let base = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get()
-		.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal)
-		.base_extrinsic;
-	let normal = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get()
-		.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal)
-		.max_total
-		.unwrap_or_default();
+	let block_weights = <Runtime as polkadot_sdk::frame_system::Config>::BlockWeights::get();
+	let normal_class =
+		block_weights.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal);
+	let (base, normal) = (normal_class.base_extrinsic, normal_class.max_total.unwrap_or_default());
 	let us = |w: polkadot_sdk::frame_support::weights::Weight| w.ref_time() as f64 / 1e6;
 	println!(
 		"weight of balances.transfer_keep_alive: {:.1} us (+ {:.1} us per extrinsic)",

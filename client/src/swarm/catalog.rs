@@ -91,9 +91,4 @@ impl Catalog {
 	pub fn is_empty(&self) -> bool {
 		self.files.is_empty()
 	}
-
-	/// Whether `path` is served (under any hash).
-	pub fn serves_path(&self, path: &Path) -> bool {
-		self.files.values().any(|s| s.path == path)
-	}
 }

@@ -85,10 +85,6 @@ impl Schedule {
 		self.missing
 	}
 
-	pub fn have(&self, piece: u32) -> bool {
-		self.have.get(piece as usize).copied().unwrap_or(false)
-	}
-
 	/// Verified pieces from the start with no gap: what a player can use.
 	pub fn contiguous(&self) -> u32 {
 		self.have.iter().take_while(|h| **h).count() as u32

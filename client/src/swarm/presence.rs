@@ -120,10 +120,6 @@ impl Presence {
 		(self.own_digest, self.own.len() as u32)
 	}
 
-	pub fn own_list(&self) -> &List {
-		&self.own
-	}
-
 	/// Changes our own library: returns the delta to send to every
 	/// connected peer as `(prev, next, added, removed)`, or `None` if nothing
 	/// changed.
@@ -141,14 +137,6 @@ impl Presence {
 		self.own = apply_delta(&self.own, &added, &removed);
 		self.own_digest = library_digest(self.own.iter());
 		Some((prev, self.own_digest, added, removed))
-	}
-
-	/// The list behind a digest, if held.
-	pub fn list(&self, digest: &Digest) -> Option<&List> {
-		if digest == &self.own_digest {
-			return Some(&self.own);
-		}
-		self.lists.get(digest)
 	}
 
 	/// The list we hold for `peer` (ours for `me`).
@@ -177,15 +165,22 @@ impl Presence {
 		e.sources.insert(source);
 		self.heard.entry(source).or_insert_with(Instant::now);
 		let listed = self.lists.contains_key(&digest) || files == 0;
-		let pull = (!listed).then_some((peer, source));
 		// Others are told once the list can be pulled from us.
-		let gossip = listed.then(|| Gossip::Online {
+		Actions { pull: (!listed).then_some((peer, source)), gossip: self.announcement(&peer) }
+	}
+
+	/// What a mini-node says of `peer` on the gossip topic while it is
+	/// connected to us and its list is held: `Online` (addresses to be filled
+	/// in by the host).
+	pub fn announcement(&self, peer: &PeerId) -> Option<Gossip> {
+		let e = self.entries.get(peer).filter(|e| e.sources.contains(peer))?;
+		let listed = e.files == 0 || self.lists.contains_key(&e.digest);
+		listed.then(|| Gossip::Online {
 			peer: peer.to_bytes(),
-			digest,
-			files,
+			digest: e.digest,
+			files: e.files,
 			addrs: Vec::new(),
-		});
-		Actions { pull, gossip }
+		})
 	}
 
 	/// Online peers whose list is not held, with a source to pull it from.
@@ -274,12 +269,7 @@ impl Presence {
 			return Ok(None);
 		}
 		e.files = files;
-		Ok(e.sources.contains(&peer).then(|| Gossip::Online {
-			peer: peer.to_bytes(),
-			digest,
-			files,
-			addrs: Vec::new(),
-		}))
+		Ok(self.announcement(&peer))
 	}
 
 	/// A mini-node's gossip.
@@ -386,38 +376,34 @@ impl Presence {
 	}
 
 	/// The view we answer a `View` request with: online peers and the
-	/// source that vouches for each (so the asker can tell when that source
-	/// goes away).
-	pub fn view(&self, limit: usize) -> Vec<(PeerEntry, PeerId)> {
+	/// source that vouches for each (`via`, so the asker can tell when that
+	/// source goes away). Addresses are the host's to fill in.
+	pub fn view(&self, limit: usize) -> Vec<PeerEntry> {
 		self.entries
 			.iter()
-			.filter_map(|(p, e)| e.sources.iter().next().map(|s| (p, e, *s)))
-			.take(limit)
-			.map(|(p, e, s)| {
-				(
-					PeerEntry {
-						peer: p.to_bytes(),
-						digest: e.digest,
-						files: e.files,
-						via: Vec::new(),
-						addrs: Vec::new(),
-					},
-					s,
-				)
+			.filter_map(|(p, e)| {
+				let via = e.sources.iter().next()?;
+				Some(PeerEntry {
+					peer: p.to_bytes(),
+					digest: e.digest,
+					files: e.files,
+					via: via.to_bytes(),
+					addrs: Vec::new(),
+				})
 			})
+			.take(limit)
 			.collect()
 	}
 
 	/// Takes a `View` answer from `from`: each entry is vouched by its
 	/// source if that source is `from` or a mini-node `from` heard from.
-	pub fn on_view(
-		&mut self,
-		from: PeerId,
-		entries: Vec<(PeerEntry, PeerId)>,
-	) -> Vec<(PeerId, PeerId)> {
+	pub fn on_view(&mut self, from: PeerId, entries: Vec<PeerEntry>) -> Vec<(PeerId, PeerId)> {
 		let mut pulls = Vec::new();
-		for (e, via) in entries {
-			let Ok(peer) = PeerId::from_bytes(&e.peer) else { continue };
+		for e in entries {
+			let (Ok(peer), Ok(via)) = (PeerId::from_bytes(&e.peer), PeerId::from_bytes(&e.via))
+			else {
+				continue;
+			};
 			// A peer vouched for by its own direct connection to `from` is
 			// vouched for by `from` as far as we are concerned.
 			let source = if via == peer { from } else { via };

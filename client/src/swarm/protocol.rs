@@ -119,11 +119,8 @@ pub enum Response {
 		first: u32,
 		data: Vec<u8>,
 	},
-	/// Presence acknowledged; `want_list` asks for the list behind a digest
-	/// the receiver does not know (the sender then answers a `List`).
-	Ack {
-		want_list: bool,
-	},
+	/// Presence acknowledged (the receiver pulls a list it lacks itself).
+	Ack,
 	List {
 		digest: Digest,
 		hashes: Vec<ContentHash>,
@@ -150,14 +147,6 @@ pub enum Response {
 	Refused(Refusal),
 }
 
-impl Request {
-	/// Whether the request belongs to `protocol`.
-	fn fits(&self, protocol: &StreamProtocol) -> bool {
-		let p = protocol.as_ref();
-		p == protocol_of(self).as_ref()
-	}
-}
-
 /// The protocol a request travels on.
 pub fn protocol_of(request: &Request) -> StreamProtocol {
 	match request {
@@ -177,14 +166,19 @@ fn invalid(what: impl Into<String>) -> io::Error {
 	io::Error::new(io::ErrorKind::InvalidData, what.into())
 }
 
-async fn read_frame<T: AsyncRead + Unpin + Send>(io: &mut T, limit: usize) -> io::Result<Vec<u8>> {
+/// Reads a frame's length, refusing one over `limit` before anything is buffered.
+async fn read_len<T: AsyncRead + Unpin + Send>(io: &mut T, limit: usize) -> io::Result<usize> {
 	let mut len = [0u8; 4];
 	io.read_exact(&mut len).await?;
 	let len = u32::from_be_bytes(len) as usize;
 	if len > limit {
 		return Err(invalid(format!("message of {len} bytes is over the limit of {limit}")));
 	}
-	let mut buf = vec![0u8; len];
+	Ok(len)
+}
+
+async fn read_frame<T: AsyncRead + Unpin + Send>(io: &mut T, limit: usize) -> io::Result<Vec<u8>> {
+	let mut buf = vec![0u8; read_len(io, limit).await?];
 	io.read_exact(&mut buf).await?;
 	Ok(buf)
 }
@@ -247,7 +241,7 @@ impl request_response::Codec for Codec {
 			let buf = read_frame(io, MAX_REQUEST).await?;
 			let request: Request =
 				postcard::from_bytes(&buf).map_err(|e| invalid(e.to_string()))?;
-			if !request.fits(protocol) {
+			if protocol_of(&request).as_ref() != protocol.as_ref() {
 				return Err(invalid(format!("{request:?} is not a {protocol} request")));
 			}
 			Ok(request)
@@ -272,29 +266,24 @@ impl request_response::Codec for Codec {
 		} else {
 			MAX_RESPONSE
 		};
-		let mut len = [0u8; 4];
-		io.read_exact(&mut len).await?;
-		let len = u32::from_be_bytes(len) as usize;
-		if len > limit {
-			return Err(invalid(format!("message of {len} bytes is over the limit of {limit}")));
+		let len = read_len(io, limit).await?;
+		let mut tag = [0u8; 1];
+		if len > 0 {
+			io.read_exact(&mut tag).await?;
 		}
-		if len < PIECES_HEADER {
-			let mut buf = vec![0u8; len];
-			io.read_exact(&mut buf).await?;
-			return decode_response(&buf);
-		}
-		let mut header = [0u8; PIECES_HEADER];
-		io.read_exact(&mut header).await?;
-		if header[0] == TAG_PIECES {
+		if tag[0] == TAG_PIECES && len >= PIECES_HEADER {
 			// Piece data is read straight into its own buffer: no copy.
-			let first = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
+			let mut first = [0u8; 4];
+			io.read_exact(&mut first).await?;
 			let mut data = vec![0u8; len - PIECES_HEADER];
 			io.read_exact(&mut data).await?;
-			return Ok(Response::Pieces { first, data });
+			return Ok(Response::Pieces { first: u32::from_be_bytes(first), data });
 		}
-		let mut buf = header.to_vec();
-		buf.resize(len, 0);
-		io.read_exact(&mut buf[PIECES_HEADER..]).await?;
+		let mut buf = vec![0u8; len];
+		if let Some((t, rest)) = buf.split_first_mut() {
+			*t = tag[0];
+			io.read_exact(rest).await?;
+		}
 		decode_response(&buf)
 	}
 
@@ -386,8 +375,7 @@ mod tests {
 	#[test]
 	fn requests_only_fit_their_protocol() {
 		let r = Request::Manifest { content_hash: [0; 32] };
-		assert!(r.fits(&MANIFEST));
-		assert!(!r.fits(&PIECES));
+		assert_eq!(protocol_of(&r), MANIFEST);
 		assert_eq!(protocol_of(&Request::View), PRESENCE);
 	}
 

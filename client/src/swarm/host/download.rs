@@ -32,6 +32,7 @@ impl EventLoop {
 				manifest: None,
 				ready: Vec::new(),
 				asked_manifest: HashSet::new(),
+				unreachable: HashMap::new(),
 				file: None,
 				schedule: None,
 				resumed: 0,
@@ -56,7 +57,8 @@ impl EventLoop {
 		let Some(d) = self.downloads.get_mut(&dl) else { return };
 		let providing = d.ready.contains(&peer)
 			|| d.schedule.as_ref().is_some_and(|s| s.providers().any(|p| *p == peer));
-		if providing || (!d.asked_manifest.insert(peer) && !again) {
+		let resting = d.unreachable.get(&peer).is_some_and(|t| t.elapsed() < MANIFEST_RETRY);
+		if providing || (resting && !again) || (!d.asked_manifest.insert(peer) && !again) {
 			return;
 		}
 		let request = Request::Manifest { content_hash: d.request.content_hash };
@@ -83,23 +85,20 @@ impl EventLoop {
 		}
 		match &d.manifest {
 			None => {
-				d.manifest = Some(Manifest { size, format, pieces: Arc::new(pieces) });
+				let pieces = Arc::new(pieces);
+				d.manifest = Some(Manifest { size, format, pieces: pieces.clone(), root });
 				d.ready.push(peer);
-				let m = d.manifest.as_ref().map(|m| (m.size, m.pieces.clone()));
 				let part = d.part.clone();
 				let tx = self.internal_tx.clone();
-				if let Some((size, pieces)) = m {
-					tokio::task::spawn_blocking(move || {
-						let result =
-							files::open_part(&part, size, &pieces).and_then(|(f, have)| {
-								let hash = RunningHash::start(&part, size, &have)?;
-								Ok((f, have, hash))
-							});
-						let _ = tx.send(Internal::Opened { dl, result });
+				tokio::task::spawn_blocking(move || {
+					let result = files::open_part(&part, size, &pieces).and_then(|(f, have)| {
+						let hash = RunningHash::start(&part, size, &have)?;
+						Ok((f, have, hash))
 					});
-				}
+					let _ = tx.send(Internal::Opened { dl, result });
+				});
 			},
-			Some(m) if m.size == size && manifest_root(&m.pieces) == root => {
+			Some(m) if m.size == size && m.root == root => {
 				if let Some(s) = d.schedule.as_mut() {
 					s.add_provider(peer);
 					d.last_provider = Instant::now();

@@ -54,6 +54,9 @@ pub const DEAD_AFTER: Duration = Duration::from_secs(6);
 const REPUMP: Duration = Duration::from_millis(100);
 /// A download looks for more providers while it has fewer than this.
 const WANTED_PROVIDERS: usize = 8;
+/// A provider whose manifest request failed is not asked again for this long
+/// (a stale provider record would otherwise be dialled every second).
+const MANIFEST_RETRY: Duration = Duration::from_secs(10);
 /// A download with no provider for this long fails.
 const NO_PROVIDER_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -587,13 +590,13 @@ pub async fn start(config: HostConfig, catalog: Catalog) -> Result<Host, HostErr
 	for addr in &config.external {
 		swarm.add_external_address(addr.clone());
 	}
+	let peer_of = |addr: &Multiaddr, what: &str| match addr.iter().last() {
+		Some(Protocol::P2p(peer)) => Ok(peer),
+		_ => Err(HostError::Setup(format!("{what} address {addr} does not end in /p2p/PEER_ID"))),
+	};
 	let mut bootstrap_peers = HashSet::new();
 	for addr in &config.bootstrap {
-		let Some(Protocol::P2p(peer)) = addr.iter().last() else {
-			return Err(HostError::Setup(format!(
-				"bootstrap address {addr} does not end in /p2p/PEER_ID"
-			)));
-		};
+		let peer = peer_of(addr, "bootstrap")?;
 		if peer == peer_id {
 			continue;
 		}
@@ -608,11 +611,7 @@ pub async fn start(config: HostConfig, catalog: Catalog) -> Result<Host, HostErr
 	// dialled alongside another dial to the same relay would be dropped.
 	let mut relay_pending = HashMap::new();
 	for addr in &config.relay_via {
-		let Some(Protocol::P2p(relay)) = addr.iter().last() else {
-			return Err(HostError::Setup(format!(
-				"relay address {addr} does not end in /p2p/PEER_ID"
-			)));
-		};
+		let relay = peer_of(addr, "relay")?;
 		relay_pending.insert(relay, addr.clone());
 		if !bootstrap_peers.contains(&relay) {
 			let _ = swarm.dial(addr.clone());
@@ -655,6 +654,7 @@ pub async fn start(config: HostConfig, catalog: Catalog) -> Result<Host, HostErr
 		codec,
 		book: HashMap::new(),
 		sessions: play::Sessions::default(),
+		identified: HashSet::new(),
 	};
 	tokio::spawn(event_loop.run());
 	Ok(Host { peer_id, commands: tx })
@@ -681,6 +681,8 @@ struct Manifest {
 	size: u64,
 	format: u8,
 	pieces: Arc<Vec<[u8; 32]>>,
+	/// `manifest_root(pieces)`, to compare other providers' manifests with.
+	root: ManifestRoot,
 }
 
 struct Download {
@@ -692,6 +694,9 @@ struct Download {
 	/// Providers whose manifest matched, waiting for the file to be open.
 	ready: Vec<PeerId>,
 	asked_manifest: HashSet<PeerId>,
+	/// Providers whose manifest request failed (unreachable, gone), and
+	/// when: not dialled again before [`MANIFEST_RETRY`] has passed.
+	unreachable: HashMap<PeerId, Instant>,
 	file: Option<Arc<File>>,
 	schedule: Option<Schedule>,
 	resumed: u32,
@@ -744,6 +749,15 @@ struct EventLoop {
 	book: HashMap<PeerId, Vec<Multiaddr>>,
 	/// Open play sessions of listeners we serve.
 	sessions: play::Sessions,
+	/// Connected peers whose identify arrived (their listen addresses are known).
+	identified: HashSet<PeerId>,
+}
+
+fn is_unspecified(addr: &Multiaddr) -> bool {
+	addr.iter().any(|p| {
+		matches!(p, Protocol::Ip4(ip) if ip.is_unspecified())
+			|| matches!(p, Protocol::Ip6(ip) if ip.is_unspecified())
+	})
 }
 
 fn is_relayed(addr: &Multiaddr) -> bool {
@@ -972,18 +986,15 @@ impl EventLoop {
 
 	fn on_swarm(&mut self, event: SwarmEvent<BehaviourEvent>) {
 		if self.debug {
-			log_warn(&format!("{}: {event:?}", self.peer_id));
+			eprintln!("swarm {}: {event:?}", self.peer_id);
 		}
 		match event {
 			SwarmEvent::NewListenAddr { address, .. } => {
-				if self.config.advertise_listen && !is_relayed(&address) {
-					let unspecified = address.iter().any(|p| {
-						matches!(p, Protocol::Ip4(ip) if ip.is_unspecified())
-							|| matches!(p, Protocol::Ip6(ip) if ip.is_unspecified())
-					});
-					if !unspecified {
-						self.swarm.add_external_address(address);
-					}
+				if self.config.advertise_listen
+					&& !is_relayed(&address)
+					&& !is_unspecified(&address)
+				{
+					self.swarm.add_external_address(address);
 				}
 				let waiters: Vec<_> = self.addr_waiters.drain(..).collect();
 				let addrs = self.listen_addrs();
@@ -1036,6 +1047,7 @@ impl EventLoop {
 				self.open.remove(&connection_id);
 				if num_established == 0 {
 					self.alive.remove(&peer_id);
+					self.identified.remove(&peer_id);
 					self.viewed.remove(&peer_id);
 					if let Some(g) = self.presence.disconnected(peer_id) {
 						self.publish(g);
@@ -1076,6 +1088,12 @@ impl EventLoop {
 		match event {
 			BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
 				self.learn_addrs(peer_id, info.listen_addrs.iter().cloned());
+				// A mini-node announces a connected peer (again) now that it
+				// knows the addresses that go with the announcement.
+				self.identified.insert(peer_id);
+				if let Some(g) = self.presence.announcement(&peer_id) {
+					self.publish(g);
+				}
 				// A Kademlia server is a mini-node: it is in the DHT and
 				// holds the presence view.
 				if info.protocols.iter().any(|p| p.as_ref() == protocol::KADEMLIA.as_ref()) {
@@ -1173,6 +1191,7 @@ impl EventLoop {
 				Some(Pending::Manifest { dl }) => {
 					if let Some(d) = self.downloads.get_mut(&dl) {
 						d.asked_manifest.remove(&peer);
+						d.unreachable.insert(peer, Instant::now());
 					}
 				},
 				Some(Pending::View) => {

@@ -20,9 +20,13 @@ impl EventLoop {
 			return;
 		}
 		if let Gossip::Online { peer, addrs, .. } = &mut gossip {
-			if let Some(p) = protocol::peer_from_bytes(peer) {
-				*addrs = self.addrs_bytes(&p);
+			let Some(p) = protocol::peer_from_bytes(peer) else { return };
+			// Announced once identify has said where the peer listens, so
+			// that others can dial it (see the identify handler).
+			if !self.identified.contains(&p) {
+				return;
 			}
+			*addrs = self.addrs_bytes(&p);
 		}
 		let Ok(bytes) = postcard::to_allocvec(&gossip) else { return };
 		let topic = gossipsub::IdentTopic::new(PRESENCE_TOPIC);
@@ -46,16 +50,20 @@ impl EventLoop {
 			return;
 		}
 		let book = self.book.entry(peer).or_default();
+		let mut learned = false;
 		for a in addrs {
-			let unspecified = a.iter().any(|p| {
-				matches!(p, Protocol::Ip4(ip) if ip.is_unspecified())
-					|| matches!(p, Protocol::Ip6(ip) if ip.is_unspecified())
-			});
-			if !unspecified && !book.contains(&a) && a.len() <= 256 {
+			if !is_unspecified(&a) && !book.contains(&a) && a.len() <= 256 {
 				if book.len() >= protocol::MAX_ADDRS {
 					book.remove(0);
 				}
 				book.push(a);
+				learned = true;
+			}
+		}
+		if learned {
+			// A download that could not reach the peer may try again.
+			for d in self.downloads.values_mut() {
+				d.unreachable.remove(&peer);
 			}
 		}
 	}
@@ -109,9 +117,8 @@ impl EventLoop {
 			Request::Hello { digest, files } => {
 				self.stats.hellos_received += 1;
 				let actions = self.presence.on_hello(peer, digest, files);
-				let want_list = actions.pull.is_some();
 				self.act(actions);
-				Response::Ack { want_list }
+				Response::Ack
 			},
 			Request::Delta { prev, next, added, removed } => {
 				self.stats.deltas_received += 1;
@@ -119,9 +126,8 @@ impl EventLoop {
 					Response::Refused(Refusal::TooLarge)
 				} else {
 					let actions = self.presence.on_delta(peer, peer, prev, next, &added, &removed);
-					let want_list = actions.pull.is_some();
 					self.act(actions);
-					Response::Ack { want_list }
+					Response::Ack
 				}
 			},
 			Request::List { peer: target } => {
@@ -142,8 +148,7 @@ impl EventLoop {
 					.presence
 					.view(MAX_VIEW)
 					.into_iter()
-					.map(|(mut e, via)| {
-						e.via = via.to_bytes();
+					.map(|mut e| {
 						if let Some(p) = protocol::peer_from_bytes(&e.peer) {
 							e.addrs = self.addrs_bytes(&p);
 						}
@@ -184,14 +189,7 @@ impl EventLoop {
 				for e in &peers {
 					self.learn_addr_bytes(&e.peer, &e.addrs);
 				}
-				let entries = peers
-					.into_iter()
-					.filter_map(|e| {
-						let via = PeerId::from_bytes(&e.via).ok()?;
-						Some((e, via))
-					})
-					.collect();
-				for (of, from) in self.presence.on_view(peer, entries) {
+				for (of, from) in self.presence.on_view(peer, peers) {
 					self.act(Actions { pull: Some((of, from)), gossip: None });
 				}
 			},
