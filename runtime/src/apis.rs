@@ -256,7 +256,16 @@ impl_runtime_apis! {
 			impl frame_system_benchmarking::Config for Runtime {}
 			impl frame_benchmarking::baseline::Config for Runtime {}
 
-			let whitelist: Vec<TrackedStorageKey> = AllPalletsWithSystem::whitelisted_storage_keys();
+			let mut whitelist: Vec<TrackedStorageKey> =
+				AllPalletsWithSystem::whitelisted_storage_keys();
+			// Read by every block or every signed transaction before any call
+			// runs, so a call that reads them again finds them in the cache:
+			// the timestamp (set by the inherent at the start of each block)
+			// and the genesis hash (CheckGenesis reads it for every signature).
+			whitelist.push(pallet_timestamp::Now::<Runtime>::hashed_key().to_vec().into());
+			whitelist.push(
+				frame_system::BlockHash::<Runtime>::hashed_key_for(BlockNumber::default()).into(),
+			);
 			let mut batches = Vec::<BenchmarkBatch>::new();
 			let params = (&config, &whitelist);
 			add_benchmarks!(params, batches);

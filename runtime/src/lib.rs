@@ -118,11 +118,10 @@ pub type SignedBlock = generic::SignedBlock<Block>;
 pub type BlockId = generic::BlockId<Block>;
 
 /// The transaction extensions, in order. `AuthorizeCall` comes first so the
-/// offchain worker's dedupe verdicts (authorized calls) need no account;
-/// `SkipCheckIfFeeless` lets a valid play (`plays.submit`, `feeless_if`) go
-/// through without any fee; `CheckMetadataHash` lets wallets bind a
-/// signature to the metadata. The fee extension keeps its identifier, so
-/// wallets see the usual `ChargeTransactionPayment`.
+/// offchain worker's dedupe verdicts (authorized calls) need no account; a
+/// valid play (`plays.submit`) is made free by the refund of its whole fee
+/// after dispatch; `CheckMetadataHash` lets wallets bind a signature to the
+/// metadata.
 pub type TxExtension = (
 	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
@@ -132,10 +131,7 @@ pub type TxExtension = (
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
-	pallet_skip_feeless_payment::SkipCheckIfFeeless<
-		Runtime,
-		pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
-	>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
@@ -154,9 +150,7 @@ pub fn tx_extension(nonce: Nonce, era: generic::Era, tip: Balance) -> TxExtensio
 		frame_system::CheckEra::<Runtime>::from(era),
 		frame_system::CheckNonce::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_skip_feeless_payment::SkipCheckIfFeeless::from(
-			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
-		),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
 		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
 		frame_system::WeightReclaim::<Runtime>::new(),
 	)
@@ -216,9 +210,6 @@ mod runtime {
 	pub type Moderators = pallet_collective<Instance1>;
 	#[runtime::pallet_index(8)]
 	pub type ModeratorMembership = pallet_membership<Instance1>;
-	#[runtime::pallet_index(9)]
-	pub type SkipFeelessPayment = pallet_skip_feeless_payment;
-
 	#[runtime::pallet_index(10)]
 	pub type Supply = pallet_musicchain_supply;
 	#[runtime::pallet_index(11)]

@@ -147,22 +147,6 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The receipt check alone, as `feeless_if` runs it in the transaction
-	/// extension before dispatch.
-	#[benchmark]
-	fn check(h: Linear<1, { T::MaxHeartbeats::get() }>) -> Result<(), BenchmarkError> {
-		let (listener, receipt, signature) = valid_receipt::<T>(h, 0, Tier::Discovery)?;
-		let passed;
-
-		#[block]
-		{
-			passed = Pallet::<T>::check(&listener, &receipt, &signature).is_ok();
-		}
-
-		assert!(passed, "the benchmark receipt passes every gate");
-		Ok(())
-	}
-
 	#[benchmark]
 	fn sweep_entry() -> Result<(), BenchmarkError> {
 		T::BenchmarkHelper::set_time_ms(NOW_MS);

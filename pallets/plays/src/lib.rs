@@ -3,8 +3,8 @@
 //! Verifies play proofs (DESIGN §2.2). A serving peer signs a
 //! [`SessionReceipt`] with the heartbeats it stamped during a play; the
 //! listener submits it here. A receipt that passes every gate settles once
-//! through [`Config::Settlement`] (the royalty rules) and the listener pays no
-//! fee; a receipt that fails any gate is rejected with its own error, pays the
+//! through [`Config::Settlement`] (the royalty rules) and the listener's fee
+//! is refunded; a receipt that fails any gate is rejected with its own error, pays the
 //! fee and changes nothing.
 //!
 //! Replay and rate-limit state is one entry per (listener, song) and one per
@@ -221,13 +221,16 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Submits a server-signed receipt of a play by the signer.
 		///
-		/// A valid play settles through the royalty rules and is free; an
-		/// invalid one pays the fee and changes nothing. The declared weight
-		/// assumes the most royalty splits a song can have and the costlier
-		/// royalty tier; a settled play is charged for the splits its song
-		/// really has and the tier it settled in. Both include the receipt
-		/// check that `feeless_if` runs in the transaction extension before
-		/// dispatch checks again (see [`Pallet::submit_weight`]).
+		/// A valid play settles through the royalty rules and is free: the
+		/// fee the transaction payment extension took up front is refunded
+		/// in full (`Pays::No`). An invalid one pays the fee and changes
+		/// nothing. The receipt is verified once, here: a `feeless_if` check
+		/// in the extension would verify every signature twice, so the
+		/// signer needs a balance that covers the fee for a moment (a few
+		/// thousandths of a MUSIC) instead. The declared weight assumes the
+		/// most royalty splits a song can have and the costlier royalty
+		/// tier; a settled play is charged for the splits its song really
+		/// has and the tier it settled in (see [`Pallet::submit_weight`]).
 		///
 		/// # Errors
 		/// - `SignerNotListener`, `SelfServe`: wrong parties.
@@ -242,11 +245,6 @@ pub mod pallet {
 		/// - Settlement errors (e.g. the listener cannot pay the burn).
 		#[pallet::call_index(0)]
 		#[pallet::weight(Pallet::<T>::submit_weight(receipt.heartbeats.len(), MAX_SPLITS, None))]
-		#[pallet::feeless_if(|origin: &OriginFor<T>, receipt: &SessionReceipt<T::AccountId>, server_signature: &T::ReceiptSignature| -> bool {
-			ensure_signed(origin.clone())
-				.map(|who| Pallet::<T>::check(&who, receipt, server_signature).is_ok())
-				.unwrap_or(false)
-		})]
 		pub fn submit(
 			origin: OriginFor<T>,
 			receipt: SessionReceipt<T::AccountId>,
@@ -320,20 +318,17 @@ impl<T: Config> Pallet<T> {
 
 	/// Weight of `submit` with `heartbeats` heartbeats for a song with
 	/// `splits` royalty splits settling in `tier` (`None`: whichever tier
-	/// costs more): the call itself plus the full receipt check `feeless_if`
-	/// runs in the transaction extension (a signature verification and the
-	/// heartbeat rules, done again by the call).
+	/// costs more).
 	pub fn submit_weight(heartbeats: usize, splits: u32, tier: Option<Tier>) -> Weight {
 		let h = u32::try_from(heartbeats).unwrap_or(u32::MAX);
 		let in_tier = |tier| match tier {
 			Tier::Discovery => T::WeightInfo::submit_discovery(h, splits),
 			Tier::Mature => T::WeightInfo::submit_mature(h, splits),
 		};
-		let call = match tier {
+		match tier {
 			Some(tier) => in_tier(tier),
 			None => in_tier(Tier::Discovery).max(in_tier(Tier::Mature)),
-		};
-		call.saturating_add(T::WeightInfo::check(h))
+		}
 	}
 
 	fn now_ms() -> u64 {

@@ -51,7 +51,6 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn submit_discovery(h: u32, s: u32, ) -> Weight;
 	fn submit_mature(h: u32, s: u32, ) -> Weight;
-	fn check(h: u32, ) -> Weight;
 	fn sweep_entry() -> Weight;
 }
 
@@ -62,12 +61,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Variants` (r:1 w:0)
 	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:1 w:1)
 	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-	/// Storage: `System::BlockHash` (r:1 w:0)
-	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::DailyPlays` (r:1 w:1)
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
@@ -76,23 +71,21 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::Escrow` (r:9 w:9)
 	/// Proof: `Royalties::Escrow` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::TotalEscrow` (r:1 w:1)
-	/// Proof: `Royalties::TotalEscrow` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 4800]`.
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_discovery(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `927 + s * (36 ±0)`
+		//  Measured:  `800 + s * (36 ±0)`
 		//  Estimated: `6196 + s * (2539 ±0)`
-		// Minimum execution time: 488_676_000 picoseconds.
-		Weight::from_parts(256_600_795, 6196)
-			// Standard Error: 260
-			.saturating_add(Weight::from_parts(135_199, 0).saturating_mul(h.into()))
-			// Standard Error: 145_194
-			.saturating_add(Weight::from_parts(30_290_475, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		// Minimum execution time: 509_204_000 picoseconds.
+		Weight::from_parts(263_364_105, 6196)
+			// Standard Error: 615
+			.saturating_add(Weight::from_parts(132_306, 0).saturating_mul(h.into()))
+			// Standard Error: 342_914
+			.saturating_add(Weight::from_parts(34_620_797, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(s.into()))
 	}
@@ -100,12 +93,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Variants` (r:1 w:0)
 	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:1 w:1)
 	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-	/// Storage: `System::BlockHash` (r:1 w:0)
-	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::DailyPlays` (r:1 w:1)
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
@@ -116,45 +105,20 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_mature(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `783 + s * (49 ±0)`
+		//  Measured:  `693 + s * (44 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 533_119_000 picoseconds.
-		Weight::from_parts(221_880_566, 6196)
-			// Standard Error: 609
-			.saturating_add(Weight::from_parts(145_417, 0).saturating_mul(h.into()))
-			// Standard Error: 339_631
-			.saturating_add(Weight::from_parts(39_210_386, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Minimum execution time: 545_582_000 picoseconds.
+		Weight::from_parts(223_394_425, 6196)
+			// Standard Error: 359
+			.saturating_add(Weight::from_parts(146_798, 0).saturating_mul(h.into()))
+			// Standard Error: 200_167
+			.saturating_add(Weight::from_parts(42_193_500, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(s.into()))
 	}
-	/// Storage: `Songs::Songs` (r:1 w:0)
-	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::Variants` (r:1 w:0)
-	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::LastPlay` (r:1 w:0)
-	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-	/// Storage: `System::BlockHash` (r:1 w:0)
-	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::DailyPlays` (r:1 w:0)
-	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 4800]`.
-	fn check(h: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `665`
-		//  Estimated: `4309`
-		// Minimum execution time: 96_612_000 picoseconds.
-		Weight::from_parts(112_760_556, 4309)
-			// Standard Error: 147
-			.saturating_add(Weight::from_parts(127_489, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-	}
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::SweepCursor` (r:1 w:1)
 	/// Proof: `Plays::SweepCursor` (`max_values`: Some(1), `max_size`: Some(130), added: 625, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:2 w:1)
@@ -163,11 +127,11 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn sweep_entry() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `261`
+		//  Measured:  `189`
 		//  Estimated: `6092`
-		// Minimum execution time: 31_940_000 picoseconds.
-		Weight::from_parts(34_044_000, 6092)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Minimum execution time: 28_683_000 picoseconds.
+		Weight::from_parts(30_868_000, 6092)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 }
@@ -178,12 +142,8 @@ impl WeightInfo for () {
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Variants` (r:1 w:0)
 	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:1 w:1)
 	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-	/// Storage: `System::BlockHash` (r:1 w:0)
-	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::DailyPlays` (r:1 w:1)
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
@@ -192,23 +152,21 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::Escrow` (r:9 w:9)
 	/// Proof: `Royalties::Escrow` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::TotalEscrow` (r:1 w:1)
-	/// Proof: `Royalties::TotalEscrow` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 4800]`.
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_discovery(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `927 + s * (36 ±0)`
+		//  Measured:  `800 + s * (36 ±0)`
 		//  Estimated: `6196 + s * (2539 ±0)`
-		// Minimum execution time: 488_676_000 picoseconds.
-		Weight::from_parts(256_600_795, 6196)
-			// Standard Error: 260
-			.saturating_add(Weight::from_parts(135_199, 0).saturating_mul(h.into()))
-			// Standard Error: 145_194
-			.saturating_add(Weight::from_parts(30_290_475, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
+		// Minimum execution time: 509_204_000 picoseconds.
+		Weight::from_parts(263_364_105, 6196)
+			// Standard Error: 615
+			.saturating_add(Weight::from_parts(132_306, 0).saturating_mul(h.into()))
+			// Standard Error: 342_914
+			.saturating_add(Weight::from_parts(34_620_797, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(s.into()))
 	}
@@ -216,12 +174,8 @@ impl WeightInfo for () {
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Variants` (r:1 w:0)
 	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:1 w:1)
 	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-	/// Storage: `System::BlockHash` (r:1 w:0)
-	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::DailyPlays` (r:1 w:1)
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
@@ -232,45 +186,20 @@ impl WeightInfo for () {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_mature(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `783 + s * (49 ±0)`
+		//  Measured:  `693 + s * (44 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 533_119_000 picoseconds.
-		Weight::from_parts(221_880_566, 6196)
-			// Standard Error: 609
-			.saturating_add(Weight::from_parts(145_417, 0).saturating_mul(h.into()))
-			// Standard Error: 339_631
-			.saturating_add(Weight::from_parts(39_210_386, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
+		// Minimum execution time: 545_582_000 picoseconds.
+		Weight::from_parts(223_394_425, 6196)
+			// Standard Error: 359
+			.saturating_add(Weight::from_parts(146_798, 0).saturating_mul(h.into()))
+			// Standard Error: 200_167
+			.saturating_add(Weight::from_parts(42_193_500, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(s.into()))
 	}
-	/// Storage: `Songs::Songs` (r:1 w:0)
-	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::Variants` (r:1 w:0)
-	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::LastPlay` (r:1 w:0)
-	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-	/// Storage: `System::BlockHash` (r:1 w:0)
-	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::DailyPlays` (r:1 w:0)
-	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 4800]`.
-	fn check(h: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `665`
-		//  Estimated: `4309`
-		// Minimum execution time: 96_612_000 picoseconds.
-		Weight::from_parts(112_760_556, 4309)
-			// Standard Error: 147
-			.saturating_add(Weight::from_parts(127_489, 0).saturating_mul(h.into()))
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-	}
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::SweepCursor` (r:1 w:1)
 	/// Proof: `Plays::SweepCursor` (`max_values`: Some(1), `max_size`: Some(130), added: 625, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:2 w:1)
@@ -279,11 +208,11 @@ impl WeightInfo for () {
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn sweep_entry() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `261`
+		//  Measured:  `189`
 		//  Estimated: `6092`
-		// Minimum execution time: 31_940_000 picoseconds.
-		Weight::from_parts(34_044_000, 6092)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		// Minimum execution time: 28_683_000 picoseconds.
+		Weight::from_parts(30_868_000, 6092)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 }

@@ -59,16 +59,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Royalties::Escrow` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::TotalEscrow` (r:1 w:1)
-	/// Proof: `Royalties::TotalEscrow` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn release_escrow() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `361`
+		//  Measured:  `325`
 		//  Estimated: `6196`
-		// Minimum execution time: 90_550_000 picoseconds.
-		Weight::from_parts(93_175_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 84_839_000 picoseconds.
+		Weight::from_parts(90_059_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 }
 
@@ -78,15 +76,13 @@ impl WeightInfo for () {
 	/// Proof: `Royalties::Escrow` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::TotalEscrow` (r:1 w:1)
-	/// Proof: `Royalties::TotalEscrow` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn release_escrow() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `361`
+		//  Measured:  `325`
 		//  Estimated: `6196`
-		// Minimum execution time: 90_550_000 picoseconds.
-		Weight::from_parts(93_175_000, 6196)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		// Minimum execution time: 84_839_000 picoseconds.
+		Weight::from_parts(90_059_000, 6196)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 }

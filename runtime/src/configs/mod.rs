@@ -25,8 +25,7 @@ use polkadot_sdk::{
 		self,
 		limits::{BlockLength, BlockWeights},
 	},
-	pallet_aura, pallet_balances, pallet_grandpa, pallet_skip_feeless_payment, pallet_sudo,
-	pallet_timestamp,
+	pallet_aura, pallet_balances, pallet_grandpa, pallet_sudo, pallet_timestamp,
 	pallet_transaction_payment::{self, ConstFeeMultiplier, FungibleAdapter, Multiplier},
 	sp_runtime::{generic, traits::One, Perbill},
 	sp_version::RuntimeVersion,
@@ -125,10 +124,6 @@ impl pallet_transaction_payment::Config for Runtime {
 	type LengthToFee = ConstantMultiplier<Balance, ConstU128<MICRO_UNIT>>;
 	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
-}
-
-impl pallet_skip_feeless_payment::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
 }
 
 impl pallet_sudo::Config for Runtime {

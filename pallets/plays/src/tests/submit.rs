@@ -264,14 +264,12 @@ fn settled_play_is_charged_for_its_real_splits() {
 		let call = crate::Call::<Test>::submit { receipt: r.clone(), server_signature: sign(&r) };
 		// Declared for the most splits a song can have in the costlier tier,
 		// charged for three in the tier it settled in (the mock settles in
-		// the discovery tier). Both include the receipt check the
-		// transaction extension runs first.
-		let check = <() as WeightInfo>::check(h);
+		// the discovery tier).
 		let discovery = <() as WeightInfo>::submit_discovery(h, MAX_SPLITS);
 		let mature = <() as WeightInfo>::submit_mature(h, MAX_SPLITS);
-		assert_eq!(call.get_dispatch_info().call_weight, discovery.max(mature) + check);
+		assert_eq!(call.get_dispatch_info().call_weight, discovery.max(mature));
 		let info = submit(&r).expect("valid play");
-		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::submit_discovery(h, 3) + check));
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::submit_discovery(h, 3)));
 		assert_eq!(info.pays_fee, Pays::No);
 	});
 }

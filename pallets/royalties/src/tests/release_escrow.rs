@@ -1,4 +1,4 @@
-use crate::{mock::*, Error, Escrow, Event, TotalEscrow};
+use crate::{mock::*, Error, Escrow, Event};
 use musicchain_primitives::{traits::PlayableSong, UNIT};
 use pallet_musicchain_plays::PlaySettlement;
 use polkadot_sdk::{
@@ -19,7 +19,7 @@ fn moderator_releases_to_the_escrowed_account() {
 		assert_ok!(Royalties::release_escrow(RuntimeOrigin::signed(Moderator::get()), ARTIST));
 		assert_eq!(Balances::balance(&ARTIST), 2 * UNIT);
 		assert_eq!(Escrow::<Test>::get(ARTIST), 0);
-		assert_eq!(TotalEscrow::<Test>::get(), 0);
+		assert_eq!(Royalties::total_escrow(), Some(0));
 		System::assert_last_event(
 			Event::EscrowReleased { beneficiary: ARTIST, amount: 2 * UNIT }.into(),
 		);

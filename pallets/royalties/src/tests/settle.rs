@@ -1,4 +1,4 @@
-use crate::{mock::*, Escrow, Event, PlayCount, TotalEscrow};
+use crate::{mock::*, Escrow, Event, PlayCount};
 use musicchain_primitives::{
 	traits::{PlayableSong, Tier},
 	Permill, UNIT,
@@ -43,7 +43,7 @@ fn splits_are_escrowed_per_beneficiary() {
 		.expect("settles");
 		assert_eq!(Escrow::<Test>::get(CO_WRITER), UNIT / 4);
 		assert_eq!(Escrow::<Test>::get(ARTIST), 3 * UNIT / 4);
-		assert_eq!(TotalEscrow::<Test>::get(), UNIT);
+		assert_eq!(Royalties::total_escrow(), Some(UNIT));
 	});
 }
 
@@ -118,6 +118,6 @@ fn a_mature_share_too_small_to_open_an_account_is_escrowed_not_fatal() {
 		assert_eq!(Balances::balance(&ARTIST), UNIT - UNIT / 10_000);
 		assert_eq!(Escrow::<Test>::get(6), UNIT / 10_000);
 		assert_eq!(Escrow::<Test>::get(ARTIST), 0);
-		assert_eq!(TotalEscrow::<Test>::get(), UNIT / 10_000);
+		assert_eq!(Royalties::total_escrow(), Some(UNIT / 10_000));
 	});
 }
