@@ -6,9 +6,12 @@ use musicchain_client::{
 	audio::{self, format_name},
 	library::{self, ScanOptions, ScanSummary, Store},
 	swarm::protocol::hex,
+	wallet,
 };
 
+mod listen;
 mod net;
+mod onchain;
 use std::{
 	io::Write,
 	path::{Path, PathBuf},
@@ -21,6 +24,12 @@ struct Cli {
 	/// ~/.local/share/musicchain).
 	#[arg(long, global = true, env = "MUSICCHAIN_DATA_DIR")]
 	data_dir: Option<PathBuf>,
+	/// Read the wallet's password from this file instead of
+	/// MUSICCHAIN_PASSWORD or a prompt.
+	#[arg(long, global = true, value_name = "FILE")]
+	password_file: Option<PathBuf>,
+	#[command(flatten)]
+	chain: onchain::ChainArgs,
 	#[command(subcommand)]
 	command: Command,
 }
@@ -74,6 +83,58 @@ enum Command {
 		#[command(flatten)]
 		net: net::NetArgs,
 	},
+	/// The account the client is paid on and signs with.
+	Wallet {
+		#[command(subcommand)]
+		command: WalletCommand,
+	},
+	/// Play a song (by id, or the best match of search words) from the
+	/// peers serving it, and settle the play on chain.
+	Play {
+		song: String,
+		/// Where the sound goes: FILE.wav, or `null` to only decode.
+		#[arg(long, default_value = "null", value_parser = listen::parse_output)]
+		output: musicchain_client::player::Output,
+		/// Play only these parts, in this order, as FROM-TO seconds
+		/// (`0-60,90-150`): seeking, credited as unique seconds.
+		#[arg(long, value_parser = listen::parse_segments)]
+		segments: Option<listen::Segments>,
+		#[command(flatten)]
+		net: net::NetArgs,
+	},
+	/// Songs with a peer online now, by artist, album and track.
+	Discover {
+		#[arg(long)]
+		artist: Option<String>,
+		#[arg(long)]
+		genre: Option<String>,
+		#[arg(long)]
+		album: Option<String>,
+		/// Seconds to listen for peers first.
+		#[arg(long, default_value_t = 3)]
+		wait: u64,
+		#[command(flatten)]
+		net: net::NetArgs,
+	},
+	/// Search the catalog: every word must match a title, artist, album or
+	/// genre word (prefixes and small typos count), best first.
+	Search {
+		#[arg(required = true)]
+		query: Vec<String>,
+		/// Most results shown.
+		#[arg(long, default_value_t = 20)]
+		limit: usize,
+	},
+	/// An account's balance and escrowed royalties (the wallet's by default).
+	Balance {
+		/// An SS58 address.
+		account: Option<String>,
+	},
+	/// Royalties escrowed for an account (the wallet's by default).
+	Escrow {
+		/// An SS58 address.
+		account: Option<String>,
+	},
 	/// Print the Chromaprint fingerprint of files, the way `fpcalc` does.
 	Fingerprint {
 		/// Print the raw sub-fingerprints as unsigned integers (like `fpcalc -raw`).
@@ -93,6 +154,19 @@ struct ScanArgs {
 	/// Do not draw progress bars.
 	#[arg(long)]
 	no_progress: bool,
+	/// Only scan; do not match or register the files on chain.
+	#[arg(long)]
+	offline: bool,
+	#[command(flatten)]
+	splits: SplitArgs,
+}
+
+#[derive(clap::Args)]
+struct SplitArgs {
+	/// A share of the artist's royalty for a co-beneficiary of the songs
+	/// this registers, as ADDRESS=PERCENT (repeatable).
+	#[arg(long = "split", value_name = "ADDRESS=PERCENT", value_parser = onchain::parse_split)]
+	splits: Vec<([u8; 32], musicchain_primitives::Permill)>,
 }
 
 #[derive(Subcommand)]
@@ -112,6 +186,13 @@ enum LibraryCommand {
 		#[command(flatten)]
 		scan: ScanArgs,
 	},
+	/// Match every file on chain: join the song it belongs to (adding it as
+	/// a variant if the chain does not have this file) or register a new
+	/// song. `add` and `scan` do this after scanning when there is a wallet.
+	Sync {
+		#[command(flatten)]
+		splits: SplitArgs,
+	},
 	/// List the files in the library (path, format, duration, artist,
 	/// title, album, content hash).
 	List {
@@ -120,6 +201,42 @@ enum LibraryCommand {
 		#[arg(long)]
 		hashes: bool,
 	},
+}
+
+#[derive(Subcommand)]
+enum WalletCommand {
+	/// Create a new account (sr25519) and show the mnemonic that restores it.
+	Create {
+		/// A name for the account (shown by polkadot.js).
+		#[arg(long)]
+		name: Option<String>,
+		/// Overwrite an existing wallet of another account.
+		#[arg(long)]
+		replace: bool,
+	},
+	/// Import an account: a polkadot.js JSON file, or a mnemonic or secret
+	/// URI (such as //Alice on a dev chain) read from standard input.
+	Import {
+		/// A JSON account exported from polkadot.js apps or `wallet export`.
+		#[arg(required_unless_present = "uri", conflicts_with = "uri")]
+		json: Option<PathBuf>,
+		/// Read a mnemonic or secret URI from standard input instead.
+		#[arg(long)]
+		uri: bool,
+		#[arg(long)]
+		name: Option<String>,
+		/// Overwrite an existing wallet of another account.
+		#[arg(long)]
+		replace: bool,
+	},
+	/// Print the account as a polkadot.js JSON file (to standard output or
+	/// --out), sealed with the wallet's password.
+	Export {
+		#[arg(long)]
+		out: Option<PathBuf>,
+	},
+	/// Show the account's address and where it is kept.
+	Show,
 }
 
 fn default_data_dir() -> Result<PathBuf> {
@@ -150,18 +267,149 @@ fn run(cli: Cli) -> Result<i32> {
 	};
 	match cli.command {
 		Command::Fingerprint { raw, files } => fingerprint(&files, raw),
-		Command::Library { command } => library_command(command, &data_dir()?),
-		Command::Serve { net } => net::serve(&data_dir()?, net),
+		Command::Library { command } => {
+			let password = wallet::PasswordSource { file: cli.password_file.clone() };
+			library_command(command, &data_dir()?, &cli.chain, &password)
+		},
+		Command::Balance { account } => {
+			onchain::balance(&data_dir()?, &cli.chain, account.as_deref())
+		},
+		Command::Escrow { account } => {
+			onchain::escrow(&data_dir()?, &cli.chain, account.as_deref())
+		},
+		Command::Serve { net } => {
+			let data_dir = data_dir()?;
+			let password = wallet::PasswordSource { file: cli.password_file.clone() };
+			let payout = onchain::payout(&data_dir, &cli.chain, &password)?;
+			net::serve(&data_dir, net, payout)
+		},
+		Command::Play { song, output, segments, net } => {
+			let password = wallet::PasswordSource { file: cli.password_file.clone() };
+			let args = listen::PlayArgs {
+				song,
+				output,
+				segments: segments.map(|s| s.0).unwrap_or_default(),
+			};
+			listen::play(&data_dir()?, net, &cli.chain, &password, args)
+		},
+		Command::Discover { artist, genre, album, wait, net } => listen::discover(
+			&data_dir()?,
+			net,
+			&cli.chain,
+			listen::Filter { artist, genre, album },
+			std::time::Duration::from_secs(wait),
+		),
+		Command::Search { query, limit } => listen::search(&cli.chain, &query.join(" "), limit),
 		Command::Download { content_hash, root, stream_from, then_serve, no_progress, net } => {
 			let request = net::download_request(&content_hash, root.as_deref(), stream_from)?;
 			net::download(&data_dir()?, net, request, then_serve, !no_progress)
 		},
 		Command::Peers { wait, net } => net::peers(&data_dir()?, net, wait),
 		Command::Relay { peers, net } => net::relay(&data_dir()?, net, peers),
+		Command::Wallet { command } => wallet_command(
+			command,
+			&data_dir()?,
+			&wallet::PasswordSource { file: cli.password_file },
+		),
 	}
 }
 
-fn library_command(command: LibraryCommand, data_dir: &Path) -> Result<i32> {
+fn wallet_command(
+	command: WalletCommand,
+	data_dir: &Path,
+	password: &wallet::PasswordSource,
+) -> Result<i32> {
+	match command {
+		WalletCommand::Create { name, replace } => {
+			// Refused before any password is asked for.
+			wallet::ensure_replaceable(data_dir, replace)?;
+			let (account, phrase) = wallet::Account::generate();
+			let secret = password.read("password for the new account: ", true)?;
+			let stored =
+				wallet::store(data_dir, &account.to_json(name.as_deref(), &secret), replace)?;
+			println!("created account {}", account.address());
+			println!("kept in {}", stored.location());
+			println!();
+			println!(
+				"Its mnemonic, the only way to restore it if the wallet is lost; write it down:"
+			);
+			println!("  {phrase}");
+		},
+		WalletCommand::Import { json, uri: _, name, replace } => {
+			// Refused before any password is asked for.
+			wallet::ensure_replaceable(data_dir, replace)?;
+			let (account, json_name) = match json {
+				Some(file) => {
+					let text = std::fs::read_to_string(&file)
+						.with_context(|| format!("cannot read {}", file.display()))?;
+					let secret = password.read("password of the account file: ", false)?;
+					wallet::Account::from_json(&text, &secret)
+						.with_context(|| format!("cannot open {}", file.display()))?
+				},
+				None => {
+					eprintln!("mnemonic or secret URI (one line):");
+					let mut line = String::new();
+					std::io::stdin().read_line(&mut line).context("cannot read standard input")?;
+					(wallet::Account::from_uri(&line)?, None)
+				},
+			};
+			let secret = password.read("password for the wallet: ", true)?;
+			let name = name.or(json_name);
+			let stored =
+				wallet::store(data_dir, &account.to_json(name.as_deref(), &secret), replace)?;
+			println!("imported account {}", account.address());
+			println!("kept in {}", stored.location());
+		},
+		WalletCommand::Export { out } => {
+			let stored = wallet::require(data_dir)?;
+			// Unlock first: an export nobody can open is worse than none.
+			stored.unlock(&password.read("wallet password: ", false)?)?;
+			match out {
+				Some(file) => {
+					std::fs::write(&file, &stored.json)
+						.with_context(|| format!("cannot write {}", file.display()))?;
+					eprintln!(
+						"wrote {} (account {}; it opens with the wallet's password, in polkadot.js too)",
+						file.display(),
+						stored.address
+					);
+				},
+				None => println!("{}", stored.json),
+			}
+		},
+		WalletCommand::Show => {
+			let stored = wallet::require(data_dir)?;
+			println!("account {}", stored.address);
+			if let Some(public) = wallet::public_of_address(&stored.address) {
+				println!("public key 0x{}", hex(&public));
+			}
+			println!("kept in {}", stored.location());
+		},
+	}
+	Ok(0)
+}
+
+fn library_command(
+	command: LibraryCommand,
+	data_dir: &Path,
+	chain: &onchain::ChainArgs,
+	password: &wallet::PasswordSource,
+) -> Result<i32> {
+	let scan_then_sync = |store: &Store, scan: &ScanArgs| -> Result<i32> {
+		let code = run_scan(store, scan)?;
+		if scan.offline {
+			return Ok(code);
+		}
+		if wallet::load(data_dir)?.is_none() {
+			eprintln!(
+				"not matched on chain: there is no wallet yet (`musicchain wallet create`, then \
+				 `musicchain library sync`)"
+			);
+			return Ok(code);
+		}
+		let failed = onchain::sync(store, data_dir, chain, password, &scan.splits.splits)?;
+		Ok(if failed > 0 { 1 } else { code })
+	};
 	match command {
 		LibraryCommand::Add { dir, no_scan, scan } => {
 			let store = Store::open(data_dir)?;
@@ -170,9 +418,14 @@ fn library_command(command: LibraryCommand, data_dir: &Path) -> Result<i32> {
 			if no_scan {
 				return Ok(0);
 			}
-			run_scan(&store, &scan)
+			scan_then_sync(&store, &scan)
 		},
-		LibraryCommand::Scan { scan } => run_scan(&Store::open(data_dir)?, &scan),
+		LibraryCommand::Scan { scan } => scan_then_sync(&Store::open(data_dir)?, &scan),
+		LibraryCommand::Sync { splits } => {
+			let store = Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?;
+			let failed = onchain::sync(&store, data_dir, chain, password, &splits.splits)?;
+			Ok(if failed > 0 { 1 } else { 0 })
+		},
 		// Read-only, so that it works while a scan writes the store; a
 		// missing or unclean store is created or recovered by a writer.
 		LibraryCommand::List { hashes } => {

@@ -53,7 +53,7 @@ pub struct NetArgs {
 }
 
 impl NetArgs {
-	fn config(&self, role: Role, data_dir: &Path) -> Result<HostConfig> {
+	pub fn config(&self, role: Role, data_dir: &Path) -> Result<HostConfig> {
 		let mut c = HostConfig::client(data_dir);
 		c.role = role;
 		if role == Role::MiniNode {
@@ -77,14 +77,14 @@ impl NetArgs {
 	}
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
 	tokio::runtime::Builder::new_multi_thread()
 		.enable_all()
 		.build()
 		.context("cannot start the async runtime")
 }
 
-fn catalog(data_dir: &Path) -> Result<Catalog> {
+pub fn catalog(data_dir: &Path) -> Result<Catalog> {
 	let store = Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?;
 	Ok(Catalog::from_store(&store)?)
 }
@@ -114,7 +114,7 @@ async fn stopped() {
 }
 
 /// Prints the online view whenever it changes, until stopped.
-async fn run_until_stopped(host: &Host) -> Result<()> {
+pub async fn run_until_stopped(host: &Host) -> Result<()> {
 	let mut last = None;
 	let stop = stopped();
 	tokio::pin!(stop);
@@ -137,11 +137,16 @@ async fn run_until_stopped(host: &Host) -> Result<()> {
 	Ok(())
 }
 
-pub fn serve(data_dir: &Path, net: NetArgs) -> Result<i32> {
+pub fn serve(data_dir: &Path, net: NetArgs, payout: Option<swarm::Payout>) -> Result<i32> {
 	let catalog = catalog(data_dir)?;
 	let files = catalog.len();
 	runtime()?.block_on(async {
-		let host = swarm::start(net.config(Role::Client, data_dir)?, catalog).await?;
+		let mut config = net.config(Role::Client, data_dir)?;
+		if let Some(p) = &payout {
+			say!("paid on {}", musicchain_client::wallet::address(&p.account()));
+		}
+		config.payout = payout;
+		let host = swarm::start(config, catalog).await?;
 		announce(&host, "serving", files).await?;
 		run_until_stopped(&host).await?;
 		Ok(0)
@@ -286,7 +291,7 @@ pub fn download(
 
 /// Adds a finished download to the library store, with its folder as a root
 /// so that a rescan keeps it.
-fn add_to_library(data_dir: &Path, path: &Path) -> Result<()> {
+pub fn add_to_library(data_dir: &Path, path: &Path) -> Result<()> {
 	let store = Store::open(data_dir)?;
 	if let Some(dir) = path.parent() {
 		library::add_root(&store, dir)?;

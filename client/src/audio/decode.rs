@@ -128,15 +128,29 @@ impl Codec {
 	}
 }
 
-/// Decodes `source` (a file of container `format`) and fingerprints it.
+/// A demuxer on a file's audio track, with its decoder.
+struct Track {
+	reader: Box<dyn FormatReader>,
+	track_id: u32,
+	/// Packet durations and the declared length are in the track's time
+	/// base: 1/sample rate for most containers, but the `mdhd` timescale for
+	/// MP4 and the segment's timestamp scale (usually 1 ms) for Matroska.
+	time_base: Option<symphonia::core::units::TimeBase>,
+	declared_length: Option<u64>,
+	codec: Codec,
+	/// Tags found by the demuxer.
+	tags: Vec<(StandardTagKey, String)>,
+}
+
+/// Opens `source` (a file of container `format`) at its first audio track.
 ///
 /// `mp4_moov` is the `moov` box of an MP4 file, whose edit list says how many
 /// priming frames to drop at the start.
-pub fn decode(
+fn open_track(
 	source: Box<dyn MediaSource>,
 	format: Format,
 	mp4_moov: Option<&[u8]>,
-) -> Result<Decoded, AudioError> {
+) -> Result<Track, AudioError> {
 	let name = format_name(format);
 	let mut hint = Hint::new();
 	hint.with_extension(format.extension());
@@ -168,13 +182,8 @@ pub fn decode(
 		.ok_or(AudioError::NoTrack)?;
 	let track_id = track.id;
 	let params = track.codec_params.clone();
-	// Packet durations and the declared length are in the track's time base:
-	// 1/sample rate for most containers, but the `mdhd` timescale for MP4
-	// and the segment's timestamp scale (usually 1 ms) for Matroska.
-	let time_base = params.time_base;
-	let declared_length = params.n_frames;
 
-	let mut codec = if params.codec == CODEC_TYPE_OPUS {
+	let codec = if params.codec == CODEC_TYPE_OPUS {
 		let head =
 			params.extra_data.as_deref().and_then(opus::OpusHead::parse).ok_or_else(|| {
 				AudioError::Container {
@@ -194,6 +203,107 @@ pub fn decode(
 		let priming = mp4_moov.and_then(|m| super::mp4::priming_frames(m, rate)).unwrap_or(0);
 		Codec::Symphonia(dec, None, priming as usize)
 	};
+	Ok(Track {
+		reader,
+		track_id,
+		time_base: params.time_base,
+		declared_length: params.n_frames,
+		codec,
+		tags,
+	})
+}
+
+/// Decoded audio, packet by packet, for playback.
+pub struct PcmStream {
+	track: Track,
+	damage: Damage,
+	name: &'static str,
+}
+
+/// The interleaved samples of one packet and their layout.
+#[derive(Clone, Debug, Default)]
+pub struct PcmChunk {
+	pub samples: Vec<i16>,
+	pub rate: u32,
+	pub channels: u16,
+}
+
+impl PcmStream {
+	/// Opens `source`, a file of container `format`, for decoding.
+	pub fn open(
+		source: Box<dyn MediaSource>,
+		format: Format,
+		mp4_moov: Option<&[u8]>,
+	) -> Result<PcmStream, AudioError> {
+		let track = open_track(source, format, mp4_moov)?;
+		Ok(PcmStream { track, damage: Damage::default(), name: format_name(format) })
+	}
+
+	/// The next packet's audio; `None` at the end. Damaged packets are
+	/// skipped (a stream with too many in a row ends as corrupt).
+	pub fn next_chunk(&mut self) -> Result<Option<PcmChunk>, AudioError> {
+		let t = &mut self.track;
+		loop {
+			let packet = match t.reader.next_packet() {
+				Ok(p) => p,
+				Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+					return Ok(None)
+				},
+				Err(SymError::ResetRequired) => return Ok(None),
+				Err(SymError::IoError(e)) => {
+					return Err(AudioError::Container { format: self.name, reason: e.to_string() })
+				},
+				Err(_) => {
+					if self.damage.hit() {
+						return Err(AudioError::Corrupt {
+							failed: self.damage.failed,
+							total: self.damage.failed,
+						});
+					}
+					continue;
+				},
+			};
+			if packet.track_id() != t.track_id {
+				continue;
+			}
+			match t.codec.decode(&packet) {
+				Ok(Some(pcm)) if pcm.channels > 0 && pcm.rate > 0 => {
+					self.damage.in_a_row = 0;
+					return Ok(Some(PcmChunk {
+						samples: pcm.samples.to_vec(),
+						rate: pcm.rate,
+						channels: pcm.channels as u16,
+					}));
+				},
+				Ok(Some(_)) => continue,
+				Ok(None) => {
+					if self.damage.hit() {
+						return Err(AudioError::Corrupt {
+							failed: self.damage.failed,
+							total: self.damage.failed,
+						});
+					}
+				},
+				Err(e) => {
+					return Err(AudioError::Codec { format: self.name, reason: sym_reason(&e) })
+				},
+			}
+		}
+	}
+}
+
+/// Decodes `source` (a file of container `format`) and fingerprints it.
+///
+/// `mp4_moov` is the `moov` box of an MP4 file, whose edit list says how many
+/// priming frames to drop at the start.
+pub fn decode(
+	source: Box<dyn MediaSource>,
+	format: Format,
+	mp4_moov: Option<&[u8]>,
+) -> Result<Decoded, AudioError> {
+	let name = format_name(format);
+	let Track { mut reader, track_id, time_base, declared_length, mut codec, tags } =
+		open_track(source, format, mp4_moov)?;
 
 	// Started at the first decoded audio; once it has taken the whole window
 	// (`left == 0`), packets are only demuxed for the duration.

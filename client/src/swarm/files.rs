@@ -32,6 +32,11 @@ pub fn read_pieces(served: &Served, first: u32, count: u32) -> Result<Response, 
 	Ok(Response::Pieces { first, data })
 }
 
+/// Where a download of `content_hash` is written until it is complete.
+pub fn part_path(data_dir: &Path, content_hash: &[u8; 32]) -> std::path::PathBuf {
+	data_dir.join("partial").join(format!("{}.part", crate::swarm::protocol::hex(content_hash)))
+}
+
 /// Opens (or reopens, to resume) the partial file and tells which pieces
 /// it already holds, verified.
 pub fn open_part(

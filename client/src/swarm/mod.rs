@@ -13,6 +13,7 @@ pub mod presence;
 pub mod protocol;
 
 pub use catalog::{Catalog, Served};
+pub use files::part_path;
 pub use host::{
 	start, Connection, DownloadError, DownloadHandle, DownloadRequest, Downloaded, Host,
 	HostConfig, HostError, OnlinePeer, PlayError, Progress, Role, Stats,

@@ -167,13 +167,15 @@ pub fn verify_heartbeats(
 	let required = u64::from(rules.min_coverage.mul_ceil(duration_ms));
 
 	// The session as a whole: the first heartbeat may report up to one full
-	// advance of audio played before it, the rest must fit in wall time.
+	// advance of audio played before it, the rest must fit in wall time. A
+	// session that claims too little audio anyway is refused below for its
+	// coverage, the reason a listener can act on.
 	let last_at = prev_at.unwrap_or(first.at_ms);
 	let wall_ms = last_at
 		.saturating_sub(first.at_ms)
 		.saturating_add(u64::from(rules.max_advance_ms))
 		.saturating_add(u64::from(rules.grace_ms));
-	if wall_ms < required {
+	if wall_ms < required && total_ms >= required {
 		return Err(ReceiptError::InstantCompletion);
 	}
 
@@ -264,6 +266,9 @@ mod tests {
 		assert_eq!(verify_heartbeats(&hb, SONG, &rules()), Err(ReceiptError::InsufficientCoverage));
 		let hb = realtime_heartbeats(0, 120_000, 1_000_000, 5_000);
 		assert!(verify_heartbeats(&hb, SONG, &rules()).is_ok());
+		// A short honest session is too little audio, not an instant one.
+		let hb = realtime_heartbeats(0, 6_000, 1_000_000, 5_000);
+		assert_eq!(verify_heartbeats(&hb, SONG, &rules()), Err(ReceiptError::InsufficientCoverage));
 	}
 
 	#[test]

@@ -13,11 +13,7 @@ impl EventLoop {
 	) {
 		let dl = self.next_download;
 		self.next_download += 1;
-		let part = self
-			.config
-			.data_dir
-			.join("partial")
-			.join(format!("{}.part", hex(&request.content_hash)));
+		let part = files::part_path(&self.config.data_dir, &request.content_hash);
 		let query =
 			self.swarm.behaviour_mut().kad.get_providers(RecordKey::new(&request.content_hash));
 		self.provider_queries.insert(query, dl);

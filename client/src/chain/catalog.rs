@@ -1,0 +1,128 @@
+//! The song catalog as the client reads it: songs with their metadata and
+//! their files (variants), in the primitives crate's own types.
+
+use super::{runtime, scale_into, Chain, ChainError};
+use musicchain_primitives::{ContentHash, Format, ManifestRoot, Metadata, SongId};
+
+/// Where a song is in its life on chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+	Pending,
+	Active,
+	Hidden,
+}
+
+/// One file of a song.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+	pub content_hash: ContentHash,
+	pub format: Format,
+	pub size: u64,
+	pub manifest_root: ManifestRoot,
+}
+
+/// A song of the catalog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Song {
+	pub id: SongId,
+	pub artist_account: [u8; 32],
+	pub status: Status,
+	pub duration_ms: u32,
+	pub metadata: Metadata,
+	pub variants: Vec<Variant>,
+}
+
+/// A bounded UTF-8 field as text.
+pub fn text(bytes: &[u8]) -> String {
+	String::from_utf8_lossy(bytes).into_owned()
+}
+
+impl Song {
+	pub fn title(&self) -> String {
+		text(&self.metadata.title)
+	}
+	pub fn artist(&self) -> String {
+		text(&self.metadata.artist)
+	}
+	pub fn album(&self) -> String {
+		text(&self.metadata.album)
+	}
+	pub fn genre(&self) -> String {
+		text(&self.metadata.genre)
+	}
+}
+
+type GenSongRecord = runtime::runtime_types::pallet_musicchain_songs::types::SongRecord<
+	subxt::utils::AccountId32,
+	u32,
+>;
+type GenVariantRecord = runtime::runtime_types::pallet_musicchain_songs::types::VariantRecord;
+
+fn variant(content_hash: ContentHash, v: &GenVariantRecord) -> Result<Variant, ChainError> {
+	Ok(Variant {
+		content_hash,
+		format: scale_into(&v.format)?,
+		size: v.size,
+		manifest_root: v.manifest_root,
+	})
+}
+
+fn song(id: SongId, record: &GenSongRecord, variants: Vec<Variant>) -> Result<Song, ChainError> {
+	use runtime::runtime_types::pallet_musicchain_songs::types::SongStatus as S;
+	Ok(Song {
+		id,
+		artist_account: record.artist.0,
+		status: match record.status {
+			S::Pending => Status::Pending,
+			S::Active => Status::Active,
+			S::Hidden => Status::Hidden,
+		},
+		duration_ms: record.duration_ms,
+		metadata: scale_into(&record.metadata)?,
+		variants,
+	})
+}
+
+impl Chain {
+	/// The song `id` with its files, at the best block.
+	pub async fn song(&self, id: SongId) -> Result<Option<Song>, ChainError> {
+		let at = self.best().await?;
+		let apis = runtime::runtime_apis().musicchain_api();
+		let Some(record) = at.runtime_apis().call(apis.song(id)).await.map_err(|e| self.lost(e))?
+		else {
+			return Ok(None);
+		};
+		let files = at.runtime_apis().call(apis.variants(id)).await.map_err(|e| self.lost(e))?;
+		let variants =
+			files.iter().map(|(hash, v)| variant(*hash, v)).collect::<Result<Vec<_>, _>>()?;
+		song(id, &record, variants).map(Some)
+	}
+
+	/// Every song of the catalog with its files, at the best block, by id.
+	pub async fn songs(&self) -> Result<Vec<Song>, ChainError> {
+		let at = self.best().await?;
+		let other = |e: &dyn std::fmt::Display| ChainError::Other(e.to_string());
+		let mut files: std::collections::BTreeMap<SongId, Vec<Variant>> = Default::default();
+		let entry =
+			at.storage().entry(runtime::storage().songs().variants()).map_err(|e| other(&e))?;
+		let mut all = entry.iter(()).await.map_err(|e| self.lost(e))?;
+		while let Some(item) = all.next().await {
+			let item = item.map_err(|e| self.lost(e))?;
+			let (hash,) = item.key().and_then(|k| k.decode()).map_err(|e| other(&e))?;
+			let record = item.value().decode().map_err(|e| other(&e))?;
+			files.entry(record.song).or_default().push(variant(hash, &record)?);
+		}
+		let entry =
+			at.storage().entry(runtime::storage().songs().songs()).map_err(|e| other(&e))?;
+		let mut all = entry.iter(()).await.map_err(|e| self.lost(e))?;
+		let mut songs = Vec::new();
+		while let Some(item) = all.next().await {
+			let item = item.map_err(|e| self.lost(e))?;
+			let (id,) = item.key().and_then(|k| k.decode()).map_err(|e| other(&e))?;
+			let record = item.value().decode().map_err(|e| other(&e))?;
+			songs.push(song(id, &record, files.remove(&id).unwrap_or_default())?);
+		}
+		songs.sort_by_key(|s| s.id);
+		Ok(songs)
+	}
+}

@@ -1,0 +1,253 @@
+//! A scanned file meets the chain: matched to a song it already belongs
+//! to, added to a song it is another encoding of, or registered as a new
+//! song.
+//!
+//! The order, cheapest first: the exact content hash (the file is already
+//! a variant), the exact fingerprint hash (another file of the same
+//! decoded audio), then the node's fuzzy `musicchain_matchFingerprint`
+//! (a re-encoding) at the chain's own match threshold. No match registers
+//! a new song with the file's tags and the owner's royalty splits; it is
+//! Pending until a validator's dedupe verdict (which may still fold it into
+//! an existing song).
+
+use super::{runtime, scale_into, Chain, ChainError, Signer};
+use crate::{audio::Analysis, wallet::Account};
+use musicchain_primitives::{Permill, SongId};
+use serde::Deserialize;
+use subxt::utils::AccountId32;
+
+/// What became of a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+	/// The file is already on chain as a variant of `song`.
+	Known { song: SongId },
+	/// The file was added to `song`, whose recording it is (`how`).
+	Joined { song: SongId, how: MatchKind },
+	/// A new song was registered for the file (pending its dedupe verdict).
+	Registered { song: SongId },
+}
+
+/// How a file was found to be a song's recording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchKind {
+	/// The same fingerprint as the song's.
+	Fingerprint,
+	/// A fingerprint this similar (parts per million).
+	Similar { similarity_ppm: u32 },
+}
+
+/// One match the node's fingerprint index found.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FingerprintMatch {
+	pub song: SongId,
+	pub similarity_ppm: u32,
+	pub status: String,
+	pub title: String,
+	pub artist: String,
+	pub duration_ms: u32,
+}
+
+/// Royalty splits: co-beneficiaries and their shares of the artist's part.
+pub type Splits = Vec<([u8; 32], Permill)>;
+
+impl Chain {
+	/// The song whose variant has this content hash, if any.
+	pub async fn song_of_content(
+		&self,
+		content_hash: [u8; 32],
+	) -> Result<Option<SongId>, ChainError> {
+		let at = self.best().await?;
+		let found = at
+			.runtime_apis()
+			.call(runtime::runtime_apis().musicchain_api().song_by_content(content_hash))
+			.await
+			.map_err(|e| self.lost(e))?;
+		Ok(found.map(|v| v.song))
+	}
+
+	/// The song registered with this fingerprint hash, if any.
+	pub async fn song_of_fingerprint(&self, hash: [u8; 32]) -> Result<Option<SongId>, ChainError> {
+		let at = self.best().await?;
+		at.runtime_apis()
+			.call(runtime::runtime_apis().musicchain_api().song_by_fingerprint(hash))
+			.await
+			.map_err(|e| self.lost(e))
+	}
+
+	/// Songs whose fingerprint resembles `fingerprint` (compressed), best
+	/// first, from the node's index.
+	pub async fn match_fingerprint(
+		&self,
+		fingerprint: &[u8],
+	) -> Result<Vec<FingerprintMatch>, ChainError> {
+		let hex = format!("0x{}", crate::swarm::protocol::hex(fingerprint));
+		self.rpc
+			.request("musicchain_matchFingerprint", subxt::rpcs::rpc_params![hex])
+			.await
+			.map_err(|e| self.lost(e))
+	}
+
+	/// The similarity (parts per million) at which the chain takes two
+	/// fingerprints for one recording.
+	pub async fn match_threshold_ppm(&self) -> Result<u32, ChainError> {
+		let at = self.client.at_current_block().await.map_err(|e| self.lost(e))?;
+		let threshold = at
+			.constants()
+			.entry(runtime::constants().songs().match_threshold())
+			.map_err(|e| ChainError::Other(e.to_string()))?;
+		Ok(threshold.0)
+	}
+
+	/// Finds or makes `file`'s place on chain (see the module docs),
+	/// signing with `owner`.
+	pub async fn sync_file(
+		&self,
+		owner: &Account,
+		file: &Analysis,
+		splits: &Splits,
+	) -> Result<Outcome, ChainError> {
+		if let Some(song) = self.song_of_content(file.content_hash).await? {
+			return Ok(Outcome::Known { song });
+		}
+		let variant = self.variant_info(file)?;
+		if let Some(song) = self.song_of_fingerprint(file.fingerprint_hash).await? {
+			self.add_variant(owner, song, variant).await?;
+			return Ok(Outcome::Joined { song, how: MatchKind::Fingerprint });
+		}
+		let threshold = self.match_threshold_ppm().await?;
+		let best = self
+			.match_fingerprint(&file.fingerprint)
+			.await?
+			.into_iter()
+			.find(|m| m.similarity_ppm >= threshold && m.status != "hidden");
+		if let Some(m) = best {
+			self.add_variant(owner, m.song, variant).await?;
+			return Ok(Outcome::Joined {
+				song: m.song,
+				how: MatchKind::Similar { similarity_ppm: m.similarity_ppm },
+			});
+		}
+		let song = self.register(owner, file, variant, splits).await?;
+		Ok(Outcome::Registered { song })
+	}
+
+	fn variant_info(
+		&self,
+		file: &Analysis,
+	) -> Result<runtime::runtime_types::pallet_musicchain_songs::types::VariantInfo, ChainError> {
+		let format = file.format().ok_or_else(|| {
+			ChainError::Other(format!(
+				"the file's container (code {}) has no on-chain format",
+				file.format
+			))
+		})?;
+		Ok(runtime::runtime_types::pallet_musicchain_songs::types::VariantInfo {
+			content_hash: file.content_hash,
+			format: scale_into(&format)?,
+			size: file.size,
+			piece_size: file.piece_size,
+			manifest_root: file.manifest_root,
+		})
+	}
+
+	async fn add_variant(
+		&self,
+		owner: &Account,
+		song: SongId,
+		variant: runtime::runtime_types::pallet_musicchain_songs::types::VariantInfo,
+	) -> Result<(), ChainError> {
+		let call = runtime::tx().songs().add_variant(song, variant);
+		self.submit(owner, &call).await.map(|_| ())
+	}
+
+	async fn register(
+		&self,
+		owner: &Account,
+		file: &Analysis,
+		variant: runtime::runtime_types::pallet_musicchain_songs::types::VariantInfo,
+		splits: &Splits,
+	) -> Result<SongId, ChainError> {
+		let metadata = file.tags.to_metadata();
+		let splits: Vec<(AccountId32, _)> = splits
+			.iter()
+			.map(|(who, share)| Ok((AccountId32(*who), scale_into(share)?)))
+			.collect::<Result<_, ChainError>>()?;
+		let duration_ms = u32::try_from(file.duration_ms).unwrap_or(u32::MAX);
+		let call = runtime::tx().songs().register(
+			scale_into(&file.fingerprint)?,
+			duration_ms,
+			scale_into(&metadata)?,
+			runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(splits),
+			variant,
+		);
+		let events = self.submit(owner, &call).await?;
+		let registered = events
+			.find_first::<runtime::songs::events::SongRegistered>()
+			.ok_or_else(|| {
+				ChainError::Other("the registration emitted no SongRegistered event".into())
+			})?
+			.map_err(|e| ChainError::Other(e.to_string()))?;
+		Ok(registered.song)
+	}
+
+	/// Signs `call` with `owner`, submits it and waits until it is in a
+	/// best block (or, with `finalized`, a finalized one); its events, or
+	/// why it failed as a clear message.
+	pub async fn submit<Call: subxt::tx::Payload>(
+		&self,
+		owner: &Account,
+		call: &Call,
+	) -> Result<Events, ChainError> {
+		self.submit_until(owner, call, false).await
+	}
+
+	/// The nonce of `who`'s next transaction, counting those in the pool.
+	pub async fn next_nonce(&self, who: [u8; 32]) -> Result<u64, ChainError> {
+		let address = crate::wallet::address(&who);
+		self.rpc
+			.request("system_accountNextIndex", subxt::rpcs::rpc_params![address])
+			.await
+			.map_err(|e| self.lost(e))
+	}
+
+	/// [`Chain::submit`], waiting for the block to be finalized or not.
+	pub async fn submit_until<Call: subxt::tx::Payload>(
+		&self,
+		owner: &Account,
+		call: &Call,
+		finalized: bool,
+	) -> Result<Events, ChainError> {
+		use subxt::tx::TransactionStatus as S;
+		let at = self.client.at_current_block().await.map_err(|e| self.lost(e))?;
+		// The pool's next nonce: the finalized state's would repeat one of
+		// the signer's transactions still on its way.
+		let nonce = self.next_nonce(owner.public()).await?;
+		let params = subxt::config::DefaultExtrinsicParamsBuilder::<subxt::SubstrateConfig>::new()
+			.nonce(nonce)
+			.build();
+		let mut progress = at
+			.transactions()
+			.sign_and_submit_then_watch(call, &Signer(owner), params)
+			.await
+			.map_err(|e| ChainError::Rejected(e.to_string()))?;
+		while let Some(status) = progress.next().await {
+			let in_block = match status.map_err(|e| self.lost(e))? {
+				S::InBestBlock(b) if !finalized => b,
+				S::InFinalizedBlock(b) => b,
+				S::Error { message } | S::Invalid { message } | S::Dropped { message } => {
+					return Err(ChainError::Rejected(message))
+				},
+				_ => continue,
+			};
+			return in_block
+				.wait_for_success()
+				.await
+				.map_err(|e| ChainError::Rejected(e.to_string()));
+		}
+		Err(self.lost("the transaction's status stream ended early"))
+	}
+}
+
+/// The events of one transaction.
+pub type Events = subxt::extrinsics::ExtrinsicEvents<subxt::SubstrateConfig>;

@@ -1,0 +1,209 @@
+//! The chain commands of the CLI: balances and escrow, and the library's
+//! place on chain (match or register every file).
+
+use anyhow::{Context, Result};
+use musicchain_client::{
+	chain::{
+		format_music,
+		sync::{MatchKind, Outcome, Splits},
+		Chain, ChainError, DEFAULT_NODE,
+	},
+	library::Store,
+	wallet::{self, Account, PasswordSource},
+};
+use musicchain_primitives::Permill;
+use std::path::Path;
+
+/// How many times a node that is not up yet is tried, a second apart.
+const CONNECT_ATTEMPTS: u32 = 5;
+
+#[derive(clap::Args, Clone)]
+pub struct ChainArgs {
+	/// The musicchain node's JSON-RPC WebSocket.
+	#[arg(long = "node", env = "MUSICCHAIN_NODE", default_value = DEFAULT_NODE, global = true)]
+	pub url: String,
+}
+
+/// Connects, saying so while the node is not up yet.
+pub async fn connect(args: &ChainArgs) -> Result<Chain> {
+	let chain = Chain::connect(&args.url, CONNECT_ATTEMPTS, |_, attempt| {
+		eprintln!(
+			"no answer from the node at {} yet; retrying ({attempt}/{CONNECT_ATTEMPTS})",
+			args.url
+		);
+	})
+	.await?;
+	Ok(chain)
+}
+
+/// The wallet's account, unlocked.
+pub fn unlock(data_dir: &Path, password: &PasswordSource) -> Result<Account> {
+	let stored = wallet::require(data_dir)?;
+	let secret = password.read(&format!("password of {}: ", stored.address), false)?;
+	Ok(stored.unlock(&secret)?)
+}
+
+/// What `serve` is paid with: the wallet's key and the chain's genesis
+/// hash; `None` (serving unpaid, said so) without a wallet or a node.
+pub fn payout(
+	data_dir: &Path,
+	args: &ChainArgs,
+	password: &PasswordSource,
+) -> Result<Option<musicchain_client::swarm::Payout>> {
+	if wallet::load(data_dir)?.is_none() {
+		eprintln!(
+			"serving without an account: plays of these files earn nothing (`musicchain wallet create`)"
+		);
+		return Ok(None);
+	}
+	let account = unlock(data_dir, password)?;
+	let genesis_hash =
+		crate::net::runtime()?.block_on(async {
+			match connect(args).await {
+				Ok(chain) => Some(chain.genesis_hash()),
+				Err(e) => {
+					eprintln!("{e:#}\nserving unpaid: plays need the chain's genesis hash for their receipts");
+					None
+				},
+			}
+		});
+	Ok(genesis_hash.map(|genesis_hash| musicchain_client::swarm::Payout {
+		key: account.keypair(),
+		genesis_hash,
+	}))
+}
+
+/// `ACCOUNT` as given (an SS58 address or 0x hex), or the wallet's.
+fn account_or_wallet(data_dir: &Path, account: Option<&str>) -> Result<[u8; 32]> {
+	match account {
+		Some(a) => wallet::public_of_address(a).with_context(|| {
+			format!("{a} is not an account address (SS58, or 0x and 64 hex digits)")
+		}),
+		None => {
+			let stored = wallet::require(data_dir)?;
+			wallet::public_of_address(&stored.address)
+				.with_context(|| format!("the wallet's address {} is malformed", stored.address))
+		},
+	}
+}
+
+pub fn balance(data_dir: &Path, args: &ChainArgs, account: Option<&str>) -> Result<i32> {
+	let who = account_or_wallet(data_dir, account)?;
+	crate::net::runtime()?.block_on(async {
+		let chain = connect(args).await?;
+		let b = chain.balance(who).await?;
+		let escrow = chain.escrow(who).await?;
+		println!("account {}", wallet::address(&who));
+		println!("free      {}", format_music(b.free));
+		if b.reserved > 0 {
+			println!("reserved  {}", format_music(b.reserved));
+		}
+		if b.frozen > 0 {
+			println!("frozen    {}", format_music(b.frozen));
+		}
+		println!("escrowed  {} (royalties awaiting the moderators' release)", format_music(escrow));
+		Ok(0)
+	})
+}
+
+pub fn escrow(data_dir: &Path, args: &ChainArgs, account: Option<&str>) -> Result<i32> {
+	let who = account_or_wallet(data_dir, account)?;
+	crate::net::runtime()?.block_on(async {
+		let chain = connect(args).await?;
+		let escrow = chain.escrow(who).await?;
+		println!(
+			"{} has {} in escrow{}",
+			wallet::address(&who),
+			format_music(escrow),
+			if escrow > 0 { "; the moderator council releases it" } else { "" }
+		);
+		Ok(0)
+	})
+}
+
+/// Parses `ADDRESS=PERCENT` (a share of the artist's royalty).
+pub fn parse_split(text: &str) -> Result<([u8; 32], Permill), String> {
+	let (who, share) =
+		text.split_once('=').ok_or_else(|| format!("`{text}` is not ADDRESS=PERCENT"))?;
+	let who = wallet::public_of_address(who).ok_or_else(|| format!("`{who}` is not an address"))?;
+	let percent: f64 = share
+		.trim_end_matches('%')
+		.parse()
+		.map_err(|_| format!("`{share}` is not a percentage"))?;
+	if !(0.0..=100.0).contains(&percent) {
+		return Err(format!("{percent}% is not between 0 and 100"));
+	}
+	Ok((who, Permill::from_parts((percent * 10_000.0).round() as u32)))
+}
+
+/// Matches or registers every file of the library, one line per file.
+/// Returns how many files could not be synced.
+pub fn sync(
+	store: &Store,
+	data_dir: &Path,
+	args: &ChainArgs,
+	password: &PasswordSource,
+	splits: &Splits,
+) -> Result<usize> {
+	let owner = unlock(data_dir, password)?;
+	let files = store.files()?;
+	crate::net::runtime()?.block_on(async {
+		let chain = connect(args).await?;
+		let (mut failed, mut counts) = (0, [0usize; 3]);
+		for (path, record) in &files {
+			let a = &record.analysis;
+			let name = format!(
+				"{} - {}",
+				a.tags.artist.as_deref().unwrap_or("?"),
+				a.tags.title.as_deref().unwrap_or("?")
+			);
+			match chain.sync_file(&owner, a, splits).await {
+				Ok(outcome) => {
+					let (song, what) = match outcome {
+						Outcome::Known { song } => {
+							counts[0] += 1;
+							(song, "on chain".to_string())
+						},
+						Outcome::Joined { song, how } => {
+							counts[1] += 1;
+							(
+								song,
+								match how {
+									MatchKind::Fingerprint => {
+										"joined (same fingerprint; added as a variant)".into()
+									},
+									MatchKind::Similar { similarity_ppm } => format!(
+									"joined (another encoding, {:.1} % similar; added as a variant)",
+									f64::from(similarity_ppm) / 10_000.0
+								),
+								},
+							)
+						},
+						Outcome::Registered { song } => {
+							counts[2] += 1;
+							(
+								song,
+								"registered (a new song; active after the dedupe verdict)".into(),
+							)
+						},
+					};
+					println!("song {song:>5}  {what}: {name} ({})", path.display());
+				},
+				Err(e @ ChainError::Lost { .. }) => return Err(e.into()),
+				Err(e) => {
+					failed += 1;
+					eprintln!("{}: not synced: {e}", path.display());
+				},
+			}
+		}
+		println!(
+			"{} files: {} already on chain, {} joined songs, {} registered, {} failed",
+			files.len(),
+			counts[0],
+			counts[1],
+			counts[2],
+			failed
+		);
+		Ok(failed)
+	})
+}

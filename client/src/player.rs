@@ -1,0 +1,293 @@
+//! Playback: decodes a song (while it is still arriving from the swarm)
+//! and plays it in real time, segment by segment, into a WAV file or
+//! nowhere, reporting what was heard for the play session's heartbeats.
+//!
+//! A play is paced by the wall clock whatever the output: the heartbeats
+//! must show as much wall time as audio, or the chain refuses the receipt
+//! as a fast-forward.
+
+use crate::audio::{decode::PcmStream, AudioError};
+use musicchain_primitives::Format;
+use std::{
+	fs::File,
+	io::{Read, Seek, SeekFrom, Write},
+	path::PathBuf,
+	sync::{Arc, Condvar, Mutex},
+	time::{Duration, Instant},
+};
+use symphonia::core::io::MediaSource;
+
+/// Wall time between two heartbeats while a segment plays.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+
+/// Where the sound goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+	/// Decoded and paced, then dropped.
+	Null,
+	/// A 16-bit PCM WAV file.
+	Wav(PathBuf),
+}
+
+/// What the player reports while it plays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+	/// The first sample went out.
+	Started,
+	/// `[from_ms, to_ms)` of the song was heard since the last report.
+	Heard { from_ms: u32, to_ms: u32 },
+}
+
+/// How much of a file has arrived, shared between the download and the
+/// reader that waits for it.
+#[derive(Default)]
+pub struct Arrival {
+	state: Mutex<ArrivalState>,
+	changed: Condvar,
+}
+
+#[derive(Default)]
+struct ArrivalState {
+	/// Bytes from the start that are verified and on disk.
+	bytes: u64,
+	/// The download gave up: reads past `bytes` fail instead of waiting.
+	failed: Option<String>,
+}
+
+impl Arrival {
+	pub fn set(&self, bytes: u64) {
+		if let Ok(mut s) = self.state.lock() {
+			s.bytes = s.bytes.max(bytes);
+		}
+		self.changed.notify_all();
+	}
+
+	pub fn fail(&self, why: String) {
+		if let Ok(mut s) = self.state.lock() {
+			s.failed = Some(why);
+		}
+		self.changed.notify_all();
+	}
+
+	/// Waits until `end` bytes have arrived (or the download failed).
+	fn wait_for(&self, end: u64) -> std::io::Result<u64> {
+		let mut s = self.state.lock().map_err(|_| std::io::Error::other("poisoned"))?;
+		loop {
+			if s.bytes >= end {
+				return Ok(s.bytes);
+			}
+			if let Some(why) = &s.failed {
+				return Err(std::io::Error::other(format!("the download failed: {why}")));
+			}
+			s = self
+				.changed
+				.wait_timeout(s, Duration::from_millis(200))
+				.map_err(|_| std::io::Error::other("poisoned"))?
+				.0;
+		}
+	}
+}
+
+/// A file that is still being written from its start: reads wait until
+/// the bytes they ask for have arrived.
+pub struct GrowingFile {
+	file: File,
+	pos: u64,
+	size: u64,
+	arrival: Arc<Arrival>,
+}
+
+impl GrowingFile {
+	pub fn new(file: File, size: u64, arrival: Arc<Arrival>) -> GrowingFile {
+		GrowingFile { file, pos: 0, size, arrival }
+	}
+}
+
+impl Read for GrowingFile {
+	fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+		if self.pos >= self.size || buf.is_empty() {
+			return Ok(0);
+		}
+		let available = self.arrival.wait_for(self.pos + 1)?.min(self.size);
+		let n = (buf.len() as u64).min(available - self.pos) as usize;
+		self.file.seek(SeekFrom::Start(self.pos))?;
+		let n = self.file.read(&mut buf[..n])?;
+		self.pos += n as u64;
+		Ok(n)
+	}
+}
+
+impl Seek for GrowingFile {
+	fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+		let pos = match to {
+			SeekFrom::Start(p) => Some(p),
+			SeekFrom::End(d) => self.size.checked_add_signed(d),
+			SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+		};
+		self.pos = pos.ok_or_else(|| std::io::Error::other("seek before the start"))?;
+		Ok(self.pos)
+	}
+}
+
+impl MediaSource for GrowingFile {
+	fn is_seekable(&self) -> bool {
+		true
+	}
+	fn byte_len(&self) -> Option<u64> {
+		Some(self.size)
+	}
+}
+
+/// Writes 16-bit PCM as a WAV file; the header's sizes are filled in at
+/// the end.
+struct WavWriter {
+	file: std::io::BufWriter<File>,
+	data_bytes: u32,
+}
+
+impl WavWriter {
+	fn create(path: &PathBuf, rate: u32, channels: u16) -> std::io::Result<WavWriter> {
+		let mut file = std::io::BufWriter::new(File::create(path)?);
+		let block = channels * 2;
+		let mut header = Vec::with_capacity(44);
+		header.extend_from_slice(b"RIFF\0\0\0\0WAVEfmt ");
+		header.extend_from_slice(&16u32.to_le_bytes());
+		header.extend_from_slice(&1u16.to_le_bytes());
+		header.extend_from_slice(&channels.to_le_bytes());
+		header.extend_from_slice(&rate.to_le_bytes());
+		header.extend_from_slice(&(rate * u32::from(block)).to_le_bytes());
+		header.extend_from_slice(&block.to_le_bytes());
+		header.extend_from_slice(&16u16.to_le_bytes());
+		header.extend_from_slice(b"data\0\0\0\0");
+		file.write_all(&header)?;
+		Ok(WavWriter { file, data_bytes: 0 })
+	}
+
+	fn write(&mut self, samples: &[i16]) -> std::io::Result<()> {
+		for s in samples {
+			self.file.write_all(&s.to_le_bytes())?;
+		}
+		self.data_bytes = self.data_bytes.saturating_add((samples.len() * 2) as u32);
+		Ok(())
+	}
+
+	fn finish(mut self) -> std::io::Result<()> {
+		self.file.flush()?;
+		let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
+		file.seek(SeekFrom::Start(4))?;
+		file.write_all(&self.data_bytes.saturating_add(36).to_le_bytes())?;
+		file.seek(SeekFrom::Start(40))?;
+		file.write_all(&self.data_bytes.to_le_bytes())?;
+		file.sync_all()
+	}
+}
+
+/// Why a play stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum PlayerError {
+	#[error("cannot decode the song: {0}")]
+	Audio(#[from] AudioError),
+	#[error("cannot write the output: {0}")]
+	Output(#[from] std::io::Error),
+}
+
+/// Plays `segments` (`[from_ms, to_ms)` of the song, in order; a jump
+/// between them is a seek) of the file `open` opens, in real time, into
+/// `output`. `report` hears [`Event`]s: a `Heard` at least every
+/// [`HEARTBEAT_EVERY`] and at the end of every segment. Returns the
+/// milliseconds heard.
+pub fn play(
+	open: &dyn Fn() -> Result<PcmStream, AudioError>,
+	output: &Output,
+	segments: &[(u32, u32)],
+	report: &mut dyn FnMut(Event),
+) -> Result<u32, PlayerError> {
+	let mut wav: Option<WavWriter> = None;
+	let mut started = false;
+	let mut heard_total = 0u32;
+	// The decoder, and how far it has decoded (frames, and ms).
+	let mut stream: Option<(PcmStream, u64)> = None;
+	let mut decoded_ms = 0u32;
+	for &(from_ms, to_ms) in segments {
+		if decoded_ms > from_ms {
+			// A seek backwards: decode from the top again.
+			stream = None;
+			decoded_ms = 0;
+		}
+		let mut clock: Option<(Instant, u32)> = None;
+		let mut reported_ms = from_ms;
+		let mut played_ms = from_ms;
+		let mut last_report = Instant::now();
+		loop {
+			if stream.is_none() {
+				stream = Some((open()?, 0));
+			}
+			let Some((pcm, at)) = &mut stream else { break };
+			let Some(chunk) = pcm.next_chunk()? else { break };
+			let ch = usize::from(chunk.channels.max(1));
+			let rate = u64::from(chunk.rate.max(1));
+			let chunk_start_ms = (*at * 1000 / rate) as u32;
+			*at += (chunk.samples.len() / ch) as u64;
+			let chunk_end_ms = (*at * 1000 / rate) as u32;
+			decoded_ms = chunk_end_ms;
+			if chunk_end_ms <= from_ms {
+				continue; // before the segment: a seek forwards
+			}
+			// The part of the chunk inside the segment.
+			let begin_ms = chunk_start_ms.max(from_ms);
+			let end_ms = chunk_end_ms.min(to_ms);
+			let skip = (u64::from(begin_ms - chunk_start_ms) * rate / 1000) as usize * ch;
+			let keep = (u64::from(end_ms.saturating_sub(begin_ms)) * rate / 1000) as usize * ch;
+			let samples = &chunk.samples[skip.min(chunk.samples.len())..];
+			let samples = &samples[..keep.min(samples.len())];
+
+			if !started {
+				started = true;
+				report(Event::Started);
+			}
+			let (t0, base_ms) = *clock.get_or_insert((Instant::now(), begin_ms));
+			if let Output::Wav(path) = output {
+				if wav.is_none() {
+					wav = Some(WavWriter::create(path, chunk.rate, chunk.channels)?);
+				}
+				if let Some(w) = &mut wav {
+					w.write(samples)?;
+				}
+			}
+			played_ms = end_ms;
+			// Paced: the audio up to `end_ms` is due `end_ms - base_ms` after t0.
+			let due = t0 + Duration::from_millis(u64::from(end_ms.saturating_sub(base_ms)));
+			if let Some(wait) = due.checked_duration_since(Instant::now()) {
+				std::thread::sleep(wait);
+			}
+			if last_report.elapsed() >= HEARTBEAT_EVERY && played_ms > reported_ms {
+				report(Event::Heard { from_ms: reported_ms, to_ms: played_ms });
+				heard_total += played_ms - reported_ms;
+				reported_ms = played_ms;
+				last_report = Instant::now();
+			}
+			if chunk_end_ms >= to_ms {
+				break;
+			}
+		}
+		if played_ms > reported_ms {
+			report(Event::Heard { from_ms: reported_ms, to_ms: played_ms });
+			heard_total += played_ms - reported_ms;
+		}
+	}
+	if let Some(w) = wav {
+		w.finish()?;
+	}
+	Ok(heard_total)
+}
+
+/// Opens a file that is still arriving as a decodable stream.
+pub fn open_growing(
+	path: &std::path::Path,
+	size: u64,
+	format: Format,
+	arrival: Arc<Arrival>,
+) -> Result<PcmStream, AudioError> {
+	let file = File::open(path)?;
+	PcmStream::open(Box::new(GrowingFile::new(file, size, arrival)), format, None)
+}
