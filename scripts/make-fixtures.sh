@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Generates the audio fixtures used by the client tests and the fingerprint
-# benchmark: two distinct ~30 s musical signals encoded in every container the
-# client supports (several bitrates), plus the bad-input cases.
+# Generates the audio fixtures used by the client tests, the fingerprint
+# benchmark and the demo library: two distinct ~30 s musical signals encoded
+# in every container the client supports (several bitrates), a third (the
+# next track of the first one's album) as FLAC and MP3, plus the bad-input
+# cases.
 #
 # Usage: scripts/make-fixtures.sh OUTDIR
 # Needs: ffmpeg (with libmp3lame, libvorbis, libopus, aac, flac encoders).
@@ -10,7 +12,7 @@
 set -euo pipefail
 
 out=${1:?usage: make-fixtures.sh OUTDIR}
-version=5
+version=6
 stamp="$out/.fixtures-v$version"
 if [[ -f "$stamp" ]]; then
 	exit 0
@@ -18,8 +20,8 @@ fi
 command -v ffmpeg >/dev/null || { echo "make-fixtures: ffmpeg not found (apt-get install ffmpeg)" >&2; exit 1; }
 
 tmp="$out/.tmp"
-rm -rf "$out/good" "$out/other" "$out/bad" "$out/long" "$tmp"
-mkdir -p "$out/good" "$out/other" "$out/bad" "$out/long" "$tmp"
+rm -rf "$out/good" "$out/other" "$out/album" "$out/bad" "$out/long" "$tmp"
+mkdir -p "$out/good" "$out/other" "$out/album" "$out/bad" "$out/long" "$tmp"
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 
 # Source A, 32 s: a melody (cycle of fifths with a slow drift) over a bass
@@ -29,6 +31,10 @@ srcA="$tmp/a.wav"
 srcB="$tmp/b.wav"
 ff -f lavfi -i "aevalsrc=exprs='0.35*sin(2*PI*t*220*pow(2,mod(floor(t*4)*7+floor(t/3)*5,24)/12))+0.25*sin(2*PI*t*55*pow(2,mod(floor(t/2)*5,12)/12))+0.2*(random(0)-0.5)*lt(mod(t,0.5),0.06)|0.35*sin(2*PI*t*220*pow(2,mod(floor(t*4)*7+floor(t/3)*5,24)/12))+0.25*sin(2*PI*t*82.4*pow(2,mod(floor(t/2)*5,12)/12))+0.2*(random(1)-0.5)*lt(mod(t,0.5),0.06)':s=44100:d=32" -c:a pcm_s16le "$srcA"
 ff -f lavfi -i "aevalsrc=exprs='0.3*tanh(4*sin(2*PI*t*311*pow(2,mod(floor(t*3)*5+floor(t*3)*floor(t*3)*3,19)/12)))+0.2*sin(2*PI*t*98*pow(2,mod(floor(t*0.75)*3,10)/12))+0.25*(random(0)-0.5)*lt(mod(t,1/3),0.04)':s=48000:d=30" -ac 2 -c:a pcm_s16le "$srcB"
+
+# Source C, 31 s: an arpeggio over a slow bass, the next track of A's album.
+srcC="$tmp/c.wav"
+ff -f lavfi -i "aevalsrc=exprs='0.3*sin(2*PI*t*440*pow(2,mod(floor(t*2)*4,12)/12))*(0.6+0.4*sin(2*PI*t*0.5))+0.2*sin(2*PI*t*130.8*pow(2,mod(floor(t/4)*7,12)/12))+0.15*(random(2)-0.5)*lt(mod(t,0.25),0.03)':s=44100:d=31" -ac 2 -c:a pcm_s16le "$srcC"
 
 meta=(-metadata title="Fixture Song" -metadata artist="The Generators" -metadata album="Synthetic Sessions"
 	-metadata genre="Electronic" -metadata date=2024 -metadata track=3)
@@ -61,6 +67,10 @@ ff -i "$out/good/a-128k.mp3" -i "$tmp/cover.png" -map 0 -map 1 -c copy -id3v2_ve
 # Content beats extension: a FLAC file named .mp3 must be detected as FLAC.
 cp "$out/good/a.flac" "$out/good/a-flac-named.mp3"
 encode "$srcB" "$out/other" b "${metaB[@]}"
+metaC=(-metadata title="Third Song" -metadata artist="The Generators" -metadata album="Synthetic Sessions"
+	-metadata genre="Electronic" -metadata date=2024 -metadata track=4)
+ff -i "$srcC" "${metaC[@]}" -c:a flac "$out/album/c.flac"
+ff -i "$srcC" "${metaC[@]}" -c:a libmp3lame -b:a 192k "$out/album/c-192k.mp3"
 
 # A long recording (156 s: A, B, A, B, A) to show the 120 s fingerprint
 # window, as MP3 and as Opus in Matroska (whose blocks carry no durations, so

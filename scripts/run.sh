@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Sets up the machine and runs the main job: a development chain (one
 # validator, Alice, blocks every 6 s, state under the demo folder) and the
-# client's audio pipeline on generated demo music (a folder of real encoded
-# songs added to a fresh library, scanned: fingerprints, tags, pieces), then
-# the swarm on loopback (scripts/swarm-demo.sh: a mini-node, the library
-# served, a second client downloading a song from it).
+# whole loop of the client on a default library of generated music (three
+# real encoded songs, made by scripts/make-fixtures.sh):
+#   - Alice imports her dev account, adds the library: each file is
+#     fingerprinted and registered on chain, then she serves it;
+#   - Bob discovers the songs online, plays one past half of it from Alice
+#     (streamed, paced in real time, heartbeats to her), and the receipt
+#     settles: Bob +1 MUSIC, Alice +1 MUSIC as the server, +1 MUSIC into her
+#     escrow as the artist.
 # The node keeps running until Ctrl-C; connect polkadot.js apps or any
-# wallet to ws://127.0.0.1:9944 meanwhile.
+# wallet to ws://127.0.0.1:9944 meanwhile. (scripts/swarm-demo.sh shows the
+# swarm alone: a mini-node and a download.)
 #
 # MUSICCHAIN_DEMO_DIR (default ~/.cache/musicchain/demo) holds the music, the
-# library and the chain; MUSICCHAIN_RUN_ONCE=1 stops the node after the demo.
+# clients' data and the chain; MUSICCHAIN_RUN_ONCE=1 stops the node after the
+# demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -34,16 +40,48 @@ done
 grep -q "Imported #1" "$demo/node.log" || { echo "no block after 120 s; see $demo/node.log" >&2; exit 1; }
 echo "chain running: JSON-RPC on ws://127.0.0.1:9944"
 
-echo "== the client on demo music"
-scripts/make-fixtures.sh "$demo/music"
-export MUSICCHAIN_DATA_DIR="$demo/data"
-"$client" library add "$demo/music"
-"$client" library scan
-"$client" library list
-scripts/swarm-demo.sh
+echo "== the default library: three generated songs"
+scripts/make-fixtures.sh "$demo/fixtures"
+rm -rf "$demo/music" "$demo/alice" "$demo/bob"
+mkdir -p "$demo/music"
+cp "$demo/fixtures/good/a.flac" "$demo/fixtures/other/b-320k.mp3" "$demo/fixtures/album/c.flac" "$demo/music/"
+export MUSICCHAIN_NODE=ws://127.0.0.1:9944
+alice() { MUSICCHAIN_PASSWORD="alice's demo password" "$client" --data-dir "$demo/alice" "$@"; }
+bob() { MUSICCHAIN_PASSWORD="bob's demo password" "$client" --data-dir "$demo/bob" "$@"; }
+
+echo "== Alice: her wallet (the dev account //Alice), her library, registered on chain"
+echo "//Alice" | alice wallet import --uri
+alice library add "$demo/music"
+echo "waiting for the validators' dedupe verdicts"
+for _ in $(seq 1 60); do
+	pending=$(alice search song 2>/dev/null | grep -c "pending" || true)
+	[[ "$pending" == 0 ]] && break
+	sleep 2
+done
+alice search song
+
+echo "== Alice serves her library"
+alice serve --listen /ip4/127.0.0.1/tcp/0 >"$demo/alice-serve.log" 2>&1 &
+serve_pid=$!
+trap 'kill "$serve_pid" "$node_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+addr=""
+for _ in $(seq 1 300); do
+	addr=$(grep -m1 -o '/ip4/127.0.0.1/tcp/[0-9]*/p2p/[A-Za-z0-9]*' "$demo/alice-serve.log" 2>/dev/null || true)
+	[[ -n "$addr" ]] && break
+	sleep 0.1
+done
+[[ -n "$addr" ]] || { cat "$demo/alice-serve.log"; echo "Alice's client did not start" >&2; exit 1; }
+echo "Alice: $addr"
+
+echo "== Bob: discovers what is online, plays 'Fixture Song' past half, the play settles"
+echo "//Bob" | bob wallet import --uri
+bob discover --bootstrap "$addr" --no-listen
+bob balance
+bob play "fixture song" --segments 0-17 --output "$demo/bob-heard.wav" --bootstrap "$addr" --no-listen
+bob balance
+alice balance
 echo
-echo "The client does not talk to the chain yet (registering and playing: issue #6)."
-echo "Explore the chain: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944"
+echo "Bob heard $demo/bob-heard.wav. Explore the chain: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944"
 if [[ "${MUSICCHAIN_RUN_ONCE:-}" == 1 ]]; then
 	exit 0
 fi

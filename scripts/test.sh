@@ -3,11 +3,16 @@
 # (primitives, pallets, runtime, client), the pallets' and runtime's
 # benchmarks as tests, and the node's tests (which build the runtime's wasm,
 # the no_std check, and the node, then run a dev chain and a 4-validator
-# network on loopback).
+# network on loopback), then the whole loop end to end (the dev node and
+# three clients).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
+# CI builds in a fresh clone each time: incremental caches would only pile up.
+if [[ -n "${CI:-}" ]]; then
+	export CARGO_INCREMENTAL=0
+fi
 start=$(date +%s)
 log="${TMPDIR:-/tmp}/musicchain-test.log"
 fail() {
@@ -26,5 +31,9 @@ SKIP_WASM_BUILD=1 cargo test --locked --features runtime-benchmarks \
 
 echo "== node (dev chain, 4-validator network)"
 cargo test --locked -p musicchain-node 2>&1 | tee -a "$log" || fail "node tests"
+
+echo "== end to end (the dev node and three clients)"
+SKIP_WASM_BUILD=1 cargo test --locked -p musicchain-client --test chain -- --ignored --nocapture 2>&1 |
+	tee -a "$log" || fail "end-to-end test"
 
 echo "tests passed in $(( $(date +%s) - start )) s"

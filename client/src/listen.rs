@@ -184,7 +184,7 @@ async fn play_on(
 		}
 	});
 	let done_feed = arrival.clone();
-	let finisher = tokio::spawn(async move {
+	let mut finisher = Some(tokio::spawn(async move {
 		match handle.finish().await {
 			Ok(done) => {
 				done_feed.set(done.size);
@@ -195,7 +195,7 @@ async fn play_on(
 				None
 			},
 		}
-	});
+	}));
 	tokio::select! {
 		_ = &mut ready.1 => {},
 		_ = tokio::time::sleep(FIND_PEER_FOR) => bail!("no piece arrived from the swarm in {} s", FIND_PEER_FOR.as_secs()),
@@ -203,7 +203,29 @@ async fn play_on(
 
 	let segments =
 		if args.segments.is_empty() { vec![(0, song.duration_ms)] } else { args.segments.clone() };
-	let part = swarm::part_path(data_dir, &variant.content_hash);
+	// Opened once: the finished download moves into the library (and may
+	// already have, on a fast link).
+	let part_path = swarm::part_path(data_dir, &variant.content_hash);
+	let mut finished = None;
+	let part = match std::fs::File::open(&part_path) {
+		Ok(file) => file,
+		Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+			let handle = finisher.take().context("the download failed")?;
+			let done = handle.await.ok().flatten().context("the download failed")?;
+			let file = std::fs::File::open(&done.path)
+				.with_context(|| format!("cannot open the download {}", done.path.display()))?;
+			finished = Some(done);
+			file
+		},
+		Err(e) => return Err(e).with_context(|| format!("cannot open {}", part_path.display())),
+	};
+	let finisher = async move {
+		match (finished, finisher) {
+			(Some(done), _) => Some(done),
+			(None, Some(handle)) => handle.await.ok().flatten(),
+			(None, None) => None,
+		}
+	};
 	let format = variant.format;
 	let output = args.output.clone();
 	let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
@@ -243,7 +265,7 @@ async fn play_on(
 		Ok(_) => {},
 		Err(e) => bail!("playback stopped: {e}"),
 	}
-	if let Ok(Some(done)) = finisher.await {
+	if let Some(done) = finisher.await {
 		if let Err(e) = net::add_to_library(data_dir, &done.path) {
 			eprintln!("{}: not added to the library: {e:#}", done.path.display());
 		}
@@ -384,9 +406,15 @@ pub fn search(chain_args: &ChainArgs, query: &str, limit: usize) -> Result<i32> 
 		let chain = onchain::connect(chain_args).await?;
 		let songs = chain.songs().await?;
 		let ranked = musicchain_client::search::rank(&songs, query);
+		use musicchain_client::chain::catalog::Status;
 		for (song, score) in ranked.iter().take(limit) {
+			let status = match song.status {
+				Status::Active => "",
+				Status::Pending => " (pending its dedupe verdict)",
+				Status::Hidden => " (hidden by the moderators)",
+			};
 			println!(
-				"song {:>5}  {} - {} [{}] ({:.1})",
+				"song {:>5}  {} - {} [{}] ({:.1}){status}",
 				song.id,
 				song.artist(),
 				song.title(),
@@ -396,5 +424,72 @@ pub fn search(chain_args: &ChainArgs, query: &str, limit: usize) -> Result<i32> 
 		}
 		println!("{} of {} songs match `{query}`", ranked.len(), songs.len());
 		Ok(if ranked.is_empty() { 1 } else { 0 })
+	})
+}
+
+/// What `download` fetches when given songs rather than a content hash.
+pub enum Wanted {
+	/// A song id or search words.
+	Song(String),
+	/// Every song of the album (its words, as `discover --album`).
+	Album(String),
+}
+
+/// Downloads songs named on chain into the library (each from the peers
+/// serving one of its files, checked against the chain's manifest root).
+pub fn download(
+	data_dir: &Path,
+	net: NetArgs,
+	chain_args: &ChainArgs,
+	wanted: Wanted,
+	then_serve: bool,
+	payout: Option<Payout>,
+	progress: bool,
+) -> Result<i32> {
+	net::runtime()?.block_on(async {
+		let chain = onchain::connect(chain_args).await?;
+		let songs =
+			match &wanted {
+				Wanted::Song(s) => vec![resolve(&chain, s).await?],
+				Wanted::Album(album) => {
+					let filter = Filter { album: Some(album.clone()), ..Filter::default() };
+					let songs: Vec<Song> =
+						chain.songs().await?.into_iter().filter(|s| filter.keeps(s)).collect();
+					if songs.is_empty() {
+						bail!("no album on chain matches `{album}` (`musicchain discover` lists albums)");
+					}
+					songs
+				},
+			};
+		let mut config = net.config(Role::Client, data_dir)?;
+		config.payout = payout;
+		let host = swarm::start(config, net::catalog(data_dir)?).await?;
+		let mut failed = 0;
+		for song in &songs {
+			println!("song {}: {} - {}", song.id, song.artist(), song.title());
+			let fetched = match find_server(&host, song).await {
+				Ok((i, _)) => {
+					let v = &song.variants[i];
+					let request = DownloadRequest {
+						content_hash: v.content_hash,
+						root: Some(v.manifest_root),
+						stream_from: None,
+					};
+					net::fetch(&host, data_dir, request, progress).await.map(|_| ())
+				},
+				Err(e) => Err(e),
+			};
+			if let Err(e) = fetched {
+				failed += 1;
+				eprintln!("song {}: {e:#}", song.id);
+			}
+		}
+		println!("{} of {} songs downloaded", songs.len() - failed, songs.len());
+		if then_serve && failed < songs.len() {
+			net::run_until_stopped(&host).await?;
+		} else {
+			host.shutdown().await;
+		}
+		Ok(if failed > 0 { 1 } else { 0 })
 	})
 }

@@ -49,10 +49,16 @@ enum Command {
 	/// Download a file from the swarm by its content hash (hex), verify it
 	/// and add it to the library.
 	Download {
-		/// The file's SHA-256 content hash, 64 hex digits.
-		content_hash: String,
+		/// A file's SHA-256 content hash (64 hex digits), or a song: its id
+		/// or search words.
+		#[arg(required_unless_present = "album")]
+		what: Option<String>,
+		/// Every song of this album instead.
+		#[arg(long, conflicts_with = "what")]
+		album: Option<String>,
 		/// The manifest root to check providers' manifests against (64 hex
-		/// digits, the chain's); without it only the whole file is checked.
+		/// digits); songs use the chain's. Without it only the whole file is
+		/// checked.
 		#[arg(long)]
 		root: Option<String>,
 		/// Stream: fetch from this piece on first, in order.
@@ -124,6 +130,13 @@ enum Command {
 		/// Most results shown.
 		#[arg(long, default_value_t = 20)]
 		limit: usize,
+	},
+	/// Moderation by the council (more than half of the moderators): each
+	/// moderator runs the same command; the first proposes, the next vote,
+	/// the one that completes the majority executes it.
+	Moderate {
+		#[command(subcommand)]
+		act: ModerateCommand,
 	},
 	/// An account's balance and escrowed royalties (the wallet's by default).
 	Balance {
@@ -204,6 +217,19 @@ enum LibraryCommand {
 }
 
 #[derive(Subcommand)]
+enum ModerateCommand {
+	/// Pay an account the royalties escrowed for it.
+	ReleaseEscrow {
+		/// The account (SS58 address).
+		account: String,
+	},
+	/// Take a song out of discovery (its plays still settle).
+	Hide { song: u32 },
+	/// Make a hidden song discoverable again.
+	Unhide { song: u32 },
+}
+
+#[derive(Subcommand)]
 enum WalletCommand {
 	/// Create a new account (sr25519) and show the mnemonic that restores it.
 	Create {
@@ -271,6 +297,19 @@ fn run(cli: Cli) -> Result<i32> {
 			let password = wallet::PasswordSource { file: cli.password_file.clone() };
 			library_command(command, &data_dir()?, &cli.chain, &password)
 		},
+		Command::Moderate { act } => {
+			use musicchain_client::chain::council::Act;
+			let act = match act {
+				ModerateCommand::ReleaseEscrow { account } => Act::ReleaseEscrow(
+					wallet::public_of_address(&account)
+						.with_context(|| format!("{account} is not an account address"))?,
+				),
+				ModerateCommand::Hide { song } => Act::Hide(song),
+				ModerateCommand::Unhide { song } => Act::Unhide(song),
+			};
+			let password = wallet::PasswordSource { file: cli.password_file.clone() };
+			onchain::moderate(&data_dir()?, &cli.chain, &password, act)
+		},
 		Command::Balance { account } => {
 			onchain::balance(&data_dir()?, &cli.chain, account.as_deref())
 		},
@@ -300,9 +339,40 @@ fn run(cli: Cli) -> Result<i32> {
 			std::time::Duration::from_secs(wait),
 		),
 		Command::Search { query, limit } => listen::search(&cli.chain, &query.join(" "), limit),
-		Command::Download { content_hash, root, stream_from, then_serve, no_progress, net } => {
-			let request = net::download_request(&content_hash, root.as_deref(), stream_from)?;
-			net::download(&data_dir()?, net, request, then_serve, !no_progress)
+		Command::Download { what, album, root, stream_from, then_serve, no_progress, net } => {
+			let data_dir = data_dir()?;
+			match (what, album) {
+				(Some(hash), None)
+					if musicchain_client::swarm::protocol::parse_hash(&hash).is_some() =>
+				{
+					let request = net::download_request(&hash, root.as_deref(), stream_from)?;
+					net::download(&data_dir, net, request, then_serve, !no_progress)
+				},
+				(what, album) => {
+					let wanted = match (what, album) {
+						(_, Some(album)) => listen::Wanted::Album(album),
+						(Some(song), None) => listen::Wanted::Song(song),
+						(None, None) => {
+							anyhow::bail!("download what? a content hash, a song or --album")
+						},
+					};
+					let payout = if then_serve {
+						let password = wallet::PasswordSource { file: cli.password_file.clone() };
+						onchain::payout(&data_dir, &cli.chain, &password)?
+					} else {
+						None
+					};
+					listen::download(
+						&data_dir,
+						net,
+						&cli.chain,
+						wanted,
+						then_serve,
+						payout,
+						!no_progress,
+					)
+				},
+			}
 		},
 		Command::Peers { wait, net } => net::peers(&data_dir()?, net, wait),
 		Command::Relay { peers, net } => net::relay(&data_dir()?, net, peers),

@@ -220,77 +220,85 @@ pub fn download(
 	}
 	runtime()?.block_on(async {
 		let host = swarm::start(net.config(Role::Client, data_dir)?, catalog).await?;
-		let handle = host.download(request.clone())?;
-		let bar = ProgressBar::with_draw_target(
-			None,
-			if progress { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
-		);
-		bar.set_style(
-			ProgressStyle::with_template(
-				"{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
-			)
-			.unwrap_or_else(|_| ProgressStyle::default_bar())
-			.progress_chars("=> "),
-		);
-		bar.set_message("looking for providers");
-		bar.enable_steady_tick(Duration::from_millis(200));
-		let mut watch = handle.progress.clone();
-		let bar2 = bar.clone();
-		let ticker = tokio::spawn(async move {
-			while watch.changed().await.is_ok() {
-				let p = watch.borrow().clone();
-				if p.size > 0 {
-					bar2.set_length(p.size);
-					bar2.set_position(
-						(u64::from(p.verified) * u64::from(musicchain_primitives::PIECE_SIZE))
-							.min(p.size),
-					);
-					bar2.set_message(format!("{} providers", p.providers));
-				}
-			}
-		});
-		let result = handle.finish().await;
-		ticker.abort();
-		bar.finish_and_clear();
-		let done = match result {
-			Ok(d) => d,
-			Err(e) => {
-				host.shutdown().await;
-				bail!("download of {} failed: {e}", hex(&request.content_hash));
-			},
-		};
-		say!(
-			"downloaded {} ({} bytes, {} pieces{}) to {}",
-			hex(&request.content_hash),
-			done.size,
-			done.pieces.len(),
-			if done.resumed > 0 {
-				format!(", {} resumed from an earlier run", done.resumed)
-			} else {
-				String::new()
-			},
-			done.path.display()
-		);
-		for (peer, n) in &done.delivered {
-			say!("  {n} pieces from {peer}");
-		}
-		for (peer, why) in &done.dropped {
-			say!("  dropped {peer}: {why:?}");
-		}
-		if let Err(e) = add_to_library(data_dir, &done.path) {
-			eprintln!("{}: not added to the library: {e:#}", done.path.display());
-		}
-		if then_serve {
+		let fetched = fetch(&host, data_dir, request, progress).await;
+		if fetched.is_ok() && then_serve {
 			run_until_stopped(&host).await?;
 		} else {
 			host.shutdown().await;
 		}
-		Ok(0)
+		fetched.map(|_| 0)
 	})
 }
 
-/// Adds a finished download to the library store, with its folder as a root
-/// so that a rescan keeps it.
+/// Downloads one file with a progress bar, reports where its pieces came
+/// from, and adds it to the library (from then on it is served).
+pub async fn fetch(
+	host: &Host,
+	data_dir: &Path,
+	request: DownloadRequest,
+	progress: bool,
+) -> Result<swarm::Downloaded> {
+	let handle = host.download(request.clone())?;
+	let bar = ProgressBar::with_draw_target(
+		None,
+		if progress { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+	);
+	bar.set_style(
+		ProgressStyle::with_template(
+			"{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+		)
+		.unwrap_or_else(|_| ProgressStyle::default_bar())
+		.progress_chars("=> "),
+	);
+	bar.set_message("looking for providers");
+	bar.enable_steady_tick(Duration::from_millis(200));
+	let mut watch = handle.progress.clone();
+	let bar2 = bar.clone();
+	let ticker = tokio::spawn(async move {
+		while watch.changed().await.is_ok() {
+			let p = watch.borrow().clone();
+			if p.size > 0 {
+				bar2.set_length(p.size);
+				bar2.set_position(
+					(u64::from(p.verified) * u64::from(musicchain_primitives::PIECE_SIZE))
+						.min(p.size),
+				);
+				bar2.set_message(format!("{} providers", p.providers));
+			}
+		}
+	});
+	let result = handle.finish().await;
+	ticker.abort();
+	bar.finish_and_clear();
+	let done = match result {
+		Ok(d) => d,
+		Err(e) => bail!("download of {} failed: {e}", hex(&request.content_hash)),
+	};
+	say!(
+		"downloaded {} ({} bytes, {} pieces{}) to {}",
+		hex(&request.content_hash),
+		done.size,
+		done.pieces.len(),
+		if done.resumed > 0 {
+			format!(", {} resumed from an earlier run", done.resumed)
+		} else {
+			String::new()
+		},
+		done.path.display()
+	);
+	for (peer, n) in &done.delivered {
+		say!("  {n} pieces from {peer}");
+	}
+	for (peer, why) in &done.dropped {
+		say!("  dropped {peer}: {why:?}");
+	}
+	// The host serves it from now on; the library keeps it for later runs.
+	if let Err(e) = add_to_library(data_dir, &done.path) {
+		eprintln!("{}: not added to the library: {e:#}", done.path.display());
+	}
+	Ok(done)
+}
+
 pub fn add_to_library(data_dir: &Path, path: &Path) -> Result<()> {
 	let store = Store::open(data_dir)?;
 	if let Some(dir) = path.parent() {

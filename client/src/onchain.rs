@@ -179,12 +179,15 @@ pub fn sync(
 								},
 							)
 						},
-						Outcome::Registered { song } => {
+						Outcome::Registered { song, unmatched } => {
 							counts[2] += 1;
-							(
-								song,
-								"registered (a new song; active after the dedupe verdict)".into(),
-							)
+							let what = if unmatched {
+								"registered (a new song; the node has no fingerprint index yet, so \
+								 the validators' dedupe verdict decides if it is one)"
+							} else {
+								"registered (a new song; active after the dedupe verdict)"
+							};
+							(song, what.into())
 						},
 					};
 					println!("song {song:>5}  {what}: {name} ({})", path.display());
@@ -205,5 +208,48 @@ pub fn sync(
 			failed
 		);
 		Ok(failed)
+	})
+}
+
+/// A moderator's step on a moderation act (see `chain::council`).
+pub fn moderate(
+	data_dir: &Path,
+	args: &ChainArgs,
+	password: &PasswordSource,
+	act: musicchain_client::chain::council::Act,
+) -> Result<i32> {
+	use musicchain_client::chain::council::{Act, Motion};
+	let moderator = unlock(data_dir, password)?;
+	crate::net::runtime()?.block_on(async {
+		let chain = connect(args).await?;
+		let before = match act {
+			Act::ReleaseEscrow(who) => Some(chain.escrow(who).await?),
+			_ => None,
+		};
+		let what = match act {
+			Act::ReleaseEscrow(who) => format!("release the escrow of {}", wallet::address(&who)),
+			Act::Hide(song) => format!("hide song {song}"),
+			Act::Unhide(song) => format!("unhide song {song}"),
+		};
+		match chain.moderate(&moderator, act).await? {
+			Motion::Open { index, ayes, threshold } => {
+				println!(
+					"motion #{index} to {what}: {ayes} of the {threshold} ayes it needs; it passes when \
+					 more moderators run the same command"
+				);
+				Ok(0)
+			},
+			Motion::Executed { index, result: Ok(()) } => {
+				println!("motion #{index} passed: done, {what}");
+				if let (Act::ReleaseEscrow(who), Some(amount)) = (act, before) {
+					println!("released {} to {}", format_music(amount), wallet::address(&who));
+				}
+				Ok(0)
+			},
+			Motion::Executed { index, result: Err(e) } => {
+				println!("motion #{index} passed, but the chain refused to {what}: {e}");
+				Ok(1)
+			},
+		}
 	})
 }

@@ -110,8 +110,7 @@ impl Read for GrowingFile {
 		}
 		let available = self.arrival.wait_for(self.pos + 1)?.min(self.size);
 		let n = (buf.len() as u64).min(available - self.pos) as usize;
-		self.file.seek(SeekFrom::Start(self.pos))?;
-		let n = self.file.read(&mut buf[..n])?;
+		let n = std::os::unix::fs::FileExt::read_at(&self.file, &mut buf[..n], self.pos)?;
 		self.pos += n as u64;
 		Ok(n)
 	}
@@ -281,13 +280,15 @@ pub fn play(
 	Ok(heard_total)
 }
 
-/// Opens a file that is still arriving as a decodable stream.
+/// A decodable stream from the start of `file`, which is still arriving.
+/// The open file is shared, so that the stream can be opened again (for a
+/// seek backwards) after the finished download was moved into the library.
 pub fn open_growing(
-	path: &std::path::Path,
+	file: &File,
 	size: u64,
 	format: Format,
 	arrival: Arc<Arrival>,
 ) -> Result<PcmStream, AudioError> {
-	let file = File::open(path)?;
+	let file = file.try_clone()?;
 	PcmStream::open(Box::new(GrowingFile::new(file, size, arrival)), format, None)
 }

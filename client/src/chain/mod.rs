@@ -13,6 +13,7 @@ use subxt::{
 };
 
 pub mod catalog;
+pub mod council;
 pub mod plays;
 pub mod sync;
 
@@ -43,6 +44,8 @@ pub enum ChainError {
 	Lost { url: String, reason: String },
 	#[error("the chain refused the transaction: {0}")]
 	Rejected(String),
+	#[error("the node answered with an error: {0}")]
+	Node(String),
 	#[error("{0}")]
 	Other(String),
 }
@@ -133,6 +136,14 @@ impl Chain {
 		ChainError::Lost { url: self.url.clone(), reason: e.to_string() }
 	}
 
+	/// An RPC call's error: the node's own answer, or a lost connection.
+	pub(crate) fn rpc_error(&self, e: subxt::rpcs::Error) -> ChainError {
+		match e {
+			subxt::rpcs::Error::User(answer) => ChainError::Node(answer.message),
+			other => self.lost(other),
+		}
+	}
+
 	/// The chain at its best block (what a user just did is visible there
 	/// before it is final).
 	pub async fn best(
@@ -148,7 +159,7 @@ impl Chain {
 			.rpc
 			.request("chain_getBlockHash", subxt::rpcs::rpc_params![])
 			.await
-			.map_err(|e| self.lost(e))?;
+			.map_err(|e| self.rpc_error(e))?;
 		self.client.at_block(hash).await.map_err(|e| self.lost(e))
 	}
 

@@ -24,7 +24,9 @@ pub enum Outcome {
 	/// The file was added to `song`, whose recording it is (`how`).
 	Joined { song: SongId, how: MatchKind },
 	/// A new song was registered for the file (pending its dedupe verdict).
-	Registered { song: SongId },
+	/// `unmatched` when the node had no fingerprint index to look for
+	/// other encodings in (the validators' verdict still folds a duplicate).
+	Registered { song: SongId, unmatched: bool },
 }
 
 /// How a file was found to be a song's recording.
@@ -85,7 +87,7 @@ impl Chain {
 		self.rpc
 			.request("musicchain_matchFingerprint", subxt::rpcs::rpc_params![hex])
 			.await
-			.map_err(|e| self.lost(e))
+			.map_err(|e| self.rpc_error(e))
 	}
 
 	/// The similarity (parts per million) at which the chain takes two
@@ -116,11 +118,15 @@ impl Chain {
 			return Ok(Outcome::Joined { song, how: MatchKind::Fingerprint });
 		}
 		let threshold = self.match_threshold_ppm().await?;
-		let best = self
-			.match_fingerprint(&file.fingerprint)
-			.await?
-			.into_iter()
-			.find(|m| m.similarity_ppm >= threshold && m.status != "hidden");
+		let (matches, unmatched) = match self.match_fingerprint(&file.fingerprint).await {
+			Ok(matches) => (matches, false),
+			// A node without its index yet (a fresh chain, a non-validator
+			// RPC node): registering is safe, the verdict dedupes.
+			Err(ChainError::Node(_)) => (Vec::new(), true),
+			Err(e) => return Err(e),
+		};
+		let best =
+			matches.into_iter().find(|m| m.similarity_ppm >= threshold && m.status != "hidden");
 		if let Some(m) = best {
 			self.add_variant(owner, m.song, variant).await?;
 			return Ok(Outcome::Joined {
@@ -129,7 +135,7 @@ impl Chain {
 			});
 		}
 		let song = self.register(owner, file, variant, splits).await?;
-		Ok(Outcome::Registered { song })
+		Ok(Outcome::Registered { song, unmatched })
 	}
 
 	fn variant_info(
@@ -208,7 +214,7 @@ impl Chain {
 		self.rpc
 			.request("system_accountNextIndex", subxt::rpcs::rpc_params![address])
 			.await
-			.map_err(|e| self.lost(e))
+			.map_err(|e| self.rpc_error(e))
 	}
 
 	/// [`Chain::submit`], waiting for the block to be finalized or not.

@@ -1,0 +1,80 @@
+//! The player on real encoded audio: segments with seeks both ways, paced
+//! in real time, into a WAV file, from a file that is still arriving.
+
+mod common;
+
+use musicchain_client::{
+	audio::decode::PcmStream,
+	player::{self, Arrival, Event, Output},
+};
+use musicchain_primitives::Format;
+use std::{
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+#[test]
+fn segments_play_in_real_time_from_a_file_still_arriving() {
+	let flac = common::fixtures().join("good/a.flac");
+	let size = std::fs::metadata(&flac).expect("fixture").len();
+	// The bytes arrive in four steps, 150 ms apart.
+	let arrival = Arc::new(Arrival::default());
+	let feed = arrival.clone();
+	let feeder = std::thread::spawn(move || {
+		for step in 1..=4u64 {
+			std::thread::sleep(Duration::from_millis(150));
+			feed.set(size * step / 4);
+		}
+	});
+	let out = tempfile::tempdir().expect("tmp");
+	let wav = out.path().join("heard.wav");
+	let file = std::fs::File::open(&flac).expect("open");
+	let open = || player::open_growing(&file, size, Format::Flac, arrival.clone());
+	let mut events = Vec::new();
+	let started = Instant::now();
+	// Forwards past a gap, then back to the start.
+	let segments = [(1_000, 2_500), (6_000, 7_000), (0, 500)];
+	let heard = player::play(&open, &Output::Wav(wav.clone()), &segments, &mut |e| events.push(e))
+		.expect("plays");
+	let took = started.elapsed();
+	feeder.join().expect("feeder");
+
+	assert_eq!(heard, 3_000);
+	assert_eq!(
+		events,
+		vec![
+			Event::Started,
+			Event::Heard { from_ms: 1_000, to_ms: 2_500 },
+			Event::Heard { from_ms: 6_000, to_ms: 7_000 },
+			Event::Heard { from_ms: 0, to_ms: 500 },
+		]
+	);
+	assert!(took >= Duration::from_millis(2_900), "paced by the wall clock: {took:?}");
+	// 3 s of 44.1 kHz stereo 16-bit after a 44-byte header, within a packet.
+	let bytes = std::fs::metadata(&wav).expect("wav").len();
+	let expected = 44 + 3 * 44_100 * 4;
+	assert!(bytes.abs_diff(expected) < 4 * 4_608, "{bytes} bytes, expected about {expected}");
+	let wav_bytes = std::fs::read(&wav).expect("read wav");
+	assert_eq!(&wav_bytes[..4], b"RIFF");
+	assert_eq!(u32::from_le_bytes(wav_bytes[40..44].try_into().expect("4")) as u64, bytes - 44);
+}
+
+#[test]
+fn a_failed_download_ends_the_play_with_its_reason() {
+	let flac = common::fixtures().join("good/a.flac");
+	let size = std::fs::metadata(&flac).expect("fixture").len();
+	let arrival = Arc::new(Arrival::default());
+	arrival.set(size / 8);
+	let failing = arrival.clone();
+	std::thread::spawn(move || {
+		std::thread::sleep(Duration::from_millis(100));
+		failing.fail("every provider left".into());
+	});
+	let file = std::fs::File::open(&flac).expect("open");
+	let open = || -> Result<PcmStream, _> {
+		player::open_growing(&file, size, Format::Flac, arrival.clone())
+	};
+	let err = player::play(&open, &Output::Null, &[(20_000, 21_000)], &mut |_| {})
+		.expect_err("the bytes never come");
+	assert!(err.to_string().contains("every provider left"), "{err}");
+}
