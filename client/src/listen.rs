@@ -148,14 +148,29 @@ async fn play_on(
 	data_dir: &Path,
 	clicked: Instant,
 ) -> Result<i32> {
-	let (index, peer) = find_server(host, song).await?;
+	let (index, _) = find_server(host, song).await?;
 	let variant = song.variants[index].clone();
 	let nonce: u64 = rand::random();
-	let server = host
-		.play_open(peer, variant.content_hash, song.id, listener.public(), nonce)
-		.await
-		.with_context(|| format!("peer {peer} would not open a play session"))?;
-	eprintln!("streaming from {peer} (paid on {})", musicchain_client::wallet::address(&server));
+	// The play session goes to the first peer serving the file that opens
+	// one (a peer without an account refuses); without any, the song still
+	// plays, but it cannot earn.
+	let mut session = None;
+	for peer in host.providers(variant.content_hash).await? {
+		match host.play_open(peer, variant.content_hash, song.id, listener.public(), nonce).await {
+			Ok(server) => {
+				eprintln!(
+					"streaming from {peer} (paid on {})",
+					musicchain_client::wallet::address(&server)
+				);
+				session = Some((peer, server));
+				break;
+			},
+			Err(e) => eprintln!("peer {peer} opens no play session: {e}"),
+		}
+	}
+	if session.is_none() {
+		eprintln!("no peer serving it opens a play session: it plays, but this play cannot earn");
+	}
 
 	let handle = host.download(DownloadRequest {
 		content_hash: variant.content_hash,
@@ -252,10 +267,12 @@ async fn play_on(
 					to_ms / 60_000,
 					to_ms / 1000 % 60
 				);
-				if let Err(e) =
-					host.play_heartbeat(peer, listener.public(), nonce, from_ms, to_ms).await
-				{
-					eprintln!("  the server did not take a heartbeat: {e}");
+				if let Some((peer, _)) = session {
+					if let Err(e) =
+						host.play_heartbeat(peer, listener.public(), nonce, from_ms, to_ms).await
+					{
+						eprintln!("  the server did not take a heartbeat: {e}");
+					}
 				}
 			},
 		}
@@ -271,6 +288,12 @@ async fn play_on(
 		}
 	}
 
+	let Some((peer, server)) = session else {
+		println!(
+			"this play earned nothing: no serving peer opened a play session (none has an account)"
+		);
+		return Ok(3);
+	};
 	let (receipt, signature) = host
 		.play_close(peer, listener.public(), nonce, server, chain.genesis_hash())
 		.await
