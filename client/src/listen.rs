@@ -116,14 +116,14 @@ pub fn play(
 	})
 }
 
-/// A file of the song that a peer serves now, and that peer.
-async fn find_server(host: &Host, song: &Song) -> Result<(usize, libp2p::PeerId)> {
+/// The index of a file of the song that a peer serves now.
+async fn find_server(host: &Host, song: &Song) -> Result<usize> {
 	let deadline = Instant::now() + FIND_PEER_FOR;
 	eprintln!("looking for a peer serving it...");
 	loop {
 		for (i, v) in song.variants.iter().enumerate() {
-			if let Some(peer) = host.providers(v.content_hash).await?.first() {
-				return Ok((i, *peer));
+			if !host.providers(v.content_hash).await?.is_empty() {
+				return Ok(i);
 			}
 		}
 		if Instant::now() > deadline {
@@ -148,7 +148,7 @@ async fn play_on(
 	data_dir: &Path,
 	clicked: Instant,
 ) -> Result<i32> {
-	let (index, _) = find_server(host, song).await?;
+	let index = find_server(host, song).await?;
 	let variant = song.variants[index].clone();
 	let nonce: u64 = rand::random();
 	// The play session goes to the first peer serving the file that opens
@@ -252,14 +252,12 @@ async fn play_on(
 		};
 		player::play(&open, &output, &segments, &mut report)
 	});
-	let mut heard = 0u32;
 	while let Some(event) = events.recv().await {
 		match event {
 			Event::Started => {
 				println!("first audio {} ms after `play`", clicked.elapsed().as_millis());
 			},
 			Event::Heard { from_ms, to_ms } => {
-				heard += to_ms - from_ms;
 				eprintln!(
 					"  played {}:{:02}-{}:{:02}",
 					from_ms / 60_000,
@@ -278,10 +276,10 @@ async fn play_on(
 		}
 	}
 	watcher.abort();
-	match playing.await.context("the player stopped")? {
-		Ok(_) => {},
+	let heard = match playing.await.context("the player stopped")? {
+		Ok(heard_ms) => heard_ms,
 		Err(e) => bail!("playback stopped: {e}"),
-	}
+	};
 	if let Some(done) = finisher.await {
 		if let Err(e) = net::add_to_library(data_dir, &done.path) {
 			eprintln!("{}: not added to the library: {e:#}", done.path.display());
@@ -491,7 +489,7 @@ pub fn download(
 		for song in &songs {
 			println!("song {}: {} - {}", song.id, song.artist(), song.title());
 			let fetched = match find_server(&host, song).await {
-				Ok((i, _)) => {
+				Ok(i) => {
 					let v = &song.variants[i];
 					let request = DownloadRequest {
 						content_hash: v.content_hash,

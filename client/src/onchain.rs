@@ -149,6 +149,7 @@ pub fn sync(
 	let files = store.files()?;
 	crate::net::runtime()?.block_on(async {
 		let chain = connect(args).await?;
+		let threshold = chain.match_threshold_ppm().await?;
 		let (mut failed, mut counts) = (0, [0usize; 3]);
 		for (path, record) in &files {
 			let a = &record.analysis;
@@ -157,7 +158,7 @@ pub fn sync(
 				a.tags.artist.as_deref().unwrap_or("?"),
 				a.tags.title.as_deref().unwrap_or("?")
 			);
-			match chain.sync_file(&owner, a, splits).await {
+			match chain.sync_file(&owner, a, splits, threshold).await {
 				Ok(outcome) => {
 					let (song, what) = match outcome {
 						Outcome::Known { song } => {

@@ -76,7 +76,7 @@ impl Chain {
 		let hash = H256(musicchain_primitives::blake2_256(&encoded));
 		let threshold = members.len() as u32 / 2 + 1;
 
-		let voting = match self.motion(hash).await? {
+		let mut voting = match self.motion(hash).await? {
 			Some(v) => v,
 			None => {
 				let propose = runtime::tx().moderators().propose(threshold, call, length_bound);
@@ -86,7 +86,6 @@ impl Chain {
 				})?
 			},
 		};
-		let mut voting = voting;
 		let me = AccountId32(moderator.public());
 		if !voting.ayes.contains(&me) {
 			let vote = runtime::tx().moderators().vote(hash, voting.index, true);

@@ -44,8 +44,8 @@ pub enum ChainError {
 	Lost { url: String, reason: String },
 	#[error("the chain refused the transaction: {0}")]
 	Rejected(String),
-	#[error("the node answered with an error: {0}")]
-	Node(String),
+	#[error("the node answered with an error: {message}")]
+	Node { code: i32, message: String },
 	#[error("{0}")]
 	Other(String),
 }
@@ -139,7 +139,9 @@ impl Chain {
 	/// An RPC call's error: the node's own answer, or a lost connection.
 	pub(crate) fn rpc_error(&self, e: subxt::rpcs::Error) -> ChainError {
 		match e {
-			subxt::rpcs::Error::User(answer) => ChainError::Node(answer.message),
+			subxt::rpcs::Error::User(answer) => {
+				ChainError::Node { code: answer.code, message: answer.message }
+			},
 			other => self.lost(other),
 		}
 	}

@@ -12,7 +12,7 @@
 
 use super::{runtime, scale_into, Chain, ChainError, Signer};
 use crate::{audio::Analysis, wallet::Account};
-use musicchain_primitives::{Permill, SongId};
+use musicchain_primitives::{fingerprint::MATCH_RPC_NODE_ERROR, Permill, SongId};
 use serde::Deserialize;
 use subxt::utils::AccountId32;
 
@@ -102,12 +102,14 @@ impl Chain {
 	}
 
 	/// Finds or makes `file`'s place on chain (see the module docs),
-	/// signing with `owner`.
+	/// signing with `owner`; `threshold_ppm` is
+	/// [`Chain::match_threshold_ppm`], read once for a whole library.
 	pub async fn sync_file(
 		&self,
 		owner: &Account,
 		file: &Analysis,
 		splits: &Splits,
+		threshold_ppm: u32,
 	) -> Result<Outcome, ChainError> {
 		if let Some(song) = self.song_of_content(file.content_hash).await? {
 			return Ok(Outcome::Known { song });
@@ -117,16 +119,16 @@ impl Chain {
 			self.add_variant(owner, song, variant).await?;
 			return Ok(Outcome::Joined { song, how: MatchKind::Fingerprint });
 		}
-		let threshold = self.match_threshold_ppm().await?;
 		let (matches, unmatched) = match self.match_fingerprint(&file.fingerprint).await {
 			Ok(matches) => (matches, false),
 			// A node without its index yet (a fresh chain, a non-validator
-			// RPC node): registering is safe, the verdict dedupes.
-			Err(ChainError::Node(_)) => (Vec::new(), true),
+			// RPC node): registering is safe, the verdict dedupes. A bad
+			// fingerprint (invalid params) is the file's error.
+			Err(ChainError::Node { code: MATCH_RPC_NODE_ERROR, .. }) => (Vec::new(), true),
 			Err(e) => return Err(e),
 		};
 		let best =
-			matches.into_iter().find(|m| m.similarity_ppm >= threshold && m.status != "hidden");
+			matches.into_iter().find(|m| m.similarity_ppm >= threshold_ppm && m.status != "hidden");
 		if let Some(m) = best {
 			self.add_variant(owner, m.song, variant).await?;
 			return Ok(Outcome::Joined {

@@ -102,7 +102,7 @@ fn invalid_params(message: String) -> ErrorObjectOwned {
 }
 
 /// Errors that are the node's, not the caller's.
-const NODE_ERROR_CODE: i32 = 1000;
+const NODE_ERROR_CODE: i32 = musicchain_primitives::fingerprint::MATCH_RPC_NODE_ERROR;
 
 fn node_error(message: String) -> ErrorObjectOwned {
 	ErrorObjectOwned::owned(NODE_ERROR_CODE, message, None::<()>)

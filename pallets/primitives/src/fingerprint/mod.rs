@@ -14,6 +14,11 @@ use bounded_collections::{BoundedVec, ConstU32};
 /// registration carry arbitrary data.
 pub const MAX_COMPRESSED_LEN: u32 = 16 * 1024;
 
+/// The JSON-RPC error code of `musicchain_matchFingerprint` answers that are
+/// the node's fault, not the caller's (no offchain database, no index built
+/// yet); a bad fingerprint is an invalid-params error instead.
+pub const MATCH_RPC_NODE_ERROR: i32 = 1000;
+
 /// Compressed fingerprint bytes as carried by the `register` extrinsic.
 pub type CompressedFingerprint = BoundedVec<u8, ConstU32<MAX_COMPRESSED_LEN>>;
 
