@@ -46,6 +46,8 @@ rm -rf "$demo/music" "$demo/alice" "$demo/bob"
 mkdir -p "$demo/music"
 cp "$demo/fixtures/good/a.flac" "$demo/fixtures/other/b-320k.mp3" "$demo/fixtures/album/c.flac" "$demo/music/"
 export MUSICCHAIN_NODE=ws://127.0.0.1:9944
+# The demo's dev accounts stay in its own folders, out of the OS keyring.
+export MUSICCHAIN_KEYRING=off
 alice() { MUSICCHAIN_PASSWORD="alice's demo password" "$client" --data-dir "$demo/alice" "$@"; }
 bob() { MUSICCHAIN_PASSWORD="bob's demo password" "$client" --data-dir "$demo/bob" "$@"; }
 

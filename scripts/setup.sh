@@ -7,6 +7,8 @@ packages=(
 	build-essential pkg-config clang libclang-dev protobuf-compiler # node build
 	ffmpeg sox libchromaprint-tools libopus-dev time                # audio fixtures, fpcalc, opus, GNU time (benchmarks)
 	curl                                                           # JSON-RPC from the scripts (local-network status, node benchmark)
+	libasound2-dev                                                 # the player's audio device (ALSA)
+	dbus-daemon dbus-bin gnome-keyring libsecret-tools             # the wallet's OS keyring (Secret Service), tested on a private session bus
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
+source scripts/sweep.sh
+sweep_target
 # CI builds in a fresh clone each time: incremental caches would only pile up.
 if [[ -n "${CI:-}" ]]; then
 	export CARGO_INCREMENTAL=0

@@ -239,6 +239,10 @@ enum WalletCommand {
 		/// Overwrite an existing wallet of another account.
 		#[arg(long)]
 		replace: bool,
+		/// Keep the wallet in the encrypted file DATA_DIR/wallet.json even
+		/// when there is an OS keyring.
+		#[arg(long)]
+		file: bool,
 	},
 	/// Import an account: a polkadot.js JSON file, or a mnemonic or secret
 	/// URI (such as //Alice on a dev chain) read from standard input.
@@ -254,6 +258,10 @@ enum WalletCommand {
 		/// Overwrite an existing wallet of another account.
 		#[arg(long)]
 		replace: bool,
+		/// Keep the wallet in the encrypted file DATA_DIR/wallet.json even
+		/// when there is an OS keyring.
+		#[arg(long)]
+		file: bool,
 	},
 	/// Print the account as a polkadot.js JSON file (to standard output or
 	/// --out), sealed with the wallet's password.
@@ -384,28 +392,43 @@ fn run(cli: Cli) -> Result<i32> {
 	}
 }
 
+/// Seals `account` with `secret` into the wallet of `data_dir` (the file
+/// when `file`, else the OS keyring when there is one) and says where.
+fn seal(
+	what: &str,
+	account: &wallet::Account,
+	name: Option<String>,
+	secret: &str,
+	data_dir: &Path,
+	replace: bool,
+	file: bool,
+) -> Result<()> {
+	let keep = if file { wallet::Keep::File } else { wallet::Keep::Auto };
+	let stored = wallet::store(data_dir, &account.to_json(name.as_deref(), secret), replace, keep)?;
+	println!("{what} account {}", account.address());
+	println!("kept in {}", stored.location());
+	Ok(())
+}
+
 fn wallet_command(
 	command: WalletCommand,
 	data_dir: &Path,
 	password: &wallet::PasswordSource,
 ) -> Result<i32> {
 	match command {
-		WalletCommand::Create { name, replace } => {
+		WalletCommand::Create { name, replace, file } => {
 			// Refused before any password is asked for.
 			wallet::ensure_replaceable(data_dir, replace)?;
 			let (account, phrase) = wallet::Account::generate();
 			let secret = password.read("password for the new account: ", true)?;
-			let stored =
-				wallet::store(data_dir, &account.to_json(name.as_deref(), &secret), replace)?;
-			println!("created account {}", account.address());
-			println!("kept in {}", stored.location());
+			seal("created", &account, name, &secret, data_dir, replace, file)?;
 			println!();
 			println!(
 				"Its mnemonic, the only way to restore it if the wallet is lost; write it down:"
 			);
 			println!("  {phrase}");
 		},
-		WalletCommand::Import { json, uri: _, name, replace } => {
+		WalletCommand::Import { json, uri: _, name, replace, file } => {
 			// Refused before any password is asked for.
 			wallet::ensure_replaceable(data_dir, replace)?;
 			let (account, json_name) = match json {
@@ -424,11 +447,7 @@ fn wallet_command(
 				},
 			};
 			let secret = password.read("password for the wallet: ", true)?;
-			let name = name.or(json_name);
-			let stored =
-				wallet::store(data_dir, &account.to_json(name.as_deref(), &secret), replace)?;
-			println!("imported account {}", account.address());
-			println!("kept in {}", stored.location());
+			seal("imported", &account, name.or(json_name), &secret, data_dir, replace, file)?;
 		},
 		WalletCommand::Export { out } => {
 			let stored = wallet::require(data_dir)?;

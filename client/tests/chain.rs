@@ -117,6 +117,8 @@ impl User {
 			.env("MUSICCHAIN_DATA_DIR", self.dir.path())
 			.env("MUSICCHAIN_PASSWORD", format!("{} password", self.name))
 			.env("MUSICCHAIN_NODE", &self.node)
+			// Test accounts stay out of a developer's own keyring.
+			.env("MUSICCHAIN_KEYRING", "off")
 			.env_remove("MUSICCHAIN_BOOTSTRAP");
 		c
 	}

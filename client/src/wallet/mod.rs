@@ -1,13 +1,15 @@
 //! The wallet: one sr25519 account, sealed with one password.
 //!
-//! The account is kept as a polkadot.js JSON account (see [`pjs`]), so the
-//! file the wallet stores is the same file `wallet export` prints and
-//! polkadot.js apps opens. It lives in `DATA_DIR/wallet.json`, readable by
-//! its owner only. The secret never touches the disk unencrypted.
+//! The account is kept as a polkadot.js JSON account (see [`pjs`]), so what
+//! the wallet stores is the same file `wallet export` prints and polkadot.js
+//! apps opens. It is kept in the OS keyring when there is one (see
+//! [`os_keyring`]), else in `DATA_DIR/wallet.json`, readable by its owner
+//! only. The secret never touches the disk unencrypted.
 //!
 //! The same key pays the swarm's play receipts (it is the account a serving
 //! peer binds its peer id to) and signs the chain transactions.
 
+pub mod os_keyring;
 pub mod pjs;
 
 use polkadot_sdk::sp_core::{
@@ -43,6 +45,11 @@ pub enum WalletError {
 	Format { path: PathBuf, error: pjs::PjsError },
 	#[error("not a secret URI or mnemonic: {0}")]
 	BadUri(String),
+	#[error(
+		"the OS keyring failed: {0} (unlock it, or set {env}=off to use the wallet file)",
+		env = os_keyring::ENV_SWITCH
+	)]
+	Keyring(String),
 }
 
 /// An unlocked account.
@@ -121,41 +128,90 @@ pub fn public_of_address(address: &str) -> Option<[u8; 32]> {
 	AccountId32::from_ss58check_with_version(address).ok().map(|(id, _)| id.into())
 }
 
+/// Where a wallet is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+	/// The encrypted file, and why it is not in the OS keyring (when that
+	/// is known: the keyring is not asked about a wallet found in a file).
+	File { path: PathBuf, no_keyring: Option<String> },
+	/// The OS keyring entry (service [`os_keyring::SERVICE`], this user).
+	Keyring { user: String },
+}
+
+/// Where a new wallet goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+	/// The OS keyring when there is one, else the file.
+	Auto,
+	/// The file, even when there is a keyring.
+	File,
+}
+
 /// The wallet as stored: a sealed account and where it is.
 pub struct Stored {
 	pub json: String,
 	pub address: String,
-	pub path: PathBuf,
+	pub place: Place,
 }
 
 impl Stored {
 	/// Where and how the account is kept, for the user to read.
 	pub fn location(&self) -> String {
-		format!(
-			"an encrypted file, {} (scrypt + xsalsa20-poly1305; no OS keyring is used by this client)",
-			self.path.display()
-		)
+		match &self.place {
+			Place::Keyring { user } => format!(
+				"the OS keyring (entry \"{}\", user \"{user}\"), as a polkadot.js JSON account sealed with the wallet's password",
+				os_keyring::SERVICE
+			),
+			Place::File { path, no_keyring } => {
+				let mut out = format!(
+					"an encrypted file, {} (scrypt + xsalsa20-poly1305)",
+					path.display()
+				);
+				if let Some(why) = no_keyring {
+					out.push_str(&format!("; not in the OS keyring: {why}"));
+				}
+				out
+			},
+		}
+	}
+
+	/// What to name in an error about this wallet.
+	fn source(&self) -> PathBuf {
+		match &self.place {
+			Place::File { path, .. } => path.clone(),
+			Place::Keyring { user } => PathBuf::from(format!("OS keyring entry {user}")),
+		}
 	}
 
 	/// Unlocks the account with `password`.
 	pub fn unlock(&self, password: &str) -> Result<Account, WalletError> {
 		Account::from_json(&self.json, password)
 			.map(|(account, _)| account)
-			.map_err(|source| WalletError::Format { path: self.path.clone(), error: source })
+			.map_err(|source| WalletError::Format { path: self.source(), error: source })
 	}
 }
 
-/// The wallet in `data_dir`, if there is one.
+fn parsed(json: String, place: Place) -> Result<Stored, WalletError> {
+	let stored = Stored { json, address: String::new(), place };
+	let address = pjs::address_of(&stored.json)
+		.map_err(|source| WalletError::Format { path: stored.source(), error: source })?;
+	Ok(Stored { address, ..stored })
+}
+
+/// The wallet of `data_dir`, if there is one: the file first, then the OS
+/// keyring (asked only when there is no file).
 pub fn load(data_dir: &Path) -> Result<Option<Stored>, WalletError> {
 	let path = data_dir.join(WALLET_FILE);
-	let json = match std::fs::read_to_string(&path) {
-		Ok(json) => json,
-		Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+	match std::fs::read_to_string(&path) {
+		Ok(json) => return parsed(json, Place::File { path, no_keyring: None }).map(Some),
+		Err(e) if e.kind() == std::io::ErrorKind::NotFound => {},
 		Err(source) => return Err(WalletError::Io { path, error: source }),
-	};
-	let address = pjs::address_of(&json)
-		.map_err(|source| WalletError::Format { path: path.clone(), error: source })?;
-	Ok(Some(Stored { json, address, path }))
+	}
+	let Ok(slot) = os_keyring::slot(data_dir) else { return Ok(None) };
+	match slot.get().map_err(WalletError::Keyring)? {
+		Some(json) => parsed(json, Place::Keyring { user: slot.user }).map(Some),
+		None => Ok(None),
+	}
 }
 
 /// The wallet in `data_dir`, or a clear error when there is none.
@@ -166,17 +222,24 @@ pub fn require(data_dir: &Path) -> Result<Stored, WalletError> {
 /// Fails when `data_dir` holds a wallet and `replace` is not given.
 pub fn ensure_replaceable(data_dir: &Path, replace: bool) -> Result<(), WalletError> {
 	match load(data_dir)? {
-		Some(old) if !replace => Err(WalletError::Exists { path: old.path, address: old.address }),
+		Some(old) if !replace => {
+			Err(WalletError::Exists { path: old.source(), address: old.address })
+		},
 		_ => Ok(()),
 	}
 }
 
-/// Stores a sealed account in `data_dir`: written to a temporary file
-/// (mode 0600) and renamed over the old one, so that a crash leaves either
-/// the old wallet or the new one. Refuses to replace an existing wallet
-/// unless `replace`.
-pub fn store(data_dir: &Path, json: &str, replace: bool) -> Result<Stored, WalletError> {
-	let address = pjs::address_of(json).map_err(|source| WalletError::Format {
+/// Stores a sealed account for `data_dir`: in the OS keyring when `keep`
+/// allows and there is one, else in the file. Refuses to replace an
+/// existing wallet unless `replace`; a replaced wallet leaves no copy in
+/// the other place.
+pub fn store(
+	data_dir: &Path,
+	json: &str,
+	replace: bool,
+	keep: Keep,
+) -> Result<Stored, WalletError> {
+	pjs::address_of(json).map_err(|source| WalletError::Format {
 		path: data_dir.join(WALLET_FILE),
 		error: source,
 	})?;
@@ -187,6 +250,41 @@ pub fn store(data_dir: &Path, json: &str, replace: bool) -> Result<Stored, Walle
 	};
 	std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
 	let path = data_dir.join(WALLET_FILE);
+	let slot = match keep {
+		Keep::Auto => os_keyring::slot(data_dir),
+		Keep::File => Err("kept in the file as asked (--file)".to_owned()),
+	};
+	let no_keyring = match slot {
+		Ok(slot) => match slot.set(json) {
+			Ok(()) => {
+				match std::fs::remove_file(&path) {
+					Ok(()) => {},
+					Err(e) if e.kind() == std::io::ErrorKind::NotFound => {},
+					Err(e) => return Err(io(&path)(e)),
+				}
+				return parsed(json.to_owned(), Place::Keyring { user: slot.user });
+			},
+			Err(e) => format!("the keyring refused it ({e})"),
+		},
+		Err(why) => why,
+	};
+	write_private(data_dir, &path, json)?;
+	if replace {
+		// The file is found first, but leave no second account behind.
+		if let Ok(slot) = os_keyring::slot(data_dir) {
+			slot.delete().map_err(WalletError::Keyring)?;
+		}
+	}
+	parsed(json.to_owned(), Place::File { path, no_keyring: Some(no_keyring) })
+}
+
+/// Writes `json` to `path` through a temporary file (mode 0600) renamed
+/// over it, so that a crash leaves either the old wallet or the new one.
+fn write_private(data_dir: &Path, path: &Path, json: &str) -> Result<(), WalletError> {
+	let io = |path: &Path| {
+		let path = path.to_path_buf();
+		move |source| WalletError::Io { path, error: source }
+	};
 	let tmp = data_dir.join(format!("{WALLET_FILE}.tmp"));
 	{
 		let mut options = std::fs::OpenOptions::new();
@@ -197,8 +295,7 @@ pub fn store(data_dir: &Path, json: &str, replace: bool) -> Result<Stored, Walle
 		file.write_all(json.as_bytes()).map_err(io(&tmp))?;
 		file.sync_all().map_err(io(&tmp))?;
 	}
-	std::fs::rename(&tmp, &path).map_err(io(&path))?;
-	Ok(Stored { json: json.to_owned(), address, path })
+	std::fs::rename(&tmp, path).map_err(io(path))
 }
 
 /// Where a password comes from, in this order: the file given with
@@ -284,8 +381,8 @@ mod tests {
 		let dir = tempfile::tempdir().expect("tmp");
 		let alice = Account::from_uri("//Alice").expect("uri");
 		let bob = Account::from_uri("//Bob").expect("uri");
-		store(dir.path(), &alice.to_json(None, "a"), false).expect("first wallet");
-		let err = store(dir.path(), &bob.to_json(None, "b"), false).map(|_| ());
+		store(dir.path(), &alice.to_json(None, "a"), false, Keep::File).expect("first wallet");
+		let err = store(dir.path(), &bob.to_json(None, "b"), false, Keep::File).map(|_| ());
 		assert!(matches!(err, Err(WalletError::Exists { .. })), "{err:?}");
 		assert_eq!(require(dir.path()).expect("kept").address, alice.address());
 		#[cfg(unix)]
@@ -295,7 +392,7 @@ mod tests {
 				std::fs::metadata(dir.path().join(WALLET_FILE)).expect("file").permissions().mode();
 			assert_eq!(mode & 0o777, 0o600);
 		}
-		store(dir.path(), &bob.to_json(None, "b"), true).expect("replaced on request");
+		store(dir.path(), &bob.to_json(None, "b"), true, Keep::File).expect("replaced on request");
 		assert_eq!(
 			require(dir.path()).expect("stored").unlock("b").expect("opens").public(),
 			bob.public()
