@@ -52,15 +52,24 @@ pub fn parse_segments(text: &str) -> Result<Segments, String> {
 		.map(Segments)
 }
 
-/// Parses `--output`: `null`, or a path ending in `.wav`.
+/// Parses `--output`: `auto`, `device`, `device:ID` (a cpal device id such
+/// as `alsa:default`), `null`, or a path ending in `.wav`.
 pub fn parse_output(text: &str) -> Result<Output, String> {
-	if text == "null" {
-		return Ok(Output::Null);
+	match text {
+		"auto" => return Ok(Output::Auto),
+		"device" => return Ok(Output::Device(None)),
+		"null" => return Ok(Output::Null),
+		_ => {},
+	}
+	if let Some(id) = text.strip_prefix("device:") {
+		return Ok(Output::Device(Some(id.to_owned())));
 	}
 	if text.to_ascii_lowercase().ends_with(".wav") {
 		return Ok(Output::Wav(text.into()));
 	}
-	Err(format!("`{text}`: --output takes a FILE.wav or `null`"))
+	Err(format!(
+		"`{text}`: --output takes `auto`, `device`, `device:ID` (e.g. device:alsa:default), `null` or a FILE.wav"
+	))
 }
 
 /// The song a `play`/`download` argument names: its id, or the best
@@ -254,6 +263,7 @@ async fn play_on(
 	});
 	while let Some(event) = events.recv().await {
 		match event {
+			Event::Output(name) => println!("playing to {name}"),
 			Event::Started => {
 				println!("first audio {} ms after `play`", clicked.elapsed().as_millis());
 			},

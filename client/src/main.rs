@@ -98,8 +98,10 @@ enum Command {
 	/// peers serving it, and settle the play on chain.
 	Play {
 		song: String,
-		/// Where the sound goes: FILE.wav, or `null` to only decode.
-		#[arg(long, default_value = "null", value_parser = listen::parse_output)]
+		/// Where the sound goes: `auto` (the audio device when there is
+		/// one, else nowhere), `device` or `device:ID` (a cpal id such as
+		/// `alsa:default`; fails without it), FILE.wav, or `null`.
+		#[arg(long, env = "MUSICCHAIN_OUTPUT", default_value = "auto", value_parser = listen::parse_output)]
 		output: musicchain_client::player::Output,
 		/// Play only these parts, in this order, as FROM-TO seconds
 		/// (`0-60,90-150`): seeking, credited as unique seconds.

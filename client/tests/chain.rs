@@ -119,6 +119,8 @@ impl User {
 			.env("MUSICCHAIN_NODE", &self.node)
 			// Test accounts stay out of a developer's own keyring.
 			.env("MUSICCHAIN_KEYRING", "off")
+			// Silent on a developer's machine too.
+			.env("MUSICCHAIN_OUTPUT", "null")
 			.env_remove("MUSICCHAIN_BOOTSTRAP");
 		c
 	}

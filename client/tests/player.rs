@@ -43,6 +43,7 @@ fn segments_play_in_real_time_from_a_file_still_arriving() {
 	assert_eq!(
 		events,
 		vec![
+			Event::Output(wav.display().to_string()),
 			Event::Started,
 			Event::Heard { from_ms: 1_000, to_ms: 2_500 },
 			Event::Heard { from_ms: 6_000, to_ms: 7_000 },
@@ -77,4 +78,29 @@ fn a_failed_download_ends_the_play_with_its_reason() {
 	let err = player::play(&open, &Output::Null, &[(20_000, 21_000)], &mut |_| {})
 		.expect_err("the bytes never come");
 	assert!(err.to_string().contains("every provider left"), "{err}");
+}
+
+/// `auto` plays to the default device when there is one; on a machine
+/// without a sound card (CI) it plays nowhere, paced all the same, and
+/// says why.
+#[test]
+fn auto_output_names_where_the_sound_went() {
+	let flac = common::fixtures().join("good/a.flac");
+	let open = || {
+		let file = std::fs::File::open(&flac)?;
+		PcmStream::open(Box::new(file), Format::Flac, None)
+	};
+	let mut events = Vec::new();
+	let started = Instant::now();
+	let heard =
+		player::play(&open, &Output::Auto, &[(0, 600)], &mut |e| events.push(e)).expect("plays");
+	assert_eq!(heard, 600);
+	assert!(started.elapsed() >= Duration::from_millis(550), "paced: {:?}", started.elapsed());
+	match &events[0] {
+		Event::Output(name) => {
+			eprintln!("auto: {name}");
+			assert!(name.contains("Hz") || name.starts_with("nowhere, "), "{name}");
+		},
+		other => panic!("the output is named first, not {other:?}"),
+	}
 }

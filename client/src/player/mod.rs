@@ -1,10 +1,13 @@
 //! Playback: decodes a song (while it is still arriving from the swarm)
-//! and plays it in real time, segment by segment, into a WAV file or
-//! nowhere, reporting what was heard for the play session's heartbeats.
+//! and plays it in real time, segment by segment, to the audio device, a
+//! WAV file or nowhere, reporting what was heard for the play session's
+//! heartbeats.
 //!
 //! A play is paced by the wall clock whatever the output: the heartbeats
 //! must show as much wall time as audio, or the chain refuses the receipt
 //! as a fast-forward.
+
+pub mod device;
 
 use crate::audio::{decode::PcmStream, AudioError};
 use musicchain_primitives::Format;
@@ -23,6 +26,10 @@ pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// Where the sound goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
+	/// The default audio device when there is one, else nowhere.
+	Auto,
+	/// An audio device: a cpal id such as `alsa:default`, or the default.
+	Device(Option<String>),
 	/// Decoded and paced, then dropped.
 	Null,
 	/// A 16-bit PCM WAV file.
@@ -32,6 +39,8 @@ pub enum Output {
 /// What the player reports while it plays.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
+	/// Where the sound goes, for the user to read.
+	Output(String),
 	/// The first sample went out.
 	Started,
 	/// `[from_ms, to_ms)` of the song was heard since the last report.
@@ -188,6 +197,69 @@ pub enum PlayerError {
 	Audio(#[from] AudioError),
 	#[error("cannot write the output: {0}")]
 	Output(#[from] std::io::Error),
+	#[error("cannot play to the audio device: {0} (--output null or FILE.wav plays without one)")]
+	Device(String),
+}
+
+/// The open output of a play.
+enum Sink {
+	None,
+	Wav(WavWriter),
+	Device(device::DeviceSink),
+}
+
+impl Sink {
+	/// Opens `output` for audio of `rate` Hz and `channels`.
+	fn open(output: &Output, rate: u32, channels: u16) -> Result<(Sink, String), PlayerError> {
+		Ok(match output {
+			Output::Null => (Sink::None, "nowhere (--output null), paced in real time".into()),
+			Output::Wav(path) => {
+				(Sink::Wav(WavWriter::create(path, rate, channels)?), path.display().to_string())
+			},
+			Output::Device(id) => {
+				let sink = device::DeviceSink::open(id.as_deref(), rate, channels)
+					.map_err(PlayerError::Device)?;
+				let name = sink.describe();
+				(Sink::Device(sink), name)
+			},
+			Output::Auto => match device::DeviceSink::open(None, rate, channels) {
+				Ok(sink) => {
+					let name = sink.describe();
+					(Sink::Device(sink), name)
+				},
+				Err(why) => {
+					(Sink::None, format!("nowhere: {why}; paced in real time all the same"))
+				},
+			},
+		})
+	}
+
+	fn write(&mut self, samples: &[i16]) -> Result<(), PlayerError> {
+		match self {
+			Sink::None => {},
+			Sink::Wav(w) => w.write(samples)?,
+			Sink::Device(d) => d.write(samples),
+		}
+		Ok(())
+	}
+
+	fn finish(self) -> Result<(), PlayerError> {
+		match self {
+			Sink::None => {},
+			Sink::Wav(w) => w.finish()?,
+			Sink::Device(d) => {
+				d.drain();
+				let late = d.starved();
+				if late >= Duration::from_millis(50) {
+					eprintln!(
+						"audio device: {} ms of silence where audio was late (a slow disk or network)",
+						late.as_millis()
+					);
+				}
+			},
+		}
+		Ok(())
+	}
 }
 
 /// Plays `segments` (`[from_ms, to_ms)` of the song, in order; a jump
@@ -201,7 +273,7 @@ pub fn play(
 	segments: &[(u32, u32)],
 	report: &mut dyn FnMut(Event),
 ) -> Result<u32, PlayerError> {
-	let mut wav: Option<WavWriter> = None;
+	let mut sink: Option<Sink> = None;
 	let mut started = false;
 	let mut heard_total = 0u32;
 	// The decoder, and how far it has decoded (frames, and ms).
@@ -240,18 +312,18 @@ pub fn play(
 			let samples = &chunk.samples[skip.min(chunk.samples.len())..];
 			let samples = &samples[..keep.min(samples.len())];
 
+			if sink.is_none() {
+				let (opened, name) = Sink::open(output, chunk.rate, chunk.channels)?;
+				report(Event::Output(name));
+				sink = Some(opened);
+			}
 			if !started {
 				started = true;
 				report(Event::Started);
 			}
 			let (t0, base_ms) = *clock.get_or_insert((Instant::now(), begin_ms));
-			if let Output::Wav(path) = output {
-				if wav.is_none() {
-					wav = Some(WavWriter::create(path, chunk.rate, chunk.channels)?);
-				}
-				if let Some(w) = &mut wav {
-					w.write(samples)?;
-				}
+			if let Some(sink) = &mut sink {
+				sink.write(samples)?;
 			}
 			played_ms = end_ms;
 			// Paced: the audio up to `end_ms` is due `end_ms - base_ms` after t0.
@@ -274,8 +346,8 @@ pub fn play(
 			heard_total += played_ms - reported_ms;
 		}
 	}
-	if let Some(w) = wav {
-		w.finish()?;
+	if let Some(sink) = sink {
+		sink.finish()?;
 	}
 	Ok(heard_total)
 }
