@@ -227,9 +227,10 @@ impl Sink {
 					let name = sink.describe();
 					(Sink::Device(sink), name)
 				},
-				Err(why) => {
-					(Sink::None, format!("nowhere: {why}; paced in real time all the same"))
-				},
+				Err(why) => (
+					Sink::None,
+					format!("nowhere, paced in real time all the same (no audio device: {why})"),
+				),
 			},
 		})
 	}
