@@ -254,12 +254,26 @@ async fn play_on(
 	let output = args.output.clone();
 	let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
 	let player_arrival = arrival.clone();
+	// On a terminal, with no --segments, the listener seeks while it plays.
+	let (control_tx, control) = std::sync::mpsc::channel();
+	if args.segments.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+		println!("while it plays: +S / -S seeks S seconds, M:SS goes there, q stops (then Enter)");
+		std::thread::spawn(move || {
+			for line in std::io::stdin().lines().map_while(Result::ok) {
+				match player::Control::parse(&line) {
+					Ok(c) if control_tx.send(c).is_err() => break,
+					Ok(_) => {},
+					Err(e) => eprintln!("{e}"),
+				}
+			}
+		});
+	}
 	let playing = tokio::task::spawn_blocking(move || {
 		let open = || player::open_growing(&part, size, format, player_arrival.clone());
 		let mut report = |e: Event| {
 			let _ = events_tx.send(e);
 		};
-		player::play(&open, &output, &segments, &mut report)
+		player::play_controlled(&open, &output, &segments, Some(&control), &mut report)
 	});
 	while let Some(event) = events.recv().await {
 		match event {

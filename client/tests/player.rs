@@ -85,11 +85,7 @@ fn a_failed_download_ends_the_play_with_its_reason() {
 /// says why.
 #[test]
 fn auto_output_names_where_the_sound_went() {
-	let flac = common::fixtures().join("good/a.flac");
-	let open = || {
-		let file = std::fs::File::open(&flac)?;
-		PcmStream::open(Box::new(file), Format::Flac, None)
-	};
+	let open = open_fixture;
 	let mut events = Vec::new();
 	let started = Instant::now();
 	let heard =
@@ -103,4 +99,56 @@ fn auto_output_names_where_the_sound_went() {
 		},
 		other => panic!("the output is named first, not {other:?}"),
 	}
+}
+
+/// A listener seeks while the song plays: forwards past a gap, back, then
+/// stops. Each part is reported as heard, so the heartbeats credit unique
+/// seconds, and the pacing follows the wall clock throughout.
+#[test]
+fn seeks_while_playing_are_reported_as_the_parts_heard() {
+	let open = open_fixture;
+	let (tx, rx) = std::sync::mpsc::channel();
+	let listener = std::thread::spawn(move || {
+		for (after_ms, c) in [
+			(600, player::Control::SeekTo(5_000)),
+			(500, player::Control::SeekBy(-3_000)),
+			(400, player::Control::Stop),
+		] {
+			std::thread::sleep(Duration::from_millis(after_ms));
+			tx.send(c).expect("the player listens");
+		}
+	});
+	let mut events = Vec::new();
+	let started = Instant::now();
+	let heard = player::play_controlled(&open, &Output::Null, &[(0, 9_000)], Some(&rx), &mut |e| {
+		events.push(e)
+	})
+	.expect("plays");
+	let took = started.elapsed();
+	listener.join().expect("listener");
+	let parts: Vec<(u32, u32)> = events
+		.iter()
+		.filter_map(|e| match e {
+			Event::Heard { from_ms, to_ms } => Some((*from_ms, *to_ms)),
+			_ => None,
+		})
+		.collect();
+	assert_eq!(parts.len(), 3, "{events:?}");
+	// Each part is about as long as the wall time before the next control
+	// (within a decoded packet of FLAC, ~93 ms, and the scheduler).
+	let near = |got: u32, want: u32| got.abs_diff(want) <= 200;
+	assert_eq!(parts[0].0, 0);
+	assert!(near(parts[0].1, 600), "{parts:?}");
+	assert_eq!(parts[1].0, 5_000);
+	assert!(near(parts[1].1, 5_500), "{parts:?}");
+	assert!(near(parts[2].0, 2_500) && near(parts[2].1, 2_900), "{parts:?}");
+	let total: u32 = parts.iter().map(|(a, b)| b - a).sum();
+	assert_eq!(heard, total);
+	assert!(took >= Duration::from_millis(1_400) && took < Duration::from_secs(4), "{took:?}");
+}
+
+/// The first fixture song, decoded from its start.
+fn open_fixture() -> Result<PcmStream, musicchain_client::audio::AudioError> {
+	let file = std::fs::File::open(common::fixtures().join("good/a.flac"))?;
+	PcmStream::open(Box::new(file), Format::Flac, None)
 }

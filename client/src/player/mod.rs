@@ -274,13 +274,70 @@ pub fn play(
 	segments: &[(u32, u32)],
 	report: &mut dyn FnMut(Event),
 ) -> Result<u32, PlayerError> {
+	play_controlled(open, output, segments, None, report)
+}
+
+/// What a listener does while a song plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+	/// Go to this point of the song (ms) and play on from there to the end
+	/// of the current segment.
+	SeekTo(u32),
+	/// Move by this many ms (negative: back).
+	SeekBy(i64),
+	/// End the play here.
+	Stop,
+}
+
+impl Control {
+	/// A listener's line: `+S` / `-S` moves by S seconds, `M:SS` or `S`
+	/// goes there, `f` / `b` move 10 s, `q` stops.
+	pub fn parse(line: &str) -> Result<Control, String> {
+		let line = line.trim();
+		let secs = |t: &str| -> Option<f64> {
+			let v = match t.split_once(':') {
+				Some((m, s)) => m.parse::<u32>().ok()? as f64 * 60.0 + s.parse::<f64>().ok()?,
+				None => t.parse::<f64>().ok()?,
+			};
+			(v.is_finite() && v >= 0.0).then_some(v)
+		};
+		let ms = |v: f64| (v * 1000.0).min(f64::from(u32::MAX)) as i64;
+		match line {
+			"q" | "quit" | "stop" => return Ok(Control::Stop),
+			"f" => return Ok(Control::SeekBy(10_000)),
+			"b" => return Ok(Control::SeekBy(-10_000)),
+			_ => {},
+		}
+		let parsed = if let Some(rest) = line.strip_prefix('+') {
+			secs(rest).map(|v| Control::SeekBy(ms(v)))
+		} else if let Some(rest) = line.strip_prefix('-') {
+			secs(rest).map(|v| Control::SeekBy(-ms(v)))
+		} else {
+			secs(line).map(|v| Control::SeekTo(ms(v) as u32))
+		};
+		parsed.ok_or_else(|| {
+			format!("`{line}`: type +S or -S (seconds), M:SS, f or b (10 s), or q, then Enter")
+		})
+	}
+}
+
+/// [`play`], taking [`Control`]s from `control` while it plays (checked
+/// after every decoded packet).
+pub fn play_controlled(
+	open: &dyn Fn() -> Result<PcmStream, AudioError>,
+	output: &Output,
+	segments: &[(u32, u32)],
+	control: Option<&std::sync::mpsc::Receiver<Control>>,
+	report: &mut dyn FnMut(Event),
+) -> Result<u32, PlayerError> {
+	let mut plan: std::collections::VecDeque<(u32, u32)> = segments.iter().copied().collect();
 	let mut sink: Option<Sink> = None;
 	let mut started = false;
 	let mut heard_total = 0u32;
 	// The decoder, and how far it has decoded (frames, and ms).
 	let mut stream: Option<(PcmStream, u64)> = None;
 	let mut decoded_ms = 0u32;
-	for &(from_ms, to_ms) in segments {
+	while let Some((from_ms, to_ms)) = plan.pop_front() {
 		if decoded_ms > from_ms {
 			// A seek backwards: decode from the top again.
 			stream = None;
@@ -341,6 +398,23 @@ pub fn play(
 			if chunk_end_ms >= to_ms {
 				break;
 			}
+			if let Some(c) = control.and_then(|c| c.try_recv().ok()) {
+				let target = match c {
+					Control::Stop => {
+						plan.clear();
+						break;
+					},
+					Control::SeekTo(ms) => ms,
+					Control::SeekBy(d) => {
+						u32::try_from(i64::from(played_ms).saturating_add(d).max(0)).unwrap_or(0)
+					},
+				};
+				// The rest of this segment from the new point on.
+				if target < to_ms {
+					plan.push_front((target, to_ms));
+				}
+				break;
+			}
 		}
 		if played_ms > reported_ms {
 			report(Event::Heard { from_ms: reported_ms, to_ms: played_ms });
@@ -364,4 +438,22 @@ pub fn open_growing(
 ) -> Result<PcmStream, AudioError> {
 	let file = file.try_clone()?;
 	PcmStream::open(Box::new(GrowingFile::new(file, size, arrival)), format, None)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::Control;
+
+	#[test]
+	fn listener_lines_are_controls() {
+		assert_eq!(Control::parse("+15"), Ok(Control::SeekBy(15_000)));
+		assert_eq!(Control::parse("-2.5"), Ok(Control::SeekBy(-2_500)));
+		assert_eq!(Control::parse("1:30\n"), Ok(Control::SeekTo(90_000)));
+		assert_eq!(Control::parse("42"), Ok(Control::SeekTo(42_000)));
+		assert_eq!(Control::parse("f"), Ok(Control::SeekBy(10_000)));
+		assert_eq!(Control::parse(" q "), Ok(Control::Stop));
+		assert!(Control::parse("louder").is_err());
+		assert!(Control::parse("-").is_err());
+		assert!(Control::parse("1:xx").is_err());
+	}
 }
