@@ -75,14 +75,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_discovery(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `800 + s * (36 ±0)`
+		//  Measured:  `761 + s * (36 ±0)`
 		//  Estimated: `6196 + s * (2539 ±0)`
-		// Minimum execution time: 509_204_000 picoseconds.
-		Weight::from_parts(263_364_105, 6196)
-			// Standard Error: 615
-			.saturating_add(Weight::from_parts(132_306, 0).saturating_mul(h.into()))
-			// Standard Error: 342_914
-			.saturating_add(Weight::from_parts(34_620_797, 0).saturating_mul(s.into()))
+		// Minimum execution time: 250_620_000 picoseconds.
+		Weight::from_parts(223_385_166, 6196)
+			// Standard Error: 214
+			.saturating_add(Weight::from_parts(134_291, 0).saturating_mul(h.into()))
+			// Standard Error: 119_736
+			.saturating_add(Weight::from_parts(4_223_783, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -105,14 +105,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_mature(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `693 + s * (44 ±0)`
+		//  Measured:  `679 + s * (46 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 545_582_000 picoseconds.
-		Weight::from_parts(223_394_425, 6196)
-			// Standard Error: 359
-			.saturating_add(Weight::from_parts(146_798, 0).saturating_mul(h.into()))
-			// Standard Error: 200_167
-			.saturating_add(Weight::from_parts(42_193_500, 0).saturating_mul(s.into()))
+		// Minimum execution time: 524_603_000 picoseconds.
+		Weight::from_parts(233_488_873, 6196)
+			// Standard Error: 161
+			.saturating_add(Weight::from_parts(132_529, 0).saturating_mul(h.into()))
+			// Standard Error: 89_942
+			.saturating_add(Weight::from_parts(37_780_737, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -129,8 +129,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `189`
 		//  Estimated: `6092`
-		// Minimum execution time: 28_683_000 picoseconds.
-		Weight::from_parts(30_868_000, 6092)
+		// Minimum execution time: 28_774_000 picoseconds.
+		Weight::from_parts(29_956_000, 6092)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -156,14 +156,14 @@ impl WeightInfo for () {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_discovery(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `800 + s * (36 ±0)`
+		//  Measured:  `761 + s * (36 ±0)`
 		//  Estimated: `6196 + s * (2539 ±0)`
-		// Minimum execution time: 509_204_000 picoseconds.
-		Weight::from_parts(263_364_105, 6196)
-			// Standard Error: 615
-			.saturating_add(Weight::from_parts(132_306, 0).saturating_mul(h.into()))
-			// Standard Error: 342_914
-			.saturating_add(Weight::from_parts(34_620_797, 0).saturating_mul(s.into()))
+		// Minimum execution time: 250_620_000 picoseconds.
+		Weight::from_parts(223_385_166, 6196)
+			// Standard Error: 214
+			.saturating_add(Weight::from_parts(134_291, 0).saturating_mul(h.into()))
+			// Standard Error: 119_736
+			.saturating_add(Weight::from_parts(4_223_783, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -186,14 +186,14 @@ impl WeightInfo for () {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_mature(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `693 + s * (44 ±0)`
+		//  Measured:  `679 + s * (46 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 545_582_000 picoseconds.
-		Weight::from_parts(223_394_425, 6196)
-			// Standard Error: 359
-			.saturating_add(Weight::from_parts(146_798, 0).saturating_mul(h.into()))
-			// Standard Error: 200_167
-			.saturating_add(Weight::from_parts(42_193_500, 0).saturating_mul(s.into()))
+		// Minimum execution time: 524_603_000 picoseconds.
+		Weight::from_parts(233_488_873, 6196)
+			// Standard Error: 161
+			.saturating_add(Weight::from_parts(132_529, 0).saturating_mul(h.into()))
+			// Standard Error: 89_942
+			.saturating_add(Weight::from_parts(37_780_737, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -210,8 +210,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `189`
 		//  Estimated: `6092`
-		// Minimum execution time: 28_683_000 picoseconds.
-		Weight::from_parts(30_868_000, 6092)
+		// Minimum execution time: 28_774_000 picoseconds.
+		Weight::from_parts(29_956_000, 6092)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}

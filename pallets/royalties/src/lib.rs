@@ -22,6 +22,8 @@
 
 extern crate alloc;
 
+use alloc::vec::Vec;
+
 pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -113,9 +115,10 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// An artist's royalty went into escrow.
-		Escrowed { song: SongId, beneficiary: T::AccountId, amount: u128 },
-		/// An artist's royalty was paid directly (mature tier).
+		/// An artist's royalty was paid directly (mature tier). What goes
+		/// into escrow has no event of its own: the play's `PlaySettled`
+		/// says how much of it was escrowed, the song's splits say for whom,
+		/// and [`Escrow`] (or the `escrow_of` runtime API) holds each total.
 		RoyaltyPaid { song: SongId, beneficiary: T::AccountId, amount: u128 },
 		/// Escrow was released to the account it was held for.
 		EscrowReleased { beneficiary: T::AccountId, amount: u128 },
@@ -192,18 +195,24 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn escrow(
-		song: SongId,
-		beneficiary: &T::AccountId,
-		amount: u128,
-	) -> Result<bool, DispatchError> {
-		let owed = Escrow::<T>::get(beneficiary).checked_add(amount).ok_or(Error::<T>::Overflow)?;
-		if !T::Supply::mint_capped(&Self::account_id(), amount)? {
-			return Ok(false);
+	/// Escrows `shares` of `song`'s royalty: one mint of their sum into the
+	/// escrow account, then each beneficiary's entry. Returns the amount
+	/// escrowed: 0 when the mint was refused at the issuance cap.
+	fn escrow(shares: &[(T::AccountId, u128)]) -> Result<u128, DispatchError> {
+		let total = shares
+			.iter()
+			.try_fold(0u128, |acc, (_, amount)| acc.checked_add(*amount))
+			.ok_or(Error::<T>::Overflow)?;
+		if total == 0 || !T::Supply::mint_capped(&Self::account_id(), total)? {
+			return Ok(0);
 		}
-		Escrow::<T>::insert(beneficiary, owed);
-		Self::deposit_event(Event::Escrowed { song, beneficiary: beneficiary.clone(), amount });
-		Ok(true)
+		for (beneficiary, amount) in shares {
+			Escrow::<T>::try_mutate(beneficiary, |owed| {
+				*owed = owed.checked_add(*amount).ok_or(Error::<T>::Overflow)?;
+				Ok::<_, DispatchError>(())
+			})?;
+		}
+		Ok(total)
 	}
 
 	/// Everything escrowed and not yet released: the sum of [`Escrow`].
@@ -262,18 +271,26 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 			count(T::Supply::mint_capped(listener, reward)?, reward, &mut out.listener);
 		}
 		count(T::Supply::mint_capped(server, reward)?, reward, &mut out.server);
+		// The artist's part: escrowed in the discovery tier; in the mature
+		// tier paid directly, except shares too small to open their
+		// beneficiary's account, which are escrowed.
+		let mut to_escrow: Vec<(T::AccountId, u128)> = Vec::new();
 		for (beneficiary, amount) in distribute(reward, &payees.artist, &payees.splits) {
-			let minted = if tier == Tier::Mature && Self::can_receive(&beneficiary, amount) {
+			if tier == Tier::Mature && Self::can_receive(&beneficiary, amount) {
 				let minted = T::Supply::mint_capped(&beneficiary, amount)?;
 				if minted {
 					Self::deposit_event(Event::RoyaltyPaid { song, beneficiary, amount });
 				}
-				minted
+				count(minted, amount, &mut out.artist);
 			} else {
-				out.escrowed = true;
-				Self::escrow(song, &beneficiary, amount)?
-			};
-			count(minted, amount, &mut out.artist);
+				to_escrow.push((beneficiary, amount));
+			}
+		}
+		if !to_escrow.is_empty() {
+			out.escrowed = true;
+			let escrowed = Self::escrow(&to_escrow)?;
+			let total = to_escrow.iter().fold(0u128, |acc, (_, a)| acc.saturating_add(*a));
+			count(escrowed > 0 || total == 0, escrowed, &mut out.artist);
 		}
 		out.refused_mints = refused;
 		PlayCount::<T>::insert(song, prior_plays.saturating_add(1));

@@ -63,8 +63,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `325`
 		//  Estimated: `6196`
-		// Minimum execution time: 84_839_000 picoseconds.
-		Weight::from_parts(90_059_000, 6196)
+		// Minimum execution time: 84_057_000 picoseconds.
+		Weight::from_parts(86_161_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -80,8 +80,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `325`
 		//  Estimated: `6196`
-		// Minimum execution time: 84_839_000 picoseconds.
-		Weight::from_parts(90_059_000, 6196)
+		// Minimum execution time: 84_057_000 picoseconds.
+		Weight::from_parts(86_161_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
