@@ -193,7 +193,9 @@ pub fn sync(
 					};
 					println!("song {song:>5}  {what}: {name} ({})", path.display());
 				},
-				Err(e @ ChainError::Lost { .. }) => return Err(e.into()),
+				Err(e @ (ChainError::Lost { .. } | ChainError::Reconnecting { .. })) => {
+					return Err(e.into())
+				},
 				Err(e) => {
 					failed += 1;
 					eprintln!("{}: not synced: {e}", path.display());

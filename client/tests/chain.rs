@@ -16,73 +16,19 @@
 
 mod common;
 
-use common::fixtures;
+use common::{
+	fixtures,
+	node::{free_port, DevNode, Proc},
+};
 use musicchain_client::chain::{catalog::Status, Chain};
 use musicchain_primitives::UNIT;
 use std::{
 	io::{BufRead, BufReader, Write},
-	net::TcpListener,
-	path::{Path, PathBuf},
-	process::{Child, Command, Output, Stdio},
+	process::{Command, Output, Stdio},
 	time::{Duration, Instant},
 };
 
 const CLIENT: &str = env!("CARGO_BIN_EXE_musicchain");
-
-fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
-}
-
-/// `musicchain-node`, from the same target directory as this test.
-fn node_binary() -> PathBuf {
-	let exe = std::env::current_exe().expect("test path");
-	let bin = exe.parent().and_then(Path::parent).expect("target/debug").join("musicchain-node");
-	assert!(
-		bin.exists(),
-		"{} is missing: build it first (`cargo build -p musicchain-node`; scripts/test.sh does)",
-		bin.display()
-	);
-	bin
-}
-
-/// A child process killed on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-	fn drop(&mut self) {
-		let _ = self.0.kill();
-		let _ = self.0.wait();
-	}
-}
-
-struct DevNode {
-	_proc: Proc,
-	url: String,
-	_dir: tempfile::TempDir,
-}
-
-impl DevNode {
-	fn start() -> DevNode {
-		let dir = tempfile::tempdir().expect("tmp");
-		let rpc = free_port();
-		let log = std::fs::File::create(dir.path().join("node.log")).expect("log");
-		let child = Command::new(node_binary())
-			.args(["--dev", "--base-path"])
-			.arg(dir.path())
-			.args(["--rpc-port", &rpc.to_string(), "--port", &free_port().to_string()])
-			.args(["--no-prometheus", "--no-mdns"])
-			.stdout(Stdio::null())
-			.stderr(log)
-			.spawn()
-			.expect("start the node");
-		let started = Instant::now();
-		while std::net::TcpStream::connect(("127.0.0.1", rpc)).is_err() {
-			assert!(started.elapsed() < Duration::from_secs(300), "the node's RPC never opened");
-			std::thread::sleep(Duration::from_millis(200));
-		}
-		DevNode { _proc: Proc(child), url: format!("ws://127.0.0.1:{rpc}"), _dir: dir }
-	}
-}
 
 /// One user of the client: a data directory, a dev account.
 struct User {

@@ -6,7 +6,10 @@
 //! fails when it is stale).
 
 use crate::wallet::Account;
-use std::time::Duration;
+use std::{
+	future::Future,
+	time::{Duration, Instant},
+};
 use subxt::{
 	utils::{AccountId32, MultiSignature},
 	OnlineClient, SubstrateConfig,
@@ -32,6 +35,25 @@ pub const DEFAULT_NODE: &str = "ws://127.0.0.1:9944";
 /// A subxt client for musicchain.
 pub type Client = OnlineClient<SubstrateConfig>;
 
+/// How long the client waits for a node that dropped the connection (it
+/// restarted, or the network blinked) before giving up on a call.
+pub const RECONNECT_FOR: Duration = Duration::from_secs(60);
+
+/// What subxt says of a call that was in flight when the connection
+/// dropped: its reconnecting RPC client's
+/// `subxt_rpcs::Error::DisconnectedWillReconnect`, and the chainHead
+/// backend's word for a follow subscription the node ended (it does when the
+/// connection is made again). A unit test checks the first against the
+/// version in Cargo.lock.
+const RECONNECTING: [&str; 2] =
+	["reconnect automatically initiated", "chainHead_follow emitted 'stop' event"];
+
+/// The chain at one block.
+pub type AtBlock = subxt::client::ClientAtBlock<
+	SubstrateConfig,
+	subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
+>;
+
 /// What went wrong talking to the chain, with what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
@@ -42,6 +64,10 @@ pub enum ChainError {
 	Unreachable { url: String, reason: String },
 	#[error("the node at {url} lost the connection ({reason}); try again once it is back")]
 	Lost { url: String, reason: String },
+	/// The connection dropped and is being made again (a call can be
+	/// retried; [`Chain::retrying`] does).
+	#[error("the node at {url} dropped the connection ({reason}); reconnecting")]
+	Reconnecting { url: String, reason: String },
 	#[error("the chain refused the transaction: {0}")]
 	Rejected(String),
 	#[error("the node answered with an error: {message}")]
@@ -102,12 +128,27 @@ impl Chain {
 	}
 
 	async fn connect_once(url: &str) -> Result<Chain, ChainError> {
+		use subxt::rpcs::client::{
+			reconnecting_rpc_client::{FixedInterval, RpcClient as Reconnecting},
+			RpcClient,
+		};
 		let unreachable = |e: &dyn std::fmt::Display| ChainError::Unreachable {
 			url: url.into(),
 			reason: innermost(&e.to_string()).to_owned(),
 		};
-		let rpc =
-			subxt::rpcs::RpcClient::from_insecure_url(url).await.map_err(|e| unreachable(&e))?;
+		// A plain first try, so that a node that is not up is reported
+		// (and retried) by [`Chain::connect`], not waited for in silence.
+		drop(RpcClient::from_insecure_url(url).await.map_err(|e| unreachable(&e))?);
+		// Then a client that reconnects by itself when the node restarts:
+		// calls made meanwhile wait for it, calls in flight fail as
+		// `Reconnecting` and are retried where that is safe.
+		let tries = (RECONNECT_FOR.as_millis() / 500) as usize;
+		let reconnecting = Reconnecting::builder()
+			.retry_policy(FixedInterval::from_millis(500).take(tries))
+			.build(url)
+			.await
+			.map_err(|e| unreachable(&e))?;
+		let rpc = RpcClient::new(reconnecting);
 		let client = Client::from_rpc_client(rpc.clone()).await.map_err(|e| unreachable(&e))?;
 		Ok(Chain { client, rpc, url: url.to_owned() })
 	}
@@ -133,7 +174,55 @@ impl Chain {
 	}
 
 	pub(crate) fn lost(&self, e: impl std::fmt::Display) -> ChainError {
-		ChainError::Lost { url: self.url.clone(), reason: e.to_string() }
+		let reason = e.to_string();
+		if RECONNECTING.iter().any(|m| reason.contains(m)) {
+			ChainError::Reconnecting { url: self.url.clone(), reason }
+		} else {
+			ChainError::Lost { url: self.url.clone(), reason }
+		}
+	}
+
+	/// Runs `op` again while it fails because the connection dropped and is
+	/// being made again, for up to [`RECONNECT_FOR`], saying so once.
+	pub(crate) async fn retrying<T, Fut>(
+		&self,
+		mut op: impl FnMut() -> Fut,
+	) -> Result<T, ChainError>
+	where
+		Fut: Future<Output = Result<T, ChainError>>,
+	{
+		let deadline = Instant::now() + RECONNECT_FOR;
+		let mut told = false;
+		loop {
+			match op().await {
+				Err(ChainError::Reconnecting { reason, .. }) => {
+					if Instant::now() >= deadline {
+						return Err(ChainError::Lost {
+							url: self.url.clone(),
+							reason: format!(
+								"it did not come back within {} s: {reason}",
+								RECONNECT_FOR.as_secs()
+							),
+						});
+					}
+					if !told {
+						eprintln!(
+							"the node at {} dropped the connection; waiting for it to come back (up to {} s)",
+							self.url,
+							RECONNECT_FOR.as_secs()
+						);
+						told = true;
+					}
+					tokio::time::sleep(Duration::from_millis(500)).await;
+				},
+				other => {
+					if told && other.is_ok() {
+						eprintln!("the node at {} is back", self.url);
+					}
+					return other;
+				},
+			}
+		}
 	}
 
 	/// An RPC call's error: the node's own answer, or a lost connection.
@@ -148,21 +237,16 @@ impl Chain {
 
 	/// The chain at its best block (what a user just did is visible there
 	/// before it is final).
-	pub async fn best(
-		&self,
-	) -> Result<
-		subxt::client::ClientAtBlock<
-			SubstrateConfig,
-			subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
-		>,
-		ChainError,
-	> {
-		let hash: subxt::utils::H256 = self
-			.rpc
-			.request("chain_getBlockHash", subxt::rpcs::rpc_params![])
-			.await
-			.map_err(|e| self.rpc_error(e))?;
-		self.client.at_block(hash).await.map_err(|e| self.lost(e))
+	pub async fn best(&self) -> Result<AtBlock, ChainError> {
+		self.retrying(|| async {
+			let hash: subxt::utils::H256 = self
+				.rpc
+				.request("chain_getBlockHash", subxt::rpcs::rpc_params![])
+				.await
+				.map_err(|e| self.rpc_error(e))?;
+			self.client.at_block(hash).await.map_err(|e| self.lost(e))
+		})
+		.await
 	}
 
 	/// Balances of `who` at the best block.
@@ -216,6 +300,15 @@ pub fn format_music(amount: u128) -> String {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_dropped_connection_is_told_from_a_lost_one() {
+		let dropped = subxt::rpcs::Error::DisconnectedWillReconnect("closed".into());
+		assert!(dropped.to_string().contains(RECONNECTING[0]), "{dropped}");
+		// As subxt wraps it for a call.
+		let wrapped = subxt::error::RpcError::ClientError(dropped);
+		assert!(wrapped.to_string().contains(RECONNECTING[0]), "{wrapped}");
+	}
 
 	#[test]
 	fn amounts_print_in_music() {

@@ -227,33 +227,71 @@ impl Chain {
 		finalized: bool,
 	) -> Result<Events, ChainError> {
 		use subxt::tx::TransactionStatus as S;
-		let at = self.client.at_current_block().await.map_err(|e| self.lost(e))?;
-		// The pool's next nonce: the finalized state's would repeat one of
-		// the signer's transactions still on its way.
-		let nonce = self.next_nonce(owner.public()).await?;
-		let params = subxt::config::DefaultExtrinsicParamsBuilder::<subxt::SubstrateConfig>::new()
-			.nonce(nonce)
-			.build();
-		let mut progress = at
-			.transactions()
-			.sign_and_submit_then_watch(call, &Signer(owner), params)
-			.await
-			.map_err(|e| ChainError::Rejected(e.to_string()))?;
-		while let Some(status) = progress.next().await {
-			let in_block = match status.map_err(|e| self.lost(e))? {
-				S::InBestBlock(b) if !finalized => b,
-				S::InFinalizedBlock(b) => b,
-				S::Error { message } | S::Invalid { message } | S::Dropped { message } => {
-					return Err(ChainError::Rejected(message))
-				},
-				_ => continue,
-			};
-			return in_block
-				.wait_for_success()
-				.await
-				.map_err(|e| ChainError::Rejected(e.to_string()));
-		}
-		Err(self.lost("the transaction's status stream ended early"))
+		// Signed once: after a dropped connection the same bytes are sent
+		// again, so the chain can never take the action twice.
+		let transaction = self
+			.retrying(|| async {
+				let at = self.client.at_current_block().await.map_err(|e| self.lost(e))?;
+				// The pool's next nonce: the finalized state's would repeat
+				// one of the signer's transactions still on its way.
+				let nonce = self.next_nonce(owner.public()).await?;
+				let params =
+					subxt::config::DefaultExtrinsicParamsBuilder::<subxt::SubstrateConfig>::new()
+						.nonce(nonce)
+						.build();
+				at.transactions()
+					.create_signed(call, &Signer(owner), params)
+					.await
+					.map_err(|e| ChainError::Rejected(e.to_string()))
+			})
+			.await?;
+		let mut resent = false;
+		let outcome = self
+			.retrying(|| {
+				let again = std::mem::replace(&mut resent, true);
+				let transaction = &transaction;
+				async move {
+					// Sent again after the connection dropped, a refusal most
+					// likely means the first copy is in the pool or on chain.
+					let refused = |why: String| {
+						if again {
+							ChainError::Other(format!(
+								"the transaction was sent before the node dropped the connection, \
+								 and the node refuses it now ({why}): it is already on chain or \
+								 in the pool; look before sending it once more"
+							))
+						} else {
+							ChainError::Rejected(why)
+						}
+					};
+					let mut progress =
+						transaction.submit_and_watch().await.map_err(|e| match self.lost(&e) {
+							lost @ ChainError::Reconnecting { .. } => lost,
+							_ => refused(e.to_string()),
+						})?;
+					while let Some(status) = progress.next().await {
+						let in_block = match status.map_err(|e| self.lost(e))? {
+							S::InBestBlock(b) if !finalized => b,
+							S::InFinalizedBlock(b) => b,
+							S::Invalid { message } => return Err(refused(message)),
+							S::Error { message } | S::Dropped { message } => {
+								return Err(ChainError::Rejected(message))
+							},
+							_ => continue,
+						};
+						return in_block
+							.wait_for_success()
+							.await
+							.map_err(|e| ChainError::Rejected(e.to_string()));
+					}
+					Err(ChainError::Reconnecting {
+						url: self.url.clone(),
+						reason: "the transaction's status stream ended early".into(),
+					})
+				}
+			})
+			.await;
+		outcome
 	}
 }
 
