@@ -158,6 +158,15 @@ fn a_valid_play_is_feeless_and_pays_listener_server_and_escrow() {
 	// The artist's 1 MUSIC is escrowed, split 25 % to Dave, the rest to Eve.
 	assert_eq!(escrow(&mut chain, Eve), UNIT * 3 / 4);
 	assert_eq!(escrow(&mut chain, Dave), UNIT / 4);
+	// It is minted into the escrow account when the block ends.
+	let account = pallet_musicchain_royalties::Pallet::<Runtime>::account_id();
+	let held = chain.free_balance(&account);
+	chain.advance(1);
+	assert_eq!(chain.free_balance(&account), held + UNIT);
+	chain.execute(|| {
+		assert_eq!(pallet_musicchain_royalties::PendingEscrow::<Runtime>::get(), 0);
+		pallet_musicchain_royalties::Pallet::<Runtime>::do_try_state().expect("held == owed");
+	});
 
 	// Again at once: the cooldown refuses it, and the refusal pays a fee.
 	let again = receipt(&mut chain, Charlie, Bob, &[(0, 150_000)], 2);

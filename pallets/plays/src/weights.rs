@@ -67,7 +67,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:2 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::Escrow` (r:9 w:9)
 	/// Proof: `Royalties::Escrow` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
@@ -75,17 +75,17 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_discovery(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `761 + s * (36 ±0)`
+		//  Measured:  `681 + s * (36 ±0)`
 		//  Estimated: `6196 + s * (2539 ±0)`
-		// Minimum execution time: 250_620_000 picoseconds.
-		Weight::from_parts(223_385_166, 6196)
-			// Standard Error: 214
-			.saturating_add(Weight::from_parts(134_291, 0).saturating_mul(h.into()))
-			// Standard Error: 119_736
-			.saturating_add(Weight::from_parts(4_223_783, 0).saturating_mul(s.into()))
+		// Minimum execution time: 232_376_000 picoseconds.
+		Weight::from_parts(204_968_355, 6196)
+			// Standard Error: 355
+			.saturating_add(Weight::from_parts(136_315, 0).saturating_mul(h.into()))
+			// Standard Error: 197_974
+			.saturating_add(Weight::from_parts(4_894_462, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(s.into()))
 	}
@@ -105,14 +105,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_mature(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `679 + s * (46 ±0)`
+		//  Measured:  `599 + s * (46 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 524_603_000 picoseconds.
-		Weight::from_parts(233_488_873, 6196)
-			// Standard Error: 161
-			.saturating_add(Weight::from_parts(132_529, 0).saturating_mul(h.into()))
-			// Standard Error: 89_942
-			.saturating_add(Weight::from_parts(37_780_737, 0).saturating_mul(s.into()))
+		// Minimum execution time: 535_573_000 picoseconds.
+		Weight::from_parts(243_610_427, 6196)
+			// Standard Error: 539
+			.saturating_add(Weight::from_parts(134_753, 0).saturating_mul(h.into()))
+			// Standard Error: 300_562
+			.saturating_add(Weight::from_parts(39_828_805, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -129,8 +129,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `189`
 		//  Estimated: `6092`
-		// Minimum execution time: 28_774_000 picoseconds.
-		Weight::from_parts(29_956_000, 6092)
+		// Minimum execution time: 28_814_000 picoseconds.
+		Weight::from_parts(30_157_000, 6092)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -148,7 +148,7 @@ impl WeightInfo for () {
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:2 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::Escrow` (r:9 w:9)
 	/// Proof: `Royalties::Escrow` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
@@ -156,17 +156,17 @@ impl WeightInfo for () {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_discovery(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `761 + s * (36 ±0)`
+		//  Measured:  `681 + s * (36 ±0)`
 		//  Estimated: `6196 + s * (2539 ±0)`
-		// Minimum execution time: 250_620_000 picoseconds.
-		Weight::from_parts(223_385_166, 6196)
-			// Standard Error: 214
-			.saturating_add(Weight::from_parts(134_291, 0).saturating_mul(h.into()))
-			// Standard Error: 119_736
-			.saturating_add(Weight::from_parts(4_223_783, 0).saturating_mul(s.into()))
+		// Minimum execution time: 232_376_000 picoseconds.
+		Weight::from_parts(204_968_355, 6196)
+			// Standard Error: 355
+			.saturating_add(Weight::from_parts(136_315, 0).saturating_mul(h.into()))
+			// Standard Error: 197_974
+			.saturating_add(Weight::from_parts(4_894_462, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(s.into()))
 	}
@@ -186,14 +186,14 @@ impl WeightInfo for () {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_mature(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `679 + s * (46 ±0)`
+		//  Measured:  `599 + s * (46 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 524_603_000 picoseconds.
-		Weight::from_parts(233_488_873, 6196)
-			// Standard Error: 161
-			.saturating_add(Weight::from_parts(132_529, 0).saturating_mul(h.into()))
-			// Standard Error: 89_942
-			.saturating_add(Weight::from_parts(37_780_737, 0).saturating_mul(s.into()))
+		// Minimum execution time: 535_573_000 picoseconds.
+		Weight::from_parts(243_610_427, 6196)
+			// Standard Error: 539
+			.saturating_add(Weight::from_parts(134_753, 0).saturating_mul(h.into()))
+			// Standard Error: 300_562
+			.saturating_add(Weight::from_parts(39_828_805, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -210,8 +210,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `189`
 		//  Estimated: `6092`
-		// Minimum execution time: 28_774_000 picoseconds.
-		Weight::from_parts(29_956_000, 6092)
+		// Minimum execution time: 28_814_000 picoseconds.
+		Weight::from_parts(30_157_000, 6092)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}

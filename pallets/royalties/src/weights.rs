@@ -50,6 +50,7 @@ use core::marker::PhantomData;
 /// Weight functions needed for `pallet_musicchain_royalties`.
 pub trait WeightInfo {
 	fn release_escrow() -> Weight;
+	fn flush_escrow() -> Weight;
 }
 
 /// Weights for `pallet_musicchain_royalties` using the musicchain node and reference hardware.
@@ -61,12 +62,23 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn release_escrow() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `325`
+		//  Measured:  `245`
 		//  Estimated: `6196`
-		// Minimum execution time: 84_057_000 picoseconds.
-		Weight::from_parts(86_161_000, 6196)
+		// Minimum execution time: 107_471_000 picoseconds.
+		Weight::from_parts(109_906_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	fn flush_escrow() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `141`
+		//  Estimated: `3593`
+		// Minimum execution time: 33_863_000 picoseconds.
+		Weight::from_parts(35_246_000, 3593)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
 
@@ -78,11 +90,22 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn release_escrow() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `325`
+		//  Measured:  `245`
 		//  Estimated: `6196`
-		// Minimum execution time: 84_057_000 picoseconds.
-		Weight::from_parts(86_161_000, 6196)
+		// Minimum execution time: 107_471_000 picoseconds.
+		Weight::from_parts(109_906_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	fn flush_escrow() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `141`
+		//  Estimated: `3593`
+		// Minimum execution time: 33_863_000 picoseconds.
+		Weight::from_parts(35_246_000, 3593)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

@@ -32,10 +32,15 @@ use polkadot_sdk::{
 pub trait SupplyControl<AccountId> {
 	/// What a listener burns per mature-tier play at the current issuance.
 	fn burn_quote() -> u128;
-	/// Mints `amount` to `who` unless total issuance would exceed the cap.
-	/// Returns whether the mint happened; a refusal is not an error (the
-	/// caller's action still counts) and emits `MintRefused`.
+	/// Mints `amount` to `who` unless total issuance (with what is pending)
+	/// would exceed the cap. Returns whether the mint happened; a refusal is
+	/// not an error (the caller's action still counts) and emits `MintRefused`.
 	fn mint_capped(who: &AccountId, amount: u128) -> Result<bool, DispatchError>;
+	/// Whether `amount` more for `who` fits under the cap, counting what is
+	/// pending; emits `MintRefused` when it does not. Mints nothing: a caller
+	/// that is told yes mints it before its block ends and reports it through
+	/// [`Config::Pending`] until then.
+	fn reserve_capped(who: &AccountId, amount: u128) -> bool;
 	/// Burns exactly `amount` from `who`'s free balance, keeping the account
 	/// alive. Fails with `CannotPayBurn` when the balance does not allow it.
 	fn burn(who: &AccountId, amount: u128) -> Result<(), DispatchError>;
@@ -62,6 +67,10 @@ pub mod pallet {
 		/// The burn per play at the cap.
 		#[pallet::constant]
 		type MaxBurn: Get<u128>;
+		/// Issuance promised in this block and minted at its end (the
+		/// royalties pallet's escrow of the block's plays): the cap and the
+		/// burn curve count it as issued.
+		type Pending: Get<u128>;
 	}
 
 	#[pallet::event]
@@ -96,9 +105,19 @@ impl<T: Config> Pallet<T> {
 		SupplyCurve { floor: T::Floor::get(), cap: T::Cap::get(), max_burn: T::MaxBurn::get() }
 	}
 
-	/// Current total issuance.
+	/// Current total issuance, with what is pending in this block.
 	pub fn issuance() -> u128 {
-		T::Currency::total_issuance()
+		T::Currency::total_issuance().saturating_add(T::Pending::get())
+	}
+
+	/// Whether `amount` more fits under the cap; emits `MintRefused` if not.
+	fn within_cap(who: &T::AccountId, amount: u128) -> bool {
+		let issuance = Self::issuance();
+		let within_cap = issuance.checked_add(amount).is_some_and(|after| after <= T::Cap::get());
+		if !within_cap {
+			Self::deposit_event(Event::MintRefused { who: who.clone(), amount, issuance });
+		}
+		within_cap
 	}
 
 	/// Invariant: issuance never exceeds the cap.
@@ -114,14 +133,15 @@ impl<T: Config> SupplyControl<T::AccountId> for Pallet<T> {
 	}
 
 	fn mint_capped(who: &T::AccountId, amount: u128) -> Result<bool, DispatchError> {
-		let issuance = Self::issuance();
-		let within_cap = issuance.checked_add(amount).is_some_and(|after| after <= T::Cap::get());
-		if !within_cap {
-			Self::deposit_event(Event::MintRefused { who: who.clone(), amount, issuance });
+		if !Self::within_cap(who, amount) {
 			return Ok(false);
 		}
 		T::Currency::mint_into(who, amount)?;
 		Ok(true)
+	}
+
+	fn reserve_capped(who: &T::AccountId, amount: u128) -> bool {
+		Self::within_cap(who, amount)
 	}
 
 	fn burn(who: &T::AccountId, amount: u128) -> Result<(), DispatchError> {

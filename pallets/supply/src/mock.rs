@@ -54,6 +54,7 @@ impl pallet_supply::Config for Test {
 	type Floor = Floor;
 	type Cap = Cap;
 	type MaxBurn = MaxBurn;
+	type Pending = polkadot_sdk::frame_support::traits::ConstU128<0>;
 }
 
 /// Externalities where account 1 holds `issuance` (the whole supply).

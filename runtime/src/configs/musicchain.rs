@@ -41,6 +41,7 @@ impl pallet_musicchain_supply::Config for Runtime {
 	type Floor = Floor;
 	type Cap = Cap;
 	type MaxBurn = MaxBurn;
+	type Pending = pallet_musicchain_royalties::PendingEscrowOf<Runtime>;
 }
 
 /// The current Aura authorities: the only keys whose dedupe verdicts count.
