@@ -20,7 +20,7 @@ mod benchmarks {
 		}
 		let amount = T::Reward::get().max(ed);
 		ensure!(
-			Pallet::<T>::escrow(&[(beneficiary.clone(), amount)])? == amount,
+			Pallet::<T>::escrow(&[(beneficiary.clone(), amount)])? == Some(amount),
 			BenchmarkError::Stop("the issuance cap refused the escrow mint")
 		);
 		ensure!(

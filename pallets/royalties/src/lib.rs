@@ -241,15 +241,18 @@ impl<T: Config> Pallet<T> {
 	/// Escrows `shares` of a royalty: their sum reserved under the cap and
 	/// added to [`PendingEscrow`] (minted into the escrow account at the end
 	/// of the block), and each beneficiary's entry. Returns the amount
-	/// escrowed: 0 when the issuance cap refused it.
-	fn escrow(shares: &[(T::AccountId, u128)]) -> Result<u128, DispatchError> {
+	/// escrowed, or `None` when the issuance cap refused it.
+	fn escrow(shares: &[(T::AccountId, u128)]) -> Result<Option<u128>, DispatchError> {
 		let total = shares
 			.iter()
 			.try_fold(0u128, |acc, (_, amount)| acc.checked_add(*amount))
 			.ok_or(Error::<T>::Overflow)?;
+		if total == 0 {
+			return Ok(Some(0));
+		}
 		let pending = PendingEscrow::<T>::get().checked_add(total).ok_or(Error::<T>::Overflow)?;
-		if total == 0 || !T::Supply::reserve_capped(&Self::account_id(), total) {
-			return Ok(0);
+		if !T::Supply::reserve_capped(&Self::account_id(), total) {
+			return Ok(None);
 		}
 		// So that the block's mint cannot fail (the escrow account exists
 		// from genesis, so only an overflow could make it).
@@ -265,7 +268,7 @@ impl<T: Config> Pallet<T> {
 				Ok::<_, DispatchError>(())
 			})?;
 		}
-		Ok(total)
+		Ok(Some(total))
 	}
 
 	/// Everything escrowed and not yet released: the sum of [`Escrow`].
@@ -357,8 +360,7 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 		if !to_escrow.is_empty() {
 			out.escrowed = true;
 			let escrowed = Self::escrow(&to_escrow)?;
-			let total = to_escrow.iter().fold(0u128, |acc, (_, a)| acc.saturating_add(*a));
-			count(escrowed > 0 || total == 0, escrowed, &mut out.artist);
+			count(escrowed.is_some(), escrowed.unwrap_or(0), &mut out.artist);
 		}
 		out.refused_mints = refused;
 		PlayCount::<T>::insert(song, prior_plays.saturating_add(1));
