@@ -217,6 +217,8 @@ fn open_track(
 pub struct PcmStream {
 	track: Track,
 	damage: Damage,
+	/// Packets read so far (decoded or damaged).
+	packets: u64,
 	name: &'static str,
 }
 
@@ -236,7 +238,14 @@ impl PcmStream {
 		mp4_moov: Option<&[u8]>,
 	) -> Result<PcmStream, AudioError> {
 		let track = open_track(source, format, mp4_moov)?;
-		Ok(PcmStream { track, damage: Damage::default(), name: format_name(format) })
+		Ok(PcmStream { track, damage: Damage::default(), packets: 0, name: format_name(format) })
+	}
+
+	fn corrupt(&self) -> AudioError {
+		AudioError::Corrupt {
+			failed: self.damage.failed,
+			total: self.packets.max(self.damage.failed),
+		}
 	}
 
 	/// The next packet's audio; `None` at the end. Damaged packets are
@@ -254,11 +263,9 @@ impl PcmStream {
 					return Err(AudioError::Container { format: self.name, reason: e.to_string() })
 				},
 				Err(_) => {
+					self.packets += 1;
 					if self.damage.hit() {
-						return Err(AudioError::Corrupt {
-							failed: self.damage.failed,
-							total: self.damage.failed,
-						});
+						return Err(self.corrupt());
 					}
 					continue;
 				},
@@ -266,6 +273,7 @@ impl PcmStream {
 			if packet.track_id() != t.track_id {
 				continue;
 			}
+			self.packets += 1;
 			match t.codec.decode(&packet) {
 				Ok(Some(pcm)) if pcm.channels > 0 && pcm.rate > 0 => {
 					self.damage.in_a_row = 0;
@@ -278,10 +286,7 @@ impl PcmStream {
 				Ok(Some(_)) => continue,
 				Ok(None) => {
 					if self.damage.hit() {
-						return Err(AudioError::Corrupt {
-							failed: self.damage.failed,
-							total: self.damage.failed,
-						});
+						return Err(self.corrupt());
 					}
 				},
 				Err(e) => {

@@ -41,6 +41,8 @@ struct Queue {
 	played: AtomicU64,
 	/// Samples the device asked for while audio was due and got silence.
 	starved: AtomicU64,
+	/// The player is done: silence from now on is not late audio.
+	closing: std::sync::atomic::AtomicBool,
 }
 
 /// An open output stream.
@@ -80,20 +82,22 @@ impl Converter {
 
 	fn convert(&mut self, samples: &[i16]) -> Vec<f32> {
 		let (sc, dc) = (usize::from(self.src_channels), usize::from(self.dst_channels));
-		let frames = samples.chunks_exact(sc).map(|f| {
-			let f: Vec<f32> = f.iter().map(|s| f32::from(*s) / 32768.0).collect();
-			map_channels(&f, dc)
-		});
-		if self.dst_rate == self.src_rate {
-			return frames.flatten().collect();
-		}
-		let step = f64::from(self.src_rate) / f64::from(self.dst_rate);
+		let same_rate = self.dst_rate == self.src_rate;
+		let frames = samples.len() / sc;
 		let mut out = Vec::with_capacity(
-			(samples.len() / sc + 1) * dc * self.dst_rate as usize / self.src_rate as usize,
+			(frames + 1) * dc * self.dst_rate as usize / self.src_rate as usize + dc,
 		);
-		for frame in frames {
+		// One frame of the device's channels, reused for every frame.
+		let mut frame = vec![0f32; dc];
+		let step = f64::from(self.src_rate) / f64::from(self.dst_rate);
+		for src in samples.chunks_exact(sc) {
+			map_channels(src, &mut frame);
+			if same_rate {
+				out.extend_from_slice(&frame);
+				continue;
+			}
 			if self.last.is_empty() {
-				self.last = frame;
+				self.last.extend_from_slice(&frame);
 				continue;
 			}
 			while self.pos < 1.0 {
@@ -102,7 +106,7 @@ impl Converter {
 				self.pos += step;
 			}
 			self.pos -= 1.0;
-			self.last = frame;
+			self.last.copy_from_slice(&frame);
 		}
 		out
 	}
@@ -154,6 +158,7 @@ impl DeviceSink {
 			taken: Condvar::new(),
 			played: AtomicU64::new(0),
 			starved: AtomicU64::new(0),
+			closing: std::sync::atomic::AtomicBool::new(false),
 		});
 		let stream = match format {
 			SampleFormat::F32 => build::<f32>(&device, &config, queue.clone()),
@@ -210,15 +215,9 @@ impl DeviceSink {
 	/// Waits (at most the queue's length and a bit) until the device has
 	/// played what is queued.
 	pub fn drain(&self) {
-		let deadline = std::time::Instant::now() + QUEUE * 2;
-		while std::time::Instant::now() < deadline {
-			match self.queue.samples.lock() {
-				Ok(q) if q.is_empty() => return,
-				Ok(_) => {},
-				Err(_) => return,
-			}
-			std::thread::sleep(Duration::from_millis(10));
-		}
+		self.queue.closing.store(true, Ordering::Relaxed);
+		let Ok(q) = self.queue.samples.lock() else { return };
+		let _ = self.queue.taken.wait_timeout_while(q, QUEUE * 2, |q| !q.is_empty());
 	}
 
 	/// Samples of the song the device took.
@@ -235,15 +234,19 @@ impl DeviceSink {
 	}
 }
 
-/// One frame of `src.len()` channels as `channels` channels: mono is
+/// One 16-bit frame of `src.len()` channels into `out`'s channels: mono is
 /// copied to all, many to mono is their mean, otherwise the first ones are
 /// kept and the rest are silent.
-fn map_channels(src: &[f32], channels: usize) -> Vec<f32> {
-	match (src.len(), channels) {
-		(a, b) if a == b => src.to_vec(),
-		(1, n) => vec![src[0]; n],
-		(n, 1) => vec![src.iter().sum::<f32>() / n as f32],
-		(_, n) => (0..n).map(|i| src.get(i).copied().unwrap_or(0.0)).collect(),
+fn map_channels(src: &[i16], out: &mut [f32]) {
+	let sample = |s: i16| f32::from(s) / 32768.0;
+	match (src.len(), out.len()) {
+		(1, _) => out.fill(sample(src[0])),
+		(n, 1) => out[0] = src.iter().map(|s| sample(*s)).sum::<f32>() / n as f32,
+		_ => {
+			for (i, slot) in out.iter_mut().enumerate() {
+				*slot = src.get(i).map_or(0.0, |s| sample(*s));
+			}
+		},
 	}
 }
 
@@ -266,10 +269,10 @@ where
 			for slot in &mut out[n..] {
 				*slot = T::from_sample(0.0f32);
 			}
-			// Silence counts as late only once audio has begun and while
-			// more of it is on its way (some is still queued).
+			// Silence counts as late once audio has begun and until the
+			// player is done.
 			let played = queue.played.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-			if played > 0 && n > 0 && n < out.len() {
+			if played > 0 && n < out.len() && !queue.closing.load(Ordering::Relaxed) {
 				queue.starved.fetch_add((out.len() - n) as u64, Ordering::Relaxed);
 			}
 			drop(q);
@@ -286,9 +289,15 @@ mod tests {
 
 	#[test]
 	fn channels_map_both_ways() {
-		assert_eq!(map_channels(&[0.5], 2), vec![0.5, 0.5]);
-		assert_eq!(map_channels(&[0.2, 0.4], 1), vec![0.3_f32]);
-		assert_eq!(map_channels(&[0.1, 0.2], 4), vec![0.1, 0.2, 0.0, 0.0]);
+		let mapped = |src: &[i16], n: usize| {
+			let mut out = vec![9.0f32; n];
+			map_channels(src, &mut out);
+			out
+		};
+		assert_eq!(mapped(&[16_384], 2), vec![0.5, 0.5]);
+		assert_eq!(mapped(&[8_192, 16_384], 1), vec![0.375]);
+		assert_eq!(mapped(&[16_384, -16_384], 2), vec![0.5, -0.5]);
+		assert_eq!(mapped(&[8_192, 16_384], 4), vec![0.25, 0.5, 0.0, 0.0]);
 	}
 
 	#[test]

@@ -235,6 +235,15 @@ impl Sink {
 		})
 	}
 
+	/// How far ahead of the wall clock audio is handed over: a device is
+	/// kept half a queue ahead, so that it never waits for the next packet.
+	fn lead(&self) -> Duration {
+		match self {
+			Sink::Device(_) => device::QUEUE / 2,
+			Sink::None | Sink::Wav(_) => Duration::ZERO,
+		}
+	}
+
 	fn write(&mut self, samples: &[i16]) -> Result<(), PlayerError> {
 		match self {
 			Sink::None => {},
@@ -348,10 +357,10 @@ pub fn play_controlled(
 		let mut played_ms = from_ms;
 		let mut last_report = Instant::now();
 		loop {
-			if stream.is_none() {
-				stream = Some((open()?, 0));
-			}
-			let Some((pcm, at)) = &mut stream else { break };
+			let (pcm, at) = match &mut stream {
+				Some(open) => open,
+				none => none.insert((open()?, 0)),
+			};
 			let Some(chunk) = pcm.next_chunk()? else { break };
 			let ch = usize::from(chunk.channels.max(1));
 			let rate = u64::from(chunk.rate.max(1));
@@ -380,13 +389,18 @@ pub fn play_controlled(
 				report(Event::Started);
 			}
 			let (t0, base_ms) = *clock.get_or_insert((Instant::now(), begin_ms));
+			let mut lead = Duration::ZERO;
 			if let Some(sink) = &mut sink {
 				sink.write(samples)?;
+				lead = sink.lead();
 			}
 			played_ms = end_ms;
-			// Paced: the audio up to `end_ms` is due `end_ms - base_ms` after t0.
+			// Paced: the audio up to `end_ms` is due `end_ms - base_ms` after
+			// t0 (less the sink's lead, well inside the chain's grace).
 			let due = t0 + Duration::from_millis(u64::from(end_ms.saturating_sub(base_ms)));
-			if let Some(wait) = due.checked_duration_since(Instant::now()) {
+			if let Some(wait) =
+				due.checked_sub(lead).and_then(|d| d.checked_duration_since(Instant::now()))
+			{
 				std::thread::sleep(wait);
 			}
 			if last_report.elapsed() >= HEARTBEAT_EVERY && played_ms > reported_ms {
