@@ -13,7 +13,7 @@ use musicchain_client::{
 	wallet::Account,
 };
 use musicchain_primitives::UNIT;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the musicchain-node binary (scripts/test.sh builds it)"]
@@ -31,10 +31,8 @@ async fn a_client_outlives_a_node_restart() {
 		node.restart();
 		node
 	});
-	let asked = Instant::now();
 	let during = chain.balance(bob.public()).await.expect("answered after the restart").free;
 	assert_eq!(during, before);
-	assert!(asked.elapsed() >= Duration::from_secs(2), "it waited: {:?}", asked.elapsed());
 	let mut node = restarted.join().expect("restarted");
 
 	// A transfer waiting for its block when the node dies is sent again

@@ -246,52 +246,55 @@ impl Chain {
 			})
 			.await?;
 		let mut resent = false;
-		let outcome = self
-			.retrying(|| {
-				let again = std::mem::replace(&mut resent, true);
-				let transaction = &transaction;
-				async move {
-					// Sent again after the connection dropped, a refusal most
-					// likely means the first copy is in the pool or on chain.
-					let refused = |why: String| {
-						if again {
-							ChainError::Other(format!(
-								"the transaction was sent before the node dropped the connection, \
+		self.retrying(|| {
+			let again = std::mem::replace(&mut resent, true);
+			let transaction = &transaction;
+			async move {
+				// Sent again after the connection dropped, a refusal most
+				// likely means the first copy is in the pool or on chain.
+				let refused = |why: String| {
+					if again {
+						ChainError::Other(format!(
+							"the transaction was sent before the node dropped the connection, \
 								 and the node refuses it now ({why}): it is already on chain or \
 								 in the pool; look before sending it once more"
-							))
-						} else {
-							ChainError::Rejected(why)
-						}
-					};
-					let mut progress =
-						transaction.submit_and_watch().await.map_err(|e| match self.lost(&e) {
-							lost @ ChainError::Reconnecting { .. } => lost,
-							_ => refused(e.to_string()),
-						})?;
-					while let Some(status) = progress.next().await {
-						let in_block = match status.map_err(|e| self.lost(e))? {
-							S::InBestBlock(b) if !finalized => b,
-							S::InFinalizedBlock(b) => b,
-							S::Invalid { message } => return Err(refused(message)),
-							S::Error { message } | S::Dropped { message } => {
-								return Err(ChainError::Rejected(message))
-							},
-							_ => continue,
-						};
-						return in_block
-							.wait_for_success()
-							.await
-							.map_err(|e| ChainError::Rejected(e.to_string()));
+						))
+					} else {
+						ChainError::Rejected(why)
 					}
-					Err(ChainError::Reconnecting {
-						url: self.url.clone(),
-						reason: "the transaction's status stream ended early".into(),
-					})
+				};
+				let mut progress =
+					transaction.submit_and_watch().await.map_err(|e| match self.lost(&e) {
+						lost @ ChainError::Reconnecting { .. } => lost,
+						_ => refused(e.to_string()),
+					})?;
+				while let Some(status) = progress.next().await {
+					let in_block = match status.map_err(|e| self.lost(e))? {
+						S::InBestBlock(b) if !finalized => b,
+						S::InFinalizedBlock(b) => b,
+						S::Invalid { message } => return Err(refused(message)),
+						S::Error { message } | S::Dropped { message } => {
+							return Err(ChainError::Rejected(message))
+						},
+						_ => continue,
+					};
+					// Only a dispatch error is the chain's refusal; failing
+					// to fetch the block's events is the connection's.
+					return in_block.wait_for_success().await.map_err(|e| match e {
+						subxt::error::TransactionEventsError::ExtrinsicFailed(_)
+						| subxt::error::TransactionEventsError::CannotDecodeDispatchError {
+							..
+						} => ChainError::Rejected(e.to_string()),
+						other => self.lost(other),
+					});
 				}
-			})
-			.await;
-		outcome
+				Err(ChainError::Reconnecting {
+					url: self.url.clone(),
+					reason: "the transaction's status stream ended early".into(),
+				})
+			}
+		})
+		.await
 	}
 }
 
