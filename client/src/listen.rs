@@ -234,8 +234,11 @@ async fn play_on(
 	let part = match std::fs::File::open(&part_path) {
 		Ok(file) => file,
 		Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-			let handle = finisher.take().context("the download failed")?;
-			let done = handle.await.ok().flatten().context("the download failed")?;
+			let done = match finisher.take() {
+				Some(handle) => handle.await.ok().flatten(),
+				None => None,
+			}
+			.context("the download failed")?;
 			let file = std::fs::File::open(&done.path)
 				.with_context(|| format!("cannot open the download {}", done.path.display()))?;
 			finished = Some(done);
@@ -255,25 +258,31 @@ async fn play_on(
 	let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
 	let player_arrival = arrival.clone();
 	// On a terminal, with no --segments, the listener seeks while it plays.
-	let (control_tx, control) = std::sync::mpsc::channel();
-	if args.segments.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+	let interactive =
+		args.segments.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin());
+	let control = interactive.then(|| {
 		println!("while it plays: +S / -S seeks S seconds, M:SS goes there, q stops (then Enter)");
+		let (tx, rx) = std::sync::mpsc::channel();
 		std::thread::spawn(move || {
 			for line in std::io::stdin().lines().map_while(Result::ok) {
 				match player::Control::parse(&line) {
-					Ok(c) if control_tx.send(c).is_err() => break,
-					Ok(_) => {},
+					Ok(c) => {
+						if tx.send(c).is_err() {
+							break;
+						}
+					},
 					Err(e) => eprintln!("{e}"),
 				}
 			}
 		});
-	}
+		rx
+	});
 	let playing = tokio::task::spawn_blocking(move || {
 		let open = || player::open_growing(&part, size, format, player_arrival.clone());
 		let mut report = |e: Event| {
 			let _ = events_tx.send(e);
 		};
-		player::play_controlled(&open, &output, &segments, Some(&control), &mut report)
+		player::play_controlled(&open, &output, &segments, control.as_ref(), &mut report)
 	});
 	while let Some(event) = events.recv().await {
 		match event {

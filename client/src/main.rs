@@ -231,20 +231,27 @@ enum ModerateCommand {
 	Unhide { song: u32 },
 }
 
+/// How a new wallet is kept: `wallet create` and `wallet import`.
+#[derive(clap::Args)]
+struct KeepArgs {
+	/// A name for the account (shown by polkadot.js).
+	#[arg(long)]
+	name: Option<String>,
+	/// Overwrite an existing wallet of another account.
+	#[arg(long)]
+	replace: bool,
+	/// Keep the wallet in the encrypted file DATA_DIR/wallet.json even
+	/// when there is an OS keyring.
+	#[arg(long)]
+	file: bool,
+}
+
 #[derive(Subcommand)]
 enum WalletCommand {
 	/// Create a new account (sr25519) and show the mnemonic that restores it.
 	Create {
-		/// A name for the account (shown by polkadot.js).
-		#[arg(long)]
-		name: Option<String>,
-		/// Overwrite an existing wallet of another account.
-		#[arg(long)]
-		replace: bool,
-		/// Keep the wallet in the encrypted file DATA_DIR/wallet.json even
-		/// when there is an OS keyring.
-		#[arg(long)]
-		file: bool,
+		#[command(flatten)]
+		keep: KeepArgs,
 	},
 	/// Import an account: a polkadot.js JSON file, or a mnemonic or secret
 	/// URI (such as //Alice on a dev chain) read from standard input.
@@ -255,15 +262,8 @@ enum WalletCommand {
 		/// Read a mnemonic or secret URI from standard input instead.
 		#[arg(long)]
 		uri: bool,
-		#[arg(long)]
-		name: Option<String>,
-		/// Overwrite an existing wallet of another account.
-		#[arg(long)]
-		replace: bool,
-		/// Keep the wallet in the encrypted file DATA_DIR/wallet.json even
-		/// when there is an OS keyring.
-		#[arg(long)]
-		file: bool,
+		#[command(flatten)]
+		keep: KeepArgs,
 	},
 	/// Print the account as a polkadot.js JSON file (to standard output or
 	/// --out), sealed with the wallet's password.
@@ -394,19 +394,19 @@ fn run(cli: Cli) -> Result<i32> {
 	}
 }
 
-/// Seals `account` with `secret` into the wallet of `data_dir` (the file
-/// when `file`, else the OS keyring when there is one) and says where.
+/// Seals `account` (named `name`) with `secret` into the wallet of
+/// `data_dir` as `keep` says and says where.
 fn seal(
 	what: &str,
 	account: &wallet::Account,
-	name: Option<String>,
+	name: Option<&str>,
 	secret: &str,
 	data_dir: &Path,
-	replace: bool,
-	file: bool,
+	keep: &KeepArgs,
 ) -> Result<()> {
-	let keep = if file { wallet::Keep::File } else { wallet::Keep::Auto };
-	let stored = wallet::store(data_dir, &account.to_json(name.as_deref(), secret), replace, keep)?;
+	let place = if keep.file { wallet::Keep::File } else { wallet::Keep::Auto };
+	let json = account.to_json(name, secret);
+	let stored = wallet::store(data_dir, &json, keep.replace, place)?;
 	println!("{what} account {}", account.address());
 	println!("kept in {}", stored.location());
 	Ok(())
@@ -418,21 +418,21 @@ fn wallet_command(
 	password: &wallet::PasswordSource,
 ) -> Result<i32> {
 	match command {
-		WalletCommand::Create { name, replace, file } => {
+		WalletCommand::Create { keep } => {
 			// Refused before any password is asked for.
-			wallet::ensure_replaceable(data_dir, replace)?;
+			wallet::ensure_replaceable(data_dir, keep.replace)?;
 			let (account, phrase) = wallet::Account::generate();
 			let secret = password.read("password for the new account: ", true)?;
-			seal("created", &account, name, &secret, data_dir, replace, file)?;
+			seal("created", &account, keep.name.as_deref(), &secret, data_dir, &keep)?;
 			println!();
 			println!(
 				"Its mnemonic, the only way to restore it if the wallet is lost; write it down:"
 			);
 			println!("  {phrase}");
 		},
-		WalletCommand::Import { json, uri: _, name, replace, file } => {
+		WalletCommand::Import { json, uri: _, keep } => {
 			// Refused before any password is asked for.
-			wallet::ensure_replaceable(data_dir, replace)?;
+			wallet::ensure_replaceable(data_dir, keep.replace)?;
 			let (account, json_name) = match json {
 				Some(file) => {
 					let text = std::fs::read_to_string(&file)
@@ -449,7 +449,8 @@ fn wallet_command(
 				},
 			};
 			let secret = password.read("password for the wallet: ", true)?;
-			seal("imported", &account, name.or(json_name), &secret, data_dir, replace, file)?;
+			let name = keep.name.as_deref().or(json_name.as_deref());
+			seal("imported", &account, name, &secret, data_dir, &keep)?;
 		},
 		WalletCommand::Export { out } => {
 			let stored = wallet::require(data_dir)?;

@@ -175,27 +175,36 @@ impl Stored {
 		}
 	}
 
-	/// What to name in an error about this wallet.
-	fn source(&self) -> PathBuf {
-		match &self.place {
-			Place::File { path, .. } => path.clone(),
-			Place::Keyring { user } => PathBuf::from(format!("OS keyring entry {user}")),
-		}
-	}
-
 	/// Unlocks the account with `password`.
 	pub fn unlock(&self, password: &str) -> Result<Account, WalletError> {
 		Account::from_json(&self.json, password)
 			.map(|(account, _)| account)
-			.map_err(|source| WalletError::Format { path: self.source(), error: source })
+			.map_err(|source| WalletError::Format { path: self.place.source(), error: source })
 	}
 }
 
+impl Place {
+	/// What to name in an error about the wallet kept here.
+	fn source(&self) -> PathBuf {
+		match self {
+			Place::File { path, .. } => path.clone(),
+			Place::Keyring { user } => PathBuf::from(format!("OS keyring entry {user}")),
+		}
+	}
+}
+
+/// A stored JSON account, with the address it names.
 fn parsed(json: String, place: Place) -> Result<Stored, WalletError> {
-	let stored = Stored { json, address: String::new(), place };
-	let address = pjs::address_of(&stored.json)
-		.map_err(|source| WalletError::Format { path: stored.source(), error: source })?;
-	Ok(Stored { address, ..stored })
+	match pjs::address_of(&json) {
+		Ok(address) => Ok(Stored { json, address, place }),
+		Err(error) => Err(WalletError::Format { path: place.source(), error }),
+	}
+}
+
+/// Maps an I/O error on `path` to a [`WalletError`].
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> WalletError {
+	let path = path.to_path_buf();
+	move |error| WalletError::Io { path, error }
 }
 
 /// The wallet of `data_dir`, if there is one: the file first, then the OS
@@ -223,7 +232,7 @@ pub fn require(data_dir: &Path) -> Result<Stored, WalletError> {
 pub fn ensure_replaceable(data_dir: &Path, replace: bool) -> Result<(), WalletError> {
 	match load(data_dir)? {
 		Some(old) if !replace => {
-			Err(WalletError::Exists { path: old.source(), address: old.address })
+			Err(WalletError::Exists { path: old.place.source(), address: old.address })
 		},
 		_ => Ok(()),
 	}
@@ -239,63 +248,52 @@ pub fn store(
 	replace: bool,
 	keep: Keep,
 ) -> Result<Stored, WalletError> {
-	pjs::address_of(json).map_err(|source| WalletError::Format {
-		path: data_dir.join(WALLET_FILE),
-		error: source,
-	})?;
-	ensure_replaceable(data_dir, replace)?;
-	let io = |path: &Path| {
-		let path = path.to_path_buf();
-		move |source| WalletError::Io { path, error: source }
-	};
-	std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
 	let path = data_dir.join(WALLET_FILE);
-	let slot = match keep {
-		Keep::Auto => os_keyring::slot(data_dir),
-		Keep::File => Err("kept in the file as asked (--file)".to_owned()),
-	};
-	let no_keyring = match slot {
-		Ok(slot) => match slot.set(json) {
+	let address =
+		pjs::address_of(json).map_err(|error| WalletError::Format { path: path.clone(), error })?;
+	ensure_replaceable(data_dir, replace)?;
+	std::fs::create_dir_all(data_dir).map_err(io_err(data_dir))?;
+	let stored = |place| Stored { json: json.to_owned(), address: address.clone(), place };
+	// The keyring is asked once: to keep the wallet, or to drop the copy a
+	// replaced wallet left there.
+	let slot = (keep == Keep::Auto || replace).then(|| os_keyring::slot(data_dir));
+	let no_keyring = match (&slot, keep) {
+		(Some(Ok(slot)), Keep::Auto) => match slot.set(json) {
 			Ok(()) => {
 				match std::fs::remove_file(&path) {
 					Ok(()) => {},
 					Err(e) if e.kind() == std::io::ErrorKind::NotFound => {},
-					Err(e) => return Err(io(&path)(e)),
+					Err(e) => return Err(io_err(&path)(e)),
 				}
-				return parsed(json.to_owned(), Place::Keyring { user: slot.user });
+				return Ok(stored(Place::Keyring { user: slot.user.clone() }));
 			},
 			Err(e) => format!("the keyring refused it ({e})"),
 		},
-		Err(why) => why,
+		(Some(Err(why)), Keep::Auto) => why.clone(),
+		_ => "kept in the file as asked (--file)".to_owned(),
 	};
 	write_private(data_dir, &path, json)?;
-	if replace {
+	if let (true, Some(Ok(slot))) = (replace, &slot) {
 		// The file is found first, but leave no second account behind.
-		if let Ok(slot) = os_keyring::slot(data_dir) {
-			slot.delete().map_err(WalletError::Keyring)?;
-		}
+		slot.delete().map_err(WalletError::Keyring)?;
 	}
-	parsed(json.to_owned(), Place::File { path, no_keyring: Some(no_keyring) })
+	Ok(stored(Place::File { path, no_keyring: Some(no_keyring) }))
 }
 
 /// Writes `json` to `path` through a temporary file (mode 0600) renamed
 /// over it, so that a crash leaves either the old wallet or the new one.
 fn write_private(data_dir: &Path, path: &Path, json: &str) -> Result<(), WalletError> {
-	let io = |path: &Path| {
-		let path = path.to_path_buf();
-		move |source| WalletError::Io { path, error: source }
-	};
 	let tmp = data_dir.join(format!("{WALLET_FILE}.tmp"));
 	{
 		let mut options = std::fs::OpenOptions::new();
 		options.write(true).create(true).truncate(true);
 		#[cfg(unix)]
 		std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-		let mut file = options.open(&tmp).map_err(io(&tmp))?;
-		file.write_all(json.as_bytes()).map_err(io(&tmp))?;
-		file.sync_all().map_err(io(&tmp))?;
+		let mut file = options.open(&tmp).map_err(io_err(&tmp))?;
+		file.write_all(json.as_bytes()).map_err(io_err(&tmp))?;
+		file.sync_all().map_err(io_err(&tmp))?;
 	}
-	std::fs::rename(&tmp, path).map_err(io(path))
+	std::fs::rename(&tmp, path).map_err(io_err(path))
 }
 
 /// Where a password comes from, in this order: the file given with
