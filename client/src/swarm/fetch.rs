@@ -112,6 +112,34 @@ impl Schedule {
 		&self.dropped
 	}
 
+	/// The state of every provider and the pieces in flight, for a
+	/// warning when a download stops moving.
+	pub fn describe(&self, now: Instant) -> String {
+		let mut providers: Vec<String> = self
+			.providers
+			.iter()
+			.map(|(peer, p)| {
+				let resting = p.resting_until.filter(|t| now < *t).map(|t| t - now);
+				format!(
+					"{peer}: {} in flight, {} failures, {} delivered{}",
+					p.inflight,
+					p.failures,
+					p.delivered,
+					resting.map(|r| format!(", resting {r:?}")).unwrap_or_default()
+				)
+			})
+			.collect();
+		providers.sort();
+		format!(
+			"{} of {} pieces missing, {} asked; providers [{}]; dropped {:?}",
+			self.missing,
+			self.pieces,
+			self.asked.len(),
+			providers.join("; "),
+			self.dropped
+		)
+	}
+
 	/// Pieces delivered by each provider.
 	pub fn delivered(&self) -> Vec<(PeerId, u64)> {
 		let mut v: Vec<_> = self.providers.iter().map(|(p, s)| (*p, s.delivered)).collect();

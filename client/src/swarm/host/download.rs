@@ -34,6 +34,7 @@ impl EventLoop {
 				resumed: 0,
 				first_piece: None,
 				last_provider: now,
+				last_piece: now,
 				finishing: false,
 				part,
 				hash: None,
@@ -61,7 +62,7 @@ impl EventLoop {
 		let addrs = self.book.get(&peer).cloned().unwrap_or_default();
 		let id =
 			self.swarm.behaviour_mut().manifest.send_request_with_addresses(&peer, request, addrs);
-		self.pending.insert(id, Pending::Manifest { dl });
+		self.awaiting(id, Pending::Manifest { dl });
 	}
 
 	pub(super) fn on_manifest(&mut self, dl: u64, peer: PeerId, response: Response) {
@@ -96,8 +97,11 @@ impl EventLoop {
 			},
 			Some(m) if m.size == size && m.root == root => {
 				if let Some(s) = d.schedule.as_mut() {
-					s.add_provider(peer);
-					d.last_provider = Instant::now();
+					// A dropped provider stays dropped, and does not keep a
+					// download with no provider alive.
+					if s.add_provider(peer) {
+						d.last_provider = Instant::now();
+					}
 				} else {
 					d.ready.push(peer);
 				}
@@ -117,7 +121,7 @@ impl EventLoop {
 				&a.peer,
 				Request::Pieces { content_hash: hash, first: a.first, count: a.count },
 			);
-			self.pending.insert(id, Pending::Pieces { dl, first: a.first, count: a.count });
+			self.awaiting(id, Pending::Pieces { dl, first: a.first, count: a.count });
 		}
 		self.report(dl);
 	}
@@ -209,8 +213,9 @@ impl EventLoop {
 		let Some(d) = self.downloads.get_mut(&dl) else { return };
 		let Some(s) = d.schedule.as_mut() else { return };
 		for (piece, ok) in &verdicts {
-			if *ok && s.piece_done(&peer, *piece) && d.first_piece.is_none() {
-				d.first_piece = Some(d.started.elapsed());
+			if *ok && s.piece_done(&peer, *piece) {
+				d.last_piece = Instant::now();
+				d.first_piece.get_or_insert_with(|| d.started.elapsed());
 			}
 		}
 		s.request_ended(&peer, first, count, !corrupt && verdicts.len() as u32 == count);
@@ -340,6 +345,26 @@ impl EventLoop {
 				};
 				self.fail(dl, err);
 				continue;
+			}
+			if let Some(s) = d.schedule.as_ref() {
+				let quiet = d.last_piece.elapsed();
+				if quiet >= STALL_WARNING && quiet.as_secs().is_multiple_of(STALL_WARNING.as_secs())
+				{
+					let conns: Vec<String> = s
+						.providers()
+						.map(|p| {
+							let n = self.open.values().filter(|c| c.peer == *p).count();
+							format!("{p}: {n} connections")
+						})
+						.collect();
+					log_warn(&format!(
+						"download of {} has had no piece for {}s: {}; {}",
+						hex(&hash),
+						quiet.as_secs(),
+						s.describe(Instant::now()),
+						conns.join(", ")
+					));
+				}
 			}
 			if active < WANTED_PROVIDERS {
 				if !self.provider_queries.values().any(|v| *v == dl) {

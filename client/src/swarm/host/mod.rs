@@ -57,6 +57,9 @@ const WANTED_PROVIDERS: usize = 8;
 /// A provider whose manifest request failed is not asked again for this long
 /// (a stale provider record would otherwise be dialled every second).
 const MANIFEST_RETRY: Duration = Duration::from_secs(10);
+/// A download with providers but no new piece for this long says so (and
+/// again every as long), with what each provider is doing.
+const STALL_WARNING: Duration = Duration::from_secs(5);
 /// A download with no provider for this long fails.
 const NO_PROVIDER_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -670,6 +673,18 @@ enum Pending {
 	Play(oneshot::Sender<Result<Response, String>>),
 }
 
+impl Pending {
+	/// The protocol the request went out on.
+	fn kind(&self) -> Kind {
+		match self {
+			Pending::Manifest { .. } => Kind::Manifest,
+			Pending::Pieces { .. } => Kind::Pieces,
+			Pending::Presence | Pending::List { .. } | Pending::View => Kind::Presence,
+			Pending::Play(_) => Kind::Play,
+		}
+	}
+}
+
 enum Internal {
 	Read { peer: PeerId, channel: ResponseChannel<Response>, result: Result<Response, Refusal> },
 	Opened { dl: u64, result: std::io::Result<(File, Vec<bool>, RunningHash)> },
@@ -702,6 +717,8 @@ struct Download {
 	resumed: u32,
 	first_piece: Option<Duration>,
 	last_provider: Instant,
+	/// When the last new piece was verified (or the download started).
+	last_piece: Instant,
 	finishing: bool,
 	part: PathBuf,
 	/// The whole file's hash, computed as pieces are verified.
@@ -717,7 +734,9 @@ struct EventLoop {
 	commands: mpsc::UnboundedReceiver<Command>,
 	internal_tx: mpsc::UnboundedSender<Internal>,
 	internal: mpsc::UnboundedReceiver<Internal>,
-	pending: HashMap<OutboundRequestId, Pending>,
+	/// Outbound requests awaiting an answer. Each protocol numbers its
+	/// requests on its own, so the protocol is part of the key.
+	pending: HashMap<(Kind, OutboundRequestId), Pending>,
 	serving: HashMap<PeerId, usize>,
 	serving_total: usize,
 	downloads: HashMap<u64, Download>,
@@ -897,7 +916,7 @@ impl EventLoop {
 					.behaviour_mut()
 					.play
 					.send_request_with_addresses(&peer, request, addrs);
-				self.pending.insert(id, Pending::Play(tx));
+				self.awaiting(id, Pending::Play(tx));
 			},
 			Command::Shutdown(_) => {},
 		}
@@ -1037,7 +1056,7 @@ impl EventLoop {
 					self.presence.connected(peer_id);
 					let (digest, files) = self.presence.hello();
 					let id = self.send_presence(peer_id, Request::Hello { digest, files });
-					self.pending.insert(id, Pending::Presence);
+					self.awaiting(id, Pending::Presence);
 					if self.bootstrap_peers.contains(&peer_id) {
 						self.ask_view(peer_id);
 					}
@@ -1077,10 +1096,15 @@ impl EventLoop {
 		}
 	}
 
+	/// Remembers what the request `id` is for, until it is answered or fails.
+	fn awaiting(&mut self, id: OutboundRequestId, pending: Pending) {
+		self.pending.insert((pending.kind(), id), pending);
+	}
+
 	fn ask_view(&mut self, peer: PeerId) {
 		if self.viewed.insert(peer) {
 			let id = self.send_presence(peer, Request::View);
-			self.pending.insert(id, Pending::View);
+			self.awaiting(id, Pending::View);
 		}
 	}
 
@@ -1161,7 +1185,7 @@ impl EventLoop {
 			Event::Message {
 				peer, message: Message::Response { request_id, response }, ..
 			} => {
-				let Some(pending) = self.pending.remove(&request_id) else { return };
+				let Some(pending) = self.pending.remove(&(kind, request_id)) else { return };
 				match pending {
 					Pending::Manifest { dl } => self.on_manifest(dl, peer, response),
 					Pending::Play(tx) => {
@@ -1175,7 +1199,7 @@ impl EventLoop {
 			},
 			Event::OutboundFailure { request_id, peer, error, .. } => match self
 				.pending
-				.remove(&request_id)
+				.remove(&(kind, request_id))
 			{
 				Some(Pending::Play(tx)) => {
 					let _ = tx.send(Err(error.to_string()));
@@ -1208,7 +1232,7 @@ impl EventLoop {
 	}
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Kind {
 	Manifest,
 	Pieces,

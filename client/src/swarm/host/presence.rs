@@ -90,7 +90,7 @@ impl EventLoop {
 		}
 		let target = (peer != from).then(|| peer.to_bytes());
 		let id = self.send_presence(from, Request::List { peer: target });
-		self.pending.insert(id, Pending::List { peer });
+		self.awaiting(id, Pending::List { peer });
 	}
 
 	pub(super) fn own_changed(&mut self, added: &[ContentHash], removed: &[ContentHash]) {
@@ -103,7 +103,7 @@ impl EventLoop {
 				p,
 				Request::Delta { prev, next, added: added.clone(), removed: removed.clone() },
 			);
-			self.pending.insert(id, Pending::Presence);
+			self.awaiting(id, Pending::Presence);
 		}
 	}
 
