@@ -85,16 +85,16 @@ pub async fn resolve(chain: &Chain, song: &str) -> Result<Song> {
 	})
 }
 
-/// The host of a client with the wallet's payout, so that this client
-/// also serves its library while it plays.
+/// The host of a client that serves its library, paid on `account` (plays
+/// are refused without one) with receipts bound to `genesis_hash`.
 pub async fn start_host(
 	data_dir: &Path,
 	net: &NetArgs,
-	account: &Account,
+	account: Option<&Account>,
 	genesis_hash: [u8; 32],
 ) -> Result<Host> {
 	let mut config = net.config(Role::Client, data_dir)?;
-	config.payout = Some(Payout { key: account.keypair(), genesis_hash });
+	config.payout = account.map(|a| Payout { key: a.keypair(), genesis_hash });
 	Ok(swarm::start(config, net::catalog(data_dir)?).await?)
 }
 
@@ -118,7 +118,7 @@ pub fn play(
 			song.duration_ms / 60_000,
 			song.duration_ms / 1000 % 60
 		);
-		let host = start_host(data_dir, &net, &listener, chain.genesis_hash()).await?;
+		let host = start_host(data_dir, &net, Some(&listener), chain.genesis_hash()).await?;
 		let result = play_on(&host, &chain, &listener, &song, &args, data_dir, clicked).await;
 		host.shutdown().await;
 		result
@@ -497,7 +497,7 @@ pub fn download(
 	chain_args: &ChainArgs,
 	wanted: Wanted,
 	then_serve: bool,
-	payout: Option<Payout>,
+	account: Option<Account>,
 	progress: bool,
 ) -> Result<i32> {
 	net::runtime()?.block_on(async {
@@ -515,9 +515,7 @@ pub fn download(
 					songs
 				},
 			};
-		let mut config = net.config(Role::Client, data_dir)?;
-		config.payout = payout;
-		let host = swarm::start(config, net::catalog(data_dir)?).await?;
+		let host = start_host(data_dir, &net, account.as_ref(), chain.genesis_hash()).await?;
 		let mut failed = 0;
 		for song in &songs {
 			println!("song {}: {} - {}", song.id, song.artist(), song.title());

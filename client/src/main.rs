@@ -351,12 +351,18 @@ fn run(cli: Cli) -> Result<i32> {
 		Command::Search { query, limit } => listen::search(&cli.chain, &query.join(" "), limit),
 		Command::Download { what, album, root, stream_from, then_serve, no_progress, net } => {
 			let data_dir = data_dir()?;
+			let password = wallet::PasswordSource { file: cli.password_file.clone() };
 			match (what, album) {
 				(Some(hash), None)
 					if musicchain_client::swarm::protocol::parse_hash(&hash).is_some() =>
 				{
 					let request = net::download_request(&hash, root.as_deref(), stream_from)?;
-					net::download(&data_dir, net, request, then_serve, !no_progress)
+					let payout = if then_serve {
+						onchain::payout(&data_dir, &cli.chain, &password)?
+					} else {
+						None
+					};
+					net::download(&data_dir, net, request, then_serve, payout, !no_progress)
 				},
 				(what, album) => {
 					let wanted = match (what, album) {
@@ -366,9 +372,10 @@ fn run(cli: Cli) -> Result<i32> {
 							anyhow::bail!("download what? a content hash, a song or --album")
 						},
 					};
-					let payout = if then_serve {
-						let password = wallet::PasswordSource { file: cli.password_file.clone() };
-						onchain::payout(&data_dir, &cli.chain, &password)?
+					// Unlocked before the download, so that a wrong password
+					// is said at once, not after the last song.
+					let account = if then_serve {
+						onchain::serving_account(&data_dir, &password)?
 					} else {
 						None
 					};
@@ -378,7 +385,7 @@ fn run(cli: Cli) -> Result<i32> {
 						&cli.chain,
 						wanted,
 						then_serve,
-						payout,
+						account,
 						!no_progress,
 					)
 				},

@@ -211,6 +211,7 @@ pub fn download(
 	net: NetArgs,
 	request: DownloadRequest,
 	then_serve: bool,
+	payout: Option<swarm::Payout>,
 	progress: bool,
 ) -> Result<i32> {
 	let catalog = catalog(data_dir)?;
@@ -219,7 +220,9 @@ pub fn download(
 		return Ok(0);
 	}
 	runtime()?.block_on(async {
-		let host = swarm::start(net.config(Role::Client, data_dir)?, catalog).await?;
+		let mut config = net.config(Role::Client, data_dir)?;
+		config.payout = payout;
+		let host = swarm::start(config, catalog).await?;
 		let fetched = fetch(&host, data_dir, request, progress).await;
 		if fetched.is_ok() && then_serve {
 			run_until_stopped(&host).await?;

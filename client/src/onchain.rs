@@ -43,34 +43,41 @@ pub fn unlock(data_dir: &Path, password: &PasswordSource) -> Result<Account> {
 	Ok(stored.unlock(&secret)?)
 }
 
-/// What `serve` is paid with: the wallet's key and the chain's genesis
-/// hash; `None` (serving unpaid, said so) without a wallet or a node.
-pub fn payout(
-	data_dir: &Path,
-	args: &ChainArgs,
-	password: &PasswordSource,
-) -> Result<Option<musicchain_client::swarm::Payout>> {
+/// The account a serving host is paid on: the wallet's, unlocked; `None`
+/// (serving unpaid, said so) without a wallet.
+pub fn serving_account(data_dir: &Path, password: &PasswordSource) -> Result<Option<Account>> {
 	if wallet::load(data_dir)?.is_none() {
 		eprintln!(
 			"serving without an account: plays of these files earn nothing (`musicchain wallet create`)"
 		);
 		return Ok(None);
 	}
-	let account = unlock(data_dir, password)?;
-	let genesis_hash =
-		crate::net::runtime()?.block_on(async {
-			match connect(args).await {
-				Ok(chain) => Some(chain.genesis_hash()),
-				Err(e) => {
-					eprintln!("{e:#}\nserving unpaid: plays need the chain's genesis hash for their receipts");
-					None
-				},
-			}
-		});
-	Ok(genesis_hash.map(|genesis_hash| musicchain_client::swarm::Payout {
-		key: account.keypair(),
-		genesis_hash,
-	}))
+	unlock(data_dir, password).map(Some)
+}
+
+/// What `serve` (and a download that serves after) is paid with, for a
+/// command that needs the chain for nothing else; `None` (serving unpaid,
+/// said so) without a wallet or a node.
+pub fn payout(
+	data_dir: &Path,
+	args: &ChainArgs,
+	password: &PasswordSource,
+) -> Result<Option<musicchain_client::swarm::Payout>> {
+	let Some(account) = serving_account(data_dir, password)? else { return Ok(None) };
+	crate::net::runtime()?.block_on(async {
+		match connect(args).await {
+			Ok(chain) => Ok(Some(musicchain_client::swarm::Payout {
+				key: account.keypair(),
+				genesis_hash: chain.genesis_hash(),
+			})),
+			Err(e) => {
+				eprintln!(
+					"{e:#}\nserving unpaid: plays need the chain's genesis hash for their receipts"
+				);
+				Ok(None)
+			},
+		}
+	})
 }
 
 /// `ACCOUNT` as given (an SS58 address or 0x hex), or the wallet's.

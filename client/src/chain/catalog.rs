@@ -1,7 +1,7 @@
 //! The song catalog as the client reads it: songs with their metadata and
 //! their files (variants), in the primitives crate's own types.
 
-use super::{runtime, scale_into, Chain, ChainError};
+use super::{mismatch, runtime, scale_into, Chain, ChainError};
 use musicchain_primitives::{ContentHash, Format, ManifestRoot, Metadata, SongId};
 
 /// Where a song is in its life on chain.
@@ -86,43 +86,49 @@ fn song(id: SongId, record: &GenSongRecord, variants: Vec<Variant>) -> Result<So
 impl Chain {
 	/// The song `id` with its files, at the best block.
 	pub async fn song(&self, id: SongId) -> Result<Option<Song>, ChainError> {
-		let at = self.best().await?;
-		let apis = runtime::runtime_apis().musicchain_api();
-		let Some(record) = at.runtime_apis().call(apis.song(id)).await.map_err(|e| self.lost(e))?
-		else {
-			return Ok(None);
-		};
-		let files = at.runtime_apis().call(apis.variants(id)).await.map_err(|e| self.lost(e))?;
-		let variants =
-			files.iter().map(|(hash, v)| variant(*hash, v)).collect::<Result<Vec<_>, _>>()?;
-		song(id, &record, variants).map(Some)
+		self.read(|at| async move {
+			let apis = runtime::runtime_apis().musicchain_api();
+			let call = |e| self.api_error(e);
+			let Some(record) = at.runtime_apis().call(apis.song(id)).await.map_err(call)? else {
+				return Ok(None);
+			};
+			let files = at.runtime_apis().call(apis.variants(id)).await.map_err(call)?;
+			let variants =
+				files.iter().map(|(hash, v)| variant(*hash, v)).collect::<Result<Vec<_>, _>>()?;
+			song(id, &record, variants).map(Some)
+		})
+		.await
 	}
 
 	/// Every song of the catalog with its files, at the best block, by id.
 	pub async fn songs(&self) -> Result<Vec<Song>, ChainError> {
-		let at = self.best().await?;
-		let other = |e: &dyn std::fmt::Display| ChainError::Other(e.to_string());
-		let mut files: std::collections::BTreeMap<SongId, Vec<Variant>> = Default::default();
-		let entry =
-			at.storage().entry(runtime::storage().songs().variants()).map_err(|e| other(&e))?;
-		let mut all = entry.iter(()).await.map_err(|e| self.lost(e))?;
-		while let Some(item) = all.next().await {
-			let item = item.map_err(|e| self.lost(e))?;
-			let (hash,) = item.key().and_then(|k| k.decode()).map_err(|e| other(&e))?;
-			let record = item.value().decode().map_err(|e| other(&e))?;
-			files.entry(record.song).or_default().push(variant(hash, &record)?);
-		}
-		let entry =
-			at.storage().entry(runtime::storage().songs().songs()).map_err(|e| other(&e))?;
-		let mut all = entry.iter(()).await.map_err(|e| self.lost(e))?;
-		let mut songs = Vec::new();
-		while let Some(item) = all.next().await {
-			let item = item.map_err(|e| self.lost(e))?;
-			let (id,) = item.key().and_then(|k| k.decode()).map_err(|e| other(&e))?;
-			let record = item.value().decode().map_err(|e| other(&e))?;
-			songs.push(song(id, &record, files.remove(&id).unwrap_or_default())?);
-		}
-		songs.sort_by_key(|s| s.id);
-		Ok(songs)
+		self.read(|at| async move {
+			let fetch = |e| self.storage_error(e);
+			let mut files: std::collections::BTreeMap<SongId, Vec<Variant>> = Default::default();
+			let entry = at
+				.storage()
+				.entry(runtime::storage().songs().variants())
+				.map_err(|e| mismatch(&e))?;
+			let mut all = entry.iter(()).await.map_err(fetch)?;
+			while let Some(item) = all.next().await {
+				let item = item.map_err(fetch)?;
+				let (hash,) = item.key().and_then(|k| k.decode()).map_err(|e| mismatch(&e))?;
+				let record = item.value().decode().map_err(|e| mismatch(&e))?;
+				files.entry(record.song).or_default().push(variant(hash, &record)?);
+			}
+			let entry =
+				at.storage().entry(runtime::storage().songs().songs()).map_err(|e| mismatch(&e))?;
+			let mut all = entry.iter(()).await.map_err(fetch)?;
+			let mut songs = Vec::new();
+			while let Some(item) = all.next().await {
+				let item = item.map_err(fetch)?;
+				let (id,) = item.key().and_then(|k| k.decode()).map_err(|e| mismatch(&e))?;
+				let record = item.value().decode().map_err(|e| mismatch(&e))?;
+				songs.push(song(id, &record, files.remove(&id).unwrap_or_default())?);
+			}
+			songs.sort_by_key(|s| s.id);
+			Ok(songs)
+		})
+		.await
 	}
 }

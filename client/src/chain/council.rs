@@ -4,7 +4,7 @@
 //! next one votes aye; whoever brings the ayes to the threshold closes it,
 //! which dispatches the act.
 
-use super::{runtime, Chain, ChainError};
+use super::{mismatch, runtime, Chain, ChainError};
 use crate::wallet::Account;
 use musicchain_primitives::SongId;
 use subxt::utils::{AccountId32, H256};
@@ -49,14 +49,16 @@ pub enum Motion {
 impl Chain {
 	/// The council's members at the best block.
 	pub async fn moderators(&self) -> Result<Vec<[u8; 32]>, ChainError> {
-		let at = self.best().await?;
-		let entry = at
-			.storage()
-			.entry(runtime::storage().moderators().members())
-			.map_err(|e| ChainError::Other(e.to_string()))?;
-		let members = entry.fetch(()).await.map_err(|e| self.lost(e))?;
-		let members = members.decode().map_err(|e| ChainError::Other(e.to_string()))?;
-		Ok(members.into_iter().map(|a| a.0).collect())
+		self.read(|at| async move {
+			let entry = at
+				.storage()
+				.entry(runtime::storage().moderators().members())
+				.map_err(|e| mismatch(&e))?;
+			let members = entry.fetch(()).await.map_err(|e| self.storage_error(e))?;
+			let members = members.decode().map_err(|e| mismatch(&e))?;
+			Ok(members.into_iter().map(|a| a.0).collect())
+		})
+		.await
 	}
 
 	/// Takes `moderator`'s step on `act`: propose it, or vote aye on the
@@ -106,7 +108,7 @@ impl Chain {
 		let executed = events
 			.find_first::<runtime::moderators::events::Executed>()
 			.ok_or_else(|| ChainError::Other("the motion closed without being executed".into()))?
-			.map_err(|e| ChainError::Other(e.to_string()))?;
+			.map_err(|e| mismatch(&e))?;
 		Ok(Motion::Executed {
 			index: voting.index,
 			result: executed.result.map_err(|e| format!("{e:?}")),
@@ -120,12 +122,14 @@ impl Chain {
 		Option<runtime::runtime_types::pallet_collective::Votes<AccountId32, u32>>,
 		ChainError,
 	> {
-		let at = self.best().await?;
-		let entry = at
-			.storage()
-			.entry(runtime::storage().moderators().voting())
-			.map_err(|e| ChainError::Other(e.to_string()))?;
-		let found = entry.try_fetch((hash,)).await.map_err(|e| self.lost(e))?;
-		found.map(|v| v.decode().map_err(|e| ChainError::Other(e.to_string()))).transpose()
+		self.read(|at| async move {
+			let entry = at
+				.storage()
+				.entry(runtime::storage().moderators().voting())
+				.map_err(|e| mismatch(&e))?;
+			let found = entry.try_fetch((hash,)).await.map_err(|e| self.storage_error(e))?;
+			found.map(|v| v.decode().map_err(|e| mismatch(&e))).transpose()
+		})
+		.await
 	}
 }

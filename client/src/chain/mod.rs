@@ -173,13 +173,10 @@ impl Chain {
 		self.client.genesis_hash().0
 	}
 
+	/// A call's error that is the connection's: dropped and coming back,
+	/// or lost.
 	pub(crate) fn lost(&self, e: impl std::fmt::Display) -> ChainError {
-		let reason = e.to_string();
-		if RECONNECTING.iter().any(|m| reason.contains(m)) {
-			ChainError::Reconnecting { url: self.url.clone(), reason }
-		} else {
-			ChainError::Lost { url: self.url.clone(), reason }
-		}
+		lost_at(&self.url, e)
 	}
 
 	/// Runs `op` again while it fails because the connection dropped and is
@@ -235,40 +232,110 @@ impl Chain {
 		}
 	}
 
+	/// A runtime API call's error (see [`api_error_at`]).
+	pub(crate) fn api_error(&self, e: subxt::error::RuntimeApiError) -> ChainError {
+		api_error_at(&self.url, e)
+	}
+
+	/// A storage read's error (see [`storage_error_at`]).
+	pub(crate) fn storage_error(&self, e: subxt::error::StorageError) -> ChainError {
+		storage_error_at(&self.url, e)
+	}
+
+	/// The best block, without waiting out a reconnection.
+	async fn best_once(&self) -> Result<AtBlock, ChainError> {
+		let hash: subxt::utils::H256 = self
+			.rpc
+			.request("chain_getBlockHash", subxt::rpcs::rpc_params![])
+			.await
+			.map_err(|e| self.rpc_error(e))?;
+		self.client.at_block(hash).await.map_err(|e| self.lost(e))
+	}
+
 	/// The chain at its best block (what a user just did is visible there
 	/// before it is final).
 	pub async fn best(&self) -> Result<AtBlock, ChainError> {
-		self.retrying(|| async {
-			let hash: subxt::utils::H256 = self
-				.rpc
-				.request("chain_getBlockHash", subxt::rpcs::rpc_params![])
-				.await
-				.map_err(|e| self.rpc_error(e))?;
-			self.client.at_block(hash).await.map_err(|e| self.lost(e))
-		})
-		.await
+		self.retrying(|| self.best_once()).await
+	}
+
+	/// Reads at the best block: `query` runs on it, and the whole read (the
+	/// block and the query) runs again if the connection drops on the way
+	/// and is made again.
+	pub(crate) async fn read<T, F, Fut>(&self, query: F) -> Result<T, ChainError>
+	where
+		F: Fn(AtBlock) -> Fut,
+		Fut: Future<Output = Result<T, ChainError>>,
+	{
+		self.retrying(|| async { query(self.best_once().await?).await }).await
 	}
 
 	/// Balances of `who` at the best block.
 	pub async fn balance(&self, who: [u8; 32]) -> Result<Balance, ChainError> {
-		let at = self.best().await?;
-		let entry = at
-			.storage()
-			.entry(runtime::storage().system().account())
-			.map_err(|e| ChainError::Other(e.to_string()))?;
-		let info = entry.fetch((AccountId32(who),)).await.map_err(|e| self.lost(e))?;
-		let info = info.decode().map_err(|e| ChainError::Other(e.to_string()))?;
-		Ok(Balance { free: info.data.free, reserved: info.data.reserved, frozen: info.data.frozen })
+		self.read(|at| async move {
+			let entry = at
+				.storage()
+				.entry(runtime::storage().system().account())
+				.map_err(|e| mismatch(&e))?;
+			let info = entry.fetch((AccountId32(who),)).await.map_err(|e| self.storage_error(e))?;
+			let info = info.decode().map_err(|e| mismatch(&e))?;
+			Ok(Balance {
+				free: info.data.free,
+				reserved: info.data.reserved,
+				frozen: info.data.frozen,
+			})
+		})
+		.await
 	}
 
 	/// Royalties escrowed for `who` (runtime API), at the best block.
 	pub async fn escrow(&self, who: [u8; 32]) -> Result<u128, ChainError> {
-		let at = self.best().await?;
-		at.runtime_apis()
-			.call(runtime::runtime_apis().musicchain_api().escrow(AccountId32(who)))
-			.await
-			.map_err(|e| self.lost(e))
+		self.read(|at| async move {
+			at.runtime_apis()
+				.call(runtime::runtime_apis().musicchain_api().escrow(AccountId32(who)))
+				.await
+				.map_err(|e| self.api_error(e))
+		})
+		.await
 	}
+}
+
+/// [`Chain::lost`] for the node at `url`.
+fn lost_at(url: &str, e: impl std::fmt::Display) -> ChainError {
+	let reason = e.to_string();
+	if RECONNECTING.iter().any(|m| reason.contains(m)) {
+		ChainError::Reconnecting { url: url.into(), reason }
+	} else {
+		ChainError::Lost { url: url.into(), reason }
+	}
+}
+
+/// A runtime API call's error. Only a call that did not reach the node is
+/// the connection's; an answer that does not decode, or an API the node
+/// lacks, means the node runs another runtime than the client knows.
+fn api_error_at(url: &str, e: subxt::error::RuntimeApiError) -> ChainError {
+	match e {
+		subxt::error::RuntimeApiError::CannotCallApi(_) => lost_at(url, e),
+		other => mismatch(&other),
+	}
+}
+
+/// A storage read's error, told apart the same way.
+fn storage_error_at(url: &str, e: subxt::error::StorageError) -> ChainError {
+	use subxt::error::StorageError::*;
+	match e {
+		CannotFetchValue(_) | CannotIterateValues(_) | StreamFailure(_) => lost_at(url, e),
+		other => mismatch(&other),
+	}
+}
+
+/// An answer of the node's that does not fit this client's idea of the
+/// runtime (a storage item, API or type it does not have or spells
+/// otherwise).
+pub(crate) fn mismatch(e: &dyn std::fmt::Display) -> ChainError {
+	ChainError::Other(format!(
+		"the node's answer does not fit this client ({e}); the node runs a runtime this client \
+		 was not built for: use a client of the same release as the node"
+	))
 }
 
 /// A value of the primitives crate as the generated type of the same
@@ -308,6 +375,30 @@ mod tests {
 		// As subxt wraps it for a call.
 		let wrapped = subxt::error::RpcError::ClientError(dropped);
 		assert!(wrapped.to_string().contains(RECONNECTING[0]), "{wrapped}");
+	}
+
+	#[test]
+	fn only_a_call_that_did_not_reach_the_node_is_the_connections() {
+		use subxt::error::{BackendError, RuntimeApiError, StorageError};
+		let url = "ws://127.0.0.1:9944";
+		let lost = api_error_at(url, RuntimeApiError::CannotCallApi(BackendError::other("gone")));
+		assert!(matches!(lost, ChainError::Lost { .. }), "{lost}");
+		let dropped = api_error_at(
+			url,
+			RuntimeApiError::CannotCallApi(
+				subxt::rpcs::Error::DisconnectedWillReconnect("closed".into()).into(),
+			),
+		);
+		assert!(matches!(dropped, ChainError::Reconnecting { .. }), "{dropped}");
+		let other = api_error_at(url, RuntimeApiError::TraitNotFound("MusicchainApi".into()));
+		assert!(
+			matches!(&other, ChainError::Other(m) if m.contains("does not fit this client")),
+			"{other}"
+		);
+		let lost = storage_error_at(url, StorageError::CannotFetchValue(BackendError::other("x")));
+		assert!(matches!(lost, ChainError::Lost { .. }), "{lost}");
+		let other = storage_error_at(url, StorageError::NoValueFound);
+		assert!(matches!(other, ChainError::Other(_)), "{other}");
 	}
 
 	#[test]

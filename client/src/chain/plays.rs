@@ -1,6 +1,6 @@
 //! Settling a play: the listener submits the server's signed receipt.
 
-use super::{runtime, scale_into, Chain, ChainError};
+use super::{mismatch, runtime, scale_into, Chain, ChainError};
 use crate::wallet::Account;
 use musicchain_primitives::{SessionReceipt, SongId};
 use std::time::{Duration, Instant};
@@ -100,7 +100,7 @@ impl Chain {
 		let settled = events
 			.find_first::<runtime::plays::events::PlaySettled>()
 			.ok_or_else(|| ChainError::Other("the play emitted no PlaySettled event".into()))?
-			.map_err(|e| ChainError::Other(e.to_string()))?;
+			.map_err(|e| mismatch(&e))?;
 		let r = &settled.reward;
 		use runtime::runtime_types::musicchain_primitives::traits::Tier;
 		Ok(Settled {

@@ -10,7 +10,7 @@
 //! Pending until a validator's dedupe verdict (which may still fold it into
 //! an existing song).
 
-use super::{runtime, scale_into, Chain, ChainError, Signer};
+use super::{mismatch, runtime, scale_into, Chain, ChainError, Signer};
 use crate::{audio::Analysis, wallet::Account};
 use musicchain_primitives::{fingerprint::MATCH_RPC_NODE_ERROR, Permill, SongId};
 use serde::Deserialize;
@@ -53,28 +53,34 @@ pub struct FingerprintMatch {
 /// Royalty splits: co-beneficiaries and their shares of the artist's part.
 pub type Splits = Vec<([u8; 32], Permill)>;
 
-impl Chain {
-	/// The song whose variant has this content hash, if any.
-	pub async fn song_of_content(
-		&self,
-		content_hash: [u8; 32],
-	) -> Result<Option<SongId>, ChainError> {
-		let at = self.best().await?;
-		let found = at
-			.runtime_apis()
-			.call(runtime::runtime_apis().musicchain_api().song_by_content(content_hash))
-			.await
-			.map_err(|e| self.lost(e))?;
-		Ok(found.map(|v| v.song))
-	}
+/// What the chain knows of a file before it is synced.
+enum Known {
+	/// The file is a variant of this song already.
+	Variant(SongId),
+	/// A song was registered with the same fingerprint hash.
+	Fingerprint(SongId),
+	Nothing,
+}
 
-	/// The song registered with this fingerprint hash, if any.
-	pub async fn song_of_fingerprint(&self, hash: [u8; 32]) -> Result<Option<SongId>, ChainError> {
-		let at = self.best().await?;
-		at.runtime_apis()
-			.call(runtime::runtime_apis().musicchain_api().song_by_fingerprint(hash))
-			.await
-			.map_err(|e| self.lost(e))
+impl Chain {
+	/// What the chain already knows of `file`, read at one block: the song
+	/// that has its content hash as a variant, or else the song registered
+	/// with its fingerprint hash.
+	async fn known(&self, file: &Analysis) -> Result<Known, ChainError> {
+		self.read(|at| async move {
+			let apis = runtime::runtime_apis().musicchain_api();
+			let call = |e| self.api_error(e);
+			let api = at.runtime_apis();
+			if let Some(v) =
+				api.call(apis.song_by_content(file.content_hash)).await.map_err(call)?
+			{
+				return Ok(Known::Variant(v.song));
+			}
+			let song =
+				api.call(apis.song_by_fingerprint(file.fingerprint_hash)).await.map_err(call)?;
+			Ok(song.map_or(Known::Nothing, Known::Fingerprint))
+		})
+		.await
 	}
 
 	/// Songs whose fingerprint resembles `fingerprint` (compressed), best
@@ -84,21 +90,26 @@ impl Chain {
 		fingerprint: &[u8],
 	) -> Result<Vec<FingerprintMatch>, ChainError> {
 		let hex = format!("0x{}", crate::swarm::protocol::hex(fingerprint));
-		self.rpc
-			.request("musicchain_matchFingerprint", subxt::rpcs::rpc_params![hex])
-			.await
-			.map_err(|e| self.rpc_error(e))
+		self.retrying(|| async {
+			self.rpc
+				.request("musicchain_matchFingerprint", subxt::rpcs::rpc_params![hex.clone()])
+				.await
+				.map_err(|e| self.rpc_error(e))
+		})
+		.await
 	}
 
 	/// The similarity (parts per million) at which the chain takes two
 	/// fingerprints for one recording.
 	pub async fn match_threshold_ppm(&self) -> Result<u32, ChainError> {
-		let at = self.client.at_current_block().await.map_err(|e| self.lost(e))?;
-		let threshold = at
-			.constants()
-			.entry(runtime::constants().songs().match_threshold())
-			.map_err(|e| ChainError::Other(e.to_string()))?;
-		Ok(threshold.0)
+		self.read(|at| async move {
+			let threshold = at
+				.constants()
+				.entry(runtime::constants().songs().match_threshold())
+				.map_err(|e| mismatch(&e))?;
+			Ok(threshold.0)
+		})
+		.await
 	}
 
 	/// Finds or makes `file`'s place on chain (see the module docs),
@@ -111,11 +122,12 @@ impl Chain {
 		splits: &Splits,
 		threshold_ppm: u32,
 	) -> Result<Outcome, ChainError> {
-		if let Some(song) = self.song_of_content(file.content_hash).await? {
+		let known = self.known(file).await?;
+		if let Known::Variant(song) = known {
 			return Ok(Outcome::Known { song });
 		}
 		let variant = self.variant_info(file)?;
-		if let Some(song) = self.song_of_fingerprint(file.fingerprint_hash).await? {
+		if let Known::Fingerprint(song) = known {
 			self.add_variant(owner, song, variant).await?;
 			return Ok(Outcome::Joined { song, how: MatchKind::Fingerprint });
 		}
@@ -195,7 +207,7 @@ impl Chain {
 			.ok_or_else(|| {
 				ChainError::Other("the registration emitted no SongRegistered event".into())
 			})?
-			.map_err(|e| ChainError::Other(e.to_string()))?;
+			.map_err(|e| mismatch(&e))?;
 		Ok(registered.song)
 	}
 
