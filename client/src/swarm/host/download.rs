@@ -35,6 +35,8 @@ impl EventLoop {
 				first_piece: None,
 				last_provider: now,
 				last_piece: now,
+				lookups: 1,
+				last_lookup: now,
 				finishing: false,
 				part,
 				hash: None,
@@ -367,7 +369,15 @@ impl EventLoop {
 				}
 			}
 			if active < WANTED_PROVIDERS {
-				if !self.provider_queries.values().any(|v| *v == dl) {
+				// Kademlia is asked again after 1, 2, 4, 8, then every 16 s:
+				// presence names most providers, and a DHT lookup is many
+				// requests to other peers.
+				let wait = Duration::from_secs(1 << d.lookups.min(4));
+				if d.last_lookup.elapsed() >= wait
+					&& !self.provider_queries.values().any(|v| *v == dl)
+				{
+					d.lookups += 1;
+					d.last_lookup = Instant::now();
 					let q = self.swarm.behaviour_mut().kad.get_providers(RecordKey::new(&hash));
 					self.provider_queries.insert(q, dl);
 				}

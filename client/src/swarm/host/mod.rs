@@ -719,6 +719,9 @@ struct Download {
 	last_provider: Instant,
 	/// When the last new piece was verified (or the download started).
 	last_piece: Instant,
+	/// Kademlia provider lookups started, and when the last one was.
+	lookups: u32,
+	last_lookup: Instant,
 	finishing: bool,
 	part: PathBuf,
 	/// The whole file's hash, computed as pieces are verified.
