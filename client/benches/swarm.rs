@@ -6,6 +6,7 @@
 //!
 //! Run: `scripts/bench-swarm.sh` (or `cargo bench -p musicchain-client --bench swarm`).
 
+use libp2p::PeerId;
 use musicchain_client::swarm::{self, Catalog, DownloadRequest, Host, HostConfig, Role, Served};
 use std::{
 	io::Write,
@@ -123,7 +124,12 @@ async fn host(
 
 /// User and system CPU seconds this process has used.
 fn cpu_seconds() -> f64 {
-	let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+	cpu_seconds_of("self")
+}
+
+/// User and system CPU seconds process `pid` ("self" for this one) has used.
+fn cpu_seconds_of(pid: &str) -> f64 {
+	let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
 	let after = stat.rsplit(')').next().unwrap_or("");
 	let f: Vec<&str> = after.split_whitespace().collect();
 	let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
@@ -136,13 +142,16 @@ struct Row {
 	first: Option<Duration>,
 	/// CPU seconds of the whole process (both ends) during the copy.
 	cpu: f64,
+	/// With the seeder in a process of its own: its CPU seconds (and `cpu`
+	/// is the downloader's alone).
+	seeder_cpu: Option<f64>,
 	/// Seeders that delivered pieces.
 	used: usize,
 }
 
-async fn download(d: &Host, hash: [u8; 32], seeders: &[&Host], what: &'static str) -> Row {
+async fn download(d: &Host, hash: [u8; 32], seeders: &[PeerId], what: &'static str) -> Row {
 	let start = Instant::now();
-	let all_seen = |p: Vec<libp2p::PeerId>| seeders.iter().all(|s| p.contains(&s.peer_id()));
+	let all_seen = |p: Vec<PeerId>| seeders.iter().all(|s| p.contains(s));
 	while !all_seen(d.providers(hash).await.unwrap_or_default()) {
 		assert!(start.elapsed() < Duration::from_secs(30), "the seeders are not seen online");
 		tokio::time::sleep(Duration::from_millis(20)).await;
@@ -173,6 +182,7 @@ async fn download(d: &Host, hash: [u8; 32], seeders: &[&Host], what: &'static st
 		took,
 		first: done.first_piece,
 		cpu: cpu_seconds() - cpu,
+		seeder_cpu: None,
 		used: done.delivered.iter().filter(|(_, n)| *n > 0).count(),
 	}
 }
@@ -187,7 +197,7 @@ async fn best_of(
 	seeders: &[Host],
 	what: &'static str,
 ) -> Row {
-	let seeders: Vec<&Host> = seeders.iter().collect();
+	let seeders: Vec<PeerId> = seeders.iter().map(Host::peer_id).collect();
 	let mut best: Option<Row> = None;
 	let mut times = Vec::new();
 	for _ in 0..runs() {
@@ -210,9 +220,74 @@ fn runs() -> usize {
 	std::env::var("MUSICCHAIN_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1)
 }
 
+/// Set (to the file to serve) in a seeder process the bench starts.
+const SEEDER_FILE: &str = "MUSICCHAIN_BENCH_SEED_FILE";
+/// The mini-node a seeder process bootstraps from.
+const SEEDER_BOOT: &str = "MUSICCHAIN_BENCH_SEED_BOOT";
+
+/// A seeder in a process of its own (this program again): serves the file,
+/// says its peer id on stdout, and stops when its stdin closes.
+async fn seeder_process(file: &str, boot: &str) {
+	let dir = tempfile::tempdir().expect("tempdir");
+	let (hash, served) = Served::from_file(Path::new(file)).expect("hash");
+	let boot: libp2p::Multiaddr = boot.parse().expect("multiaddr");
+	let (h, _) =
+		host(Role::Client, "/ip4/127.0.0.1/tcp/0", Some(&boot), &[(hash, served)], dir.path())
+			.await;
+	println!("{}", h.peer_id());
+	let _ =
+		tokio::task::spawn_blocking(|| std::io::copy(&mut std::io::stdin(), &mut std::io::sink()))
+			.await;
+	h.shutdown().await;
+}
+
+/// [`best_of`] from a seeder in another process, so that each end's CPU
+/// is measured on its own (as on two machines, but sharing these cores).
+async fn from_another_process(
+	boot: &libp2p::Multiaddr,
+	src: &Path,
+	hash: [u8; 32],
+	what: &'static str,
+) -> Row {
+	use std::io::BufRead;
+	let mut child = std::process::Command::new(std::env::current_exe().expect("this program"))
+		.env(SEEDER_FILE, src)
+		.env(SEEDER_BOOT, boot.to_string())
+		.stdin(std::process::Stdio::piped())
+		.stdout(std::process::Stdio::piped())
+		.spawn()
+		.expect("start the seeder process");
+	let mut line = String::new();
+	let stdout = child.stdout.take().expect("stdout");
+	std::io::BufReader::new(stdout).read_line(&mut line).expect("the seeder's peer id");
+	let seeder: PeerId = line.trim().parse().expect("a peer id");
+	let pid = child.id().to_string();
+	let mut best: Option<Row> = None;
+	let mut times = Vec::new();
+	for _ in 0..runs() {
+		let dir = tempfile::tempdir().expect("tempdir");
+		let (d, _) = host(Role::Client, "/ip4/127.0.0.1/tcp/0", Some(boot), &[], dir.path()).await;
+		let before = cpu_seconds_of(&pid);
+		let mut row = download(&d, hash, &[seeder], what).await;
+		row.seeder_cpu = Some(cpu_seconds_of(&pid) - before);
+		d.shutdown().await;
+		times.push(format!("{:.1} ms", row.took.as_secs_f64() * 1e3));
+		if best.as_ref().is_none_or(|b| row.took < b.took) {
+			best = Some(row);
+		}
+	}
+	drop(child.stdin.take());
+	let _ = child.wait();
+	println!("{what}: {}", times.join(", "));
+	best.expect("at least one run")
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
 	std::env::set_var("MUSICCHAIN_QUIET", "1");
+	if let (Ok(file), Ok(boot)) = (std::env::var(SEEDER_FILE), std::env::var(SEEDER_BOOT)) {
+		return seeder_process(&file, &boot).await;
+	}
 	let work = tempfile::tempdir().expect("tempdir");
 	let src = work.path().join("fifty.bin");
 	make_file(&src).expect("make the 50 MB file");
@@ -245,7 +320,7 @@ async fn main() {
 			}
 		}
 		let (took, cpu) = best.expect("three runs");
-		rows.push(Row { what, took, first: None, cpu, used: 0 });
+		rows.push(Row { what, took, first: None, cpu, seeder_cpu: None, used: 0 });
 	}
 	let cpu = cpu_seconds();
 	let took = tokio_tcp(&src, &work.path().join("tokio.out")).await.expect("tokio tcp");
@@ -254,6 +329,7 @@ async fn main() {
 		took,
 		first: None,
 		cpu: cpu_seconds() - cpu,
+		seeder_cpu: None,
 		used: 0,
 	});
 
@@ -277,6 +353,7 @@ async fn main() {
 	for h in &seeders {
 		h.shutdown().await;
 	}
+	rows.push(from_another_process(boot, &src, hash, "swarm, seeder in a process").await);
 	let (sq, _) = host(Role::Client, quic, Some(boot), &files, seeder_dirs[3].path()).await;
 	rows.push(best_of(boot, quic, hash, std::slice::from_ref(&sq), "swarm, 1 seeder (QUIC)").await);
 	sq.shutdown().await;
@@ -286,13 +363,17 @@ async fn main() {
 	let base = mb / rows[0].took.as_secs_f64();
 	println!();
 	println!(
-		"{:<26} {:>8} {:>9} {:>8} {:>12} {:>8} {:>8}",
+		"{:<30} {:>8} {:>9} {:>8} {:>12} {:>12} {:>8}",
 		"50 MB over loopback", "seconds", "MB/s", "x plain", "first piece", "CPU s", "seeders"
 	);
 	for r in &rows {
 		let rate = mb / r.took.as_secs_f64();
+		let cpu = match r.seeder_cpu {
+			Some(seeder) => format!("{:.3}+{seeder:.3}", r.cpu),
+			None => format!("{:.3}", r.cpu),
+		};
 		println!(
-			"{:<26} {:>8.3} {:>9.1} {:>8.2} {:>12} {:>8.3} {:>8}",
+			"{:<30} {:>8.3} {:>9.1} {:>8.2} {:>12} {:>12} {:>8}",
 			r.what,
 			r.took.as_secs_f64(),
 			rate,
@@ -300,10 +381,11 @@ async fn main() {
 			r.first
 				.map(|f| format!("{:.1} ms", f.as_secs_f64() * 1e3))
 				.unwrap_or_else(|| "-".into()),
-			r.cpu,
+			cpu,
 			if r.used > 0 { r.used.to_string() } else { "-".into() },
 		);
 	}
+	println!("CPU s: the whole process, both ends; for the seeder in a process of its own, the downloader's + the seeder's");
 	println!("\ntargets: 1 seeder >= 0.50 x plain TCP (the first row: blocking std::io::copy, sendfile on the sending side); first piece < 100 ms");
 	println!(
 		"all hosts run in this one process on this machine's {} cores; a swarm copy verifies every piece (SHA-256), hashes the whole file and encrypts (Noise), plain TCP does none of it",
