@@ -64,7 +64,8 @@ enum Command {
 		/// Stream: fetch from this piece on first, in order.
 		#[arg(long)]
 		stream_from: Option<u32>,
-		/// Keep serving after the download until stopped (Ctrl-C).
+		/// Keep serving after the download until stopped (Ctrl-C), paid on
+		/// the wallet's account like `serve`.
 		#[arg(long)]
 		then_serve: bool,
 		#[arg(long)]
