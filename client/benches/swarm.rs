@@ -189,21 +189,24 @@ async fn download(d: &Host, hash: [u8; 32], seeders: &[PeerId], what: &'static s
 
 /// Downloads from `seeders` with a new downloader each time (one that has
 /// nothing yet, and is shut after so it never seeds the next run); the
-/// best of [`runs`], as for plain TCP. Every run's time is printed.
+/// best of [`runs`], as for plain TCP. Every run's time is printed. With
+/// `seeder_process` (a pid), that process's CPU is counted on its own.
 async fn best_of(
 	boot: &libp2p::Multiaddr,
 	listen: &str,
 	hash: [u8; 32],
-	seeders: &[Host],
+	seeders: &[PeerId],
 	what: &'static str,
+	seeder_process: Option<&str>,
 ) -> Row {
-	let seeders: Vec<PeerId> = seeders.iter().map(Host::peer_id).collect();
 	let mut best: Option<Row> = None;
 	let mut times = Vec::new();
 	for _ in 0..runs() {
 		let dir = tempfile::tempdir().expect("tempdir");
 		let (d, _) = host(Role::Client, listen, Some(boot), &[], dir.path()).await;
-		let row = download(&d, hash, &seeders, what).await;
+		let before = seeder_process.map(cpu_seconds_of);
+		let mut row = download(&d, hash, seeders, what).await;
+		row.seeder_cpu = seeder_process.zip(before).map(|(pid, b)| cpu_seconds_of(pid) - b);
 		d.shutdown().await;
 		times.push(format!("{:.1} ms", row.took.as_secs_f64() * 1e3));
 		if best.as_ref().is_none_or(|b| row.took < b.took) {
@@ -212,6 +215,10 @@ async fn best_of(
 	}
 	println!("{what}: {}", times.join(", "));
 	best.expect("at least one run")
+}
+
+fn ids(hosts: &[Host]) -> Vec<PeerId> {
+	hosts.iter().map(Host::peer_id).collect()
 }
 
 /// Runs of each swarm row; the best is reported. `MUSICCHAIN_BENCH_RUNS`
@@ -262,24 +269,11 @@ async fn from_another_process(
 	std::io::BufReader::new(stdout).read_line(&mut line).expect("the seeder's peer id");
 	let seeder: PeerId = line.trim().parse().expect("a peer id");
 	let pid = child.id().to_string();
-	let mut best: Option<Row> = None;
-	let mut times = Vec::new();
-	for _ in 0..runs() {
-		let dir = tempfile::tempdir().expect("tempdir");
-		let (d, _) = host(Role::Client, "/ip4/127.0.0.1/tcp/0", Some(boot), &[], dir.path()).await;
-		let before = cpu_seconds_of(&pid);
-		let mut row = download(&d, hash, &[seeder], what).await;
-		row.seeder_cpu = Some(cpu_seconds_of(&pid) - before);
-		d.shutdown().await;
-		times.push(format!("{:.1} ms", row.took.as_secs_f64() * 1e3));
-		if best.as_ref().is_none_or(|b| row.took < b.took) {
-			best = Some(row);
-		}
-	}
+	let tcp = "/ip4/127.0.0.1/tcp/0";
+	let row = best_of(boot, tcp, hash, &[seeder], what, Some(&pid)).await;
 	drop(child.stdin.take());
 	let _ = child.wait();
-	println!("{what}: {}", times.join(", "));
-	best.expect("at least one run")
+	row
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -346,16 +340,18 @@ async fn main() {
 		let (s, _) = host(Role::Client, tcp, Some(boot), &files, dir.path()).await;
 		seeders.push(s);
 		if i == 0 {
-			rows.push(best_of(boot, tcp, hash, &seeders, "swarm, 1 seeder (TCP)").await);
+			rows.push(
+				best_of(boot, tcp, hash, &ids(&seeders), "swarm, 1 seeder (TCP)", None).await,
+			);
 		}
 	}
-	rows.push(best_of(boot, tcp, hash, &seeders, "swarm, 3 seeders (TCP)").await);
+	rows.push(best_of(boot, tcp, hash, &ids(&seeders), "swarm, 3 seeders (TCP)", None).await);
 	for h in &seeders {
 		h.shutdown().await;
 	}
 	rows.push(from_another_process(boot, &src, hash, "swarm, seeder in a process").await);
 	let (sq, _) = host(Role::Client, quic, Some(boot), &files, seeder_dirs[3].path()).await;
-	rows.push(best_of(boot, quic, hash, std::slice::from_ref(&sq), "swarm, 1 seeder (QUIC)").await);
+	rows.push(best_of(boot, quic, hash, &[sq.peer_id()], "swarm, 1 seeder (QUIC)", None).await);
 	sq.shutdown().await;
 	m.shutdown().await;
 
