@@ -369,7 +369,8 @@ impl EventLoop {
 				}
 			}
 			if active < WANTED_PROVIDERS {
-				// Kademlia is asked again after 1, 2, 4, 8, then every 16 s:
+				// Kademlia is asked again 2, 4 and 8 s after the lookup the
+				// download started with, then every 16 s:
 				// presence names most providers, and a DHT lookup is many
 				// requests to other peers.
 				let wait = Duration::from_secs(1 << d.lookups.min(4));
