@@ -85,9 +85,9 @@ impl SecretService {
 
 	/// What `secret-tool` finds for the wallet of `data_dir`.
 	fn lookup(&self, data_dir: &Path) -> Option<String> {
-		let user = musicchain_client::wallet::os_keyring::user_of(data_dir);
+		use musicchain_client::wallet::os_keyring::{user_of, SERVICE};
 		let out = Command::new("secret-tool")
-			.args(["lookup", "service", "musicchain", "username", &user])
+			.args(["lookup", "service", SERVICE, "username", &user_of(data_dir)])
 			.env("DBUS_SESSION_BUS_ADDRESS", &self.address)
 			.env("HOME", self.home.path())
 			.output()

@@ -45,7 +45,9 @@ async fn a_client_outlives_a_node_restart() {
 		node
 	});
 	match chain.submit_until(&alice, &call, false).await {
-		Ok(_) => eprintln!("sent again after the restart, and included"),
+		// Included: sent again after the restart if the kill caught it in
+		// the pool (this test cannot tell which).
+		Ok(_) => eprintln!("included once"),
 		// The rare case: it was included before the node died, so the
 		// restarted node refuses the same bytes; the client says so.
 		Err(ChainError::Other(why)) if why.contains("already on chain") => eprintln!("{why}"),

@@ -252,13 +252,8 @@ impl Chain {
 		self.client.at_block(hash).await.map_err(|e| self.lost(e))
 	}
 
-	/// The chain at its best block (what a user just did is visible there
-	/// before it is final).
-	pub async fn best(&self) -> Result<AtBlock, ChainError> {
-		self.retrying(|| self.best_once()).await
-	}
-
-	/// Reads at the best block: `query` runs on it, and the whole read (the
+	/// Reads at the best block (what a user just did is visible there
+	/// before it is final): `query` runs on it, and the whole read (the
 	/// block and the query) runs again if the connection drops on the way
 	/// and is made again.
 	pub(crate) async fn read<T, F, Fut>(&self, query: F) -> Result<T, ChainError>

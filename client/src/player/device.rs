@@ -15,7 +15,7 @@ use cpal::{
 use std::{
 	collections::VecDeque,
 	sync::{
-		atomic::{AtomicU64, Ordering},
+		atomic::{AtomicBool, AtomicU64, Ordering},
 		Arc, Condvar, Mutex,
 	},
 	time::Duration,
@@ -42,7 +42,7 @@ struct Queue {
 	/// Samples the device asked for while audio was due and got silence.
 	starved: AtomicU64,
 	/// The player is done: silence from now on is not late audio.
-	closing: std::sync::atomic::AtomicBool,
+	closing: AtomicBool,
 }
 
 /// An open output stream.
@@ -158,7 +158,7 @@ impl DeviceSink {
 			taken: Condvar::new(),
 			played: AtomicU64::new(0),
 			starved: AtomicU64::new(0),
-			closing: std::sync::atomic::AtomicBool::new(false),
+			closing: AtomicBool::new(false),
 		});
 		let stream = match format {
 			SampleFormat::F32 => build::<f32>(&device, &config, queue.clone()),
@@ -194,7 +194,7 @@ impl DeviceSink {
 	pub fn write(&mut self, samples: &[i16]) {
 		let converted = self.convert.convert(samples);
 		let Ok(mut queue) = self.queue.samples.lock() else { return };
-		for chunk in converted.chunks(self.limit.max(1)) {
+		for chunk in converted.chunks(self.limit) {
 			while queue.len() + chunk.len() > self.limit && !queue.is_empty() {
 				match self.queue.taken.wait_timeout(queue, Duration::from_secs(2)) {
 					Ok((q, timeout)) => {

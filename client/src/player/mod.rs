@@ -379,21 +379,22 @@ pub fn play_controlled(
 			let samples = &chunk.samples[skip.min(chunk.samples.len())..];
 			let samples = &samples[..keep.min(samples.len())];
 
-			if sink.is_none() {
-				let (opened, name) = Sink::open(output, chunk.rate, chunk.channels)?;
-				report(Event::Output(name));
-				sink = Some(opened);
-			}
+			// Opened at the first audio, whose rate and channels it takes.
+			let out = match &mut sink {
+				Some(open) => open,
+				none => {
+					let (opened, name) = Sink::open(output, chunk.rate, chunk.channels)?;
+					report(Event::Output(name));
+					none.insert(opened)
+				},
+			};
 			if !started {
 				started = true;
 				report(Event::Started);
 			}
 			let (t0, base_ms) = *clock.get_or_insert((Instant::now(), begin_ms));
-			let mut lead = Duration::ZERO;
-			if let Some(sink) = &mut sink {
-				sink.write(samples)?;
-				lead = sink.lead();
-			}
+			out.write(samples)?;
+			let lead = out.lead();
 			played_ms = end_ms;
 			// Paced: the audio up to `end_ms` is due `end_ms - base_ms` after
 			// t0 (less the sink's lead, well inside the chain's grace).
