@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Generates the audio fixtures used by the client tests, the fingerprint
-# benchmark and the demo library: two distinct ~30 s musical signals encoded
+# benchmark and the demo library: two distinct 32-33 s musical signals (the
+# chain takes songs of 30 s and longer) encoded
 # in every container the client supports (several bitrates), a third (the
 # next track of the first one's album) as FLAC and MP3, plus the bad-input
 # cases.
@@ -12,7 +13,7 @@
 set -euo pipefail
 
 out=${1:?usage: make-fixtures.sh OUTDIR}
-version=6
+version=7
 stamp="$out/.fixtures-v$version"
 if [[ -f "$stamp" ]]; then
 	exit 0
@@ -25,12 +26,12 @@ mkdir -p "$out/good" "$out/other" "$out/album" "$out/bad" "$out/long" "$tmp"
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 
 # Source A, 32 s: a melody (cycle of fifths with a slow drift) over a bass
-# voice, with noise hits on every half beat. Source B, 30 s: a different note
+# voice, with noise hits on every half beat. Source B, 33 s: a different note
 # sequence, square-ish timbre, triplet rhythm, another key.
 srcA="$tmp/a.wav"
 srcB="$tmp/b.wav"
 ff -f lavfi -i "aevalsrc=exprs='0.35*sin(2*PI*t*220*pow(2,mod(floor(t*4)*7+floor(t/3)*5,24)/12))+0.25*sin(2*PI*t*55*pow(2,mod(floor(t/2)*5,12)/12))+0.2*(random(0)-0.5)*lt(mod(t,0.5),0.06)|0.35*sin(2*PI*t*220*pow(2,mod(floor(t*4)*7+floor(t/3)*5,24)/12))+0.25*sin(2*PI*t*82.4*pow(2,mod(floor(t/2)*5,12)/12))+0.2*(random(1)-0.5)*lt(mod(t,0.5),0.06)':s=44100:d=32" -c:a pcm_s16le "$srcA"
-ff -f lavfi -i "aevalsrc=exprs='0.3*tanh(4*sin(2*PI*t*311*pow(2,mod(floor(t*3)*5+floor(t*3)*floor(t*3)*3,19)/12)))+0.2*sin(2*PI*t*98*pow(2,mod(floor(t*0.75)*3,10)/12))+0.25*(random(0)-0.5)*lt(mod(t,1/3),0.04)':s=48000:d=30" -ac 2 -c:a pcm_s16le "$srcB"
+ff -f lavfi -i "aevalsrc=exprs='0.3*tanh(4*sin(2*PI*t*311*pow(2,mod(floor(t*3)*5+floor(t*3)*floor(t*3)*3,19)/12)))+0.2*sin(2*PI*t*98*pow(2,mod(floor(t*0.75)*3,10)/12))+0.25*(random(0)-0.5)*lt(mod(t,1/3),0.04)':s=48000:d=33" -ac 2 -c:a pcm_s16le "$srcB"
 
 # Source C, 31 s: an arpeggio over a slow bass, the next track of A's album.
 srcC="$tmp/c.wav"
@@ -72,7 +73,7 @@ metaC=(-metadata title="Third Song" -metadata artist="The Generators" -metadata 
 ff -i "$srcC" "${metaC[@]}" -c:a flac "$out/album/c.flac"
 ff -i "$srcC" "${metaC[@]}" -c:a libmp3lame -b:a 192k "$out/album/c-192k.mp3"
 
-# A long recording (156 s: A, B, A, B, A) to show the 120 s fingerprint
+# A long recording (162 s: A, B, A, B, A) to show the 120 s fingerprint
 # window, as MP3 and as Opus in Matroska (whose blocks carry no durations, so
 # the length past the window comes from their timestamps).
 ff -i "$srcA" -i "$srcB" -i "$srcA" -i "$srcB" -i "$srcA" -filter_complex \

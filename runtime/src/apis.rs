@@ -193,6 +193,26 @@ impl_runtime_apis! {
 			pallet_musicchain_songs::Songs::<Runtime>::get(song)
 		}
 
+		fn vetting(song: SongId) -> Option<musicchain_runtime_api::Decision> {
+			let record = pallet_musicchain_songs::Songs::<Runtime>::get(song)?;
+			pallet_musicchain_songs::Pallet::<Runtime>::vetting(song, &record.artist)
+		}
+
+		fn song_credits(song: SongId) -> Balance {
+			pallet_musicchain_royalties::Credits::<Runtime>::iter_prefix_values(song)
+				.fold(0, |acc: Balance, v| acc.saturating_add(v))
+		}
+
+		fn credits(account: AccountId) -> Balance {
+			pallet_musicchain_royalties::Credits::<Runtime>::iter()
+				.filter(|(_, who, _)| *who == account)
+				.fold(0, |acc: Balance, (_, _, v)| acc.saturating_add(v))
+		}
+
+		fn bond(account: AccountId) -> Option<musicchain_runtime_api::Bond<BlockNumber>> {
+			pallet_musicchain_plays::Bonds::<Runtime>::get(account)
+		}
+
 		fn song_by_content(content_hash: ContentHash) -> Option<VariantRecord> {
 			pallet_musicchain_songs::Variants::<Runtime>::get(content_hash)
 		}

@@ -28,9 +28,9 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 );
 
 /// Sets up plays' `submit` benchmark in the most expensive settlement of a
-/// tier: an Active song in the registry, every artist and split beneficiary
-/// a new account with no escrow yet. In the discovery tier the song has
-/// 9,999 prior plays (the artist's part goes into escrow); in the mature
+/// tier: an Active song in the registry (approved by the moderators, or
+/// not), every artist and split beneficiary a new account with no escrow
+/// yet. In the discovery tier the song has 9,999 prior plays; in the mature
 /// tier it has 10,000, at an issuance between the floor and the cap (the
 /// listener burns a non-zero quote and no mint is refused).
 pub struct PlaysBenchmarkHelper;
@@ -41,6 +41,7 @@ impl pallet_musicchain_plays::BenchmarkHelper<AccountId> for PlaysBenchmarkHelpe
 		duration_ms: u32,
 		splits: u32,
 		tier: Tier,
+		approved: bool,
 	) -> (SongId, ContentHash) {
 		let song = NextSongId::<Runtime>::get();
 		NextSongId::<Runtime>::put(song.saturating_add(1));
@@ -76,6 +77,12 @@ impl pallet_musicchain_plays::BenchmarkHelper<AccountId> for PlaysBenchmarkHelpe
 		);
 		SongVariants::<Runtime>::insert(song, BoundedVec::truncate_from(alloc::vec![file]));
 		ByFingerprint::<Runtime>::insert(fingerprint_hash, song);
+		if approved {
+			pallet_musicchain_songs::Vetting::<Runtime>::insert(
+				song,
+				pallet_musicchain_songs::Decision::Approved,
+			);
+		}
 		let discovery_plays: u32 =
 			<Runtime as pallet_musicchain_royalties::Config>::DiscoveryPlays::get();
 		let prior_plays = match tier {
@@ -121,5 +128,13 @@ impl pallet_musicchain_songs::BenchmarkHelper<crate::AuraId> for SongsBenchmarkH
 			keys.push(id.clone());
 			*list = BoundedVec::truncate_from(keys);
 		});
+	}
+
+	fn credit_song(song: SongId) {
+		pallet_musicchain_royalties::Credits::<Runtime>::insert(
+			song,
+			account::<AccountId>("credited", song, 0),
+			UNIT,
+		);
 	}
 }

@@ -4,8 +4,8 @@
 //! sudo and Alice, Bob and Charlie are the moderators.
 
 use crate::{
-	AccountId, AuraId, BalancesConfig, GrandpaId, ModeratorMembershipConfig, RuntimeGenesisConfig,
-	SudoConfig, UNIT,
+	AccountId, AuraId, BalancesConfig, GrandpaId, ModeratorMembershipConfig, RoyaltiesConfig,
+	RuntimeGenesisConfig, SudoConfig, UNIT,
 };
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
@@ -49,6 +49,9 @@ fn genesis(
 				.collect::<Vec<_>>()
 				.try_into()
 				.unwrap_or_default(),
+		},
+		royalties: RoyaltiesConfig {
+			discovery_budget: Some(crate::configs::musicchain::DiscoveryBudget::get()),
 		},
 	})
 }

@@ -99,10 +99,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("musicchain"),
 	impl_name: alloc::borrow::Cow::Borrowed("musicchain"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -120,7 +120,8 @@ pub type BlockId = generic::BlockId<Block>;
 /// The transaction extensions, in order. `AuthorizeCall` comes first so the
 /// offchain worker's dedupe verdicts (authorized calls) need no account; a
 /// valid play (`plays.submit`) is made free by the refund of its whole fee
-/// after dispatch; `CheckMetadataHash` lets wallets bind a signature to the
+/// after dispatch, and `CheckPlayShare` keeps plays to their share of a
+/// block; `CheckMetadataHash` lets wallets bind a signature to the
 /// metadata.
 pub type TxExtension = (
 	frame_system::AuthorizeCall<Runtime>,
@@ -131,6 +132,7 @@ pub type TxExtension = (
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
+	pallet_musicchain_plays::CheckPlayShare<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
@@ -150,6 +152,7 @@ pub fn tx_extension(nonce: Nonce, era: generic::Era, tip: Balance) -> TxExtensio
 		frame_system::CheckEra::<Runtime>::from(era),
 		frame_system::CheckNonce::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_musicchain_plays::CheckPlayShare::<Runtime>::new(),
 		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
 		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
 		frame_system::WeightReclaim::<Runtime>::new(),
@@ -162,8 +165,14 @@ pub type UncheckedExtrinsic =
 /// What a signed extrinsic's signature covers.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations to run on the next runtime upgrade.
-type Migrations = ();
+/// Migrations to run on the next runtime upgrade: the song registry's
+/// vetting (storage version 1) lists the songs registered before it as
+/// awaiting the moderators; the royalty ledger's credits start empty.
+type Migrations = (
+	pallet_musicchain_songs::migrations::v1::MigrateToV1<Runtime>,
+	pallet_musicchain_royalties::migrations::MigrateToV1<Runtime>,
+	pallet_musicchain_plays::migrations::MigrateToV1<Runtime>,
+);
 
 /// Dispatches blocks and extrinsics to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -1,19 +1,21 @@
 //! The runtime end to end: registration and dedupe through the offchain
-//! worker, feeless plays with real server signatures, the tier boundary,
-//! the moderators' majority, and the figures the design promises.
+//! worker, feeless plays with real server signatures (credited until the
+//! moderators approve the song), the tier boundary, the moderators'
+//! majority, and the figures the design promises.
 
 mod common;
 
 use common::*;
 use musicchain_primitives::{
-	receipt::realtime_heartbeats, traits::Tier, Format, Metadata, SessionReceipt, SongId, UNIT,
+	traits::{PlayReward, Tier},
+	Format, Metadata, SongId, UNIT,
 };
-use musicchain_runtime::{Plays, Runtime, RuntimeCall};
+use musicchain_runtime::{genesis_config_presets::ENDOWMENT, Plays, Runtime, RuntimeCall};
 use pallet_musicchain_songs::{SongStatus, VariantInfo};
 use polkadot_sdk::{
 	frame_support::BoundedVec,
 	sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve},
-	sp_runtime::{DispatchError, MultiSignature},
+	sp_runtime::DispatchError,
 };
 
 const SONG_MS: u32 = 240_000;
@@ -50,8 +52,8 @@ fn active_song(chain: &mut Chain) -> SongId {
 	0
 }
 
-/// A receipt of `listener` hearing `[from, to)` of song 0 in real time,
-/// ending now, signed by `server`.
+/// A receipt of `listener` hearing `[from, to)` of song 0 (file `[1; 32]`)
+/// in real time, ending now, signed by `server`.
 fn receipt(
 	chain: &mut Chain,
 	listener: Sr25519Keyring,
@@ -59,32 +61,16 @@ fn receipt(
 	ranges: &[(u32, u32)],
 	nonce: u64,
 ) -> RuntimeCall {
-	let total: u64 = ranges.iter().map(|(a, b)| u64::from(b - a)).sum();
-	let mut at = chain.now_ms - total - 1_000;
-	let mut heartbeats = Vec::new();
-	for &(from, to) in ranges {
-		let part = realtime_heartbeats(from, to, at, 5_000);
-		at = part.last().map_or(at, |h| h.at_ms);
-		heartbeats.extend(part);
-	}
-	let receipt = SessionReceipt {
-		listener: listener.to_account_id(),
-		server: server.to_account_id(),
-		song: 0,
-		content_hash: [1; 32],
-		nonce,
-		heartbeats: BoundedVec::truncate_from(heartbeats),
-	};
-	let genesis = chain.execute(|| musicchain_runtime::System::block_hash(0));
-	let signature = server.sign(&receipt.signing_payload(genesis.as_ref()));
-	RuntimeCall::Plays(pallet_musicchain_plays::Call::submit {
-		receipt,
-		server_signature: MultiSignature::Sr25519(signature),
-	})
+	play_call(chain, &listener.pair(), &server.pair(), (0, [1; 32]), ranges, nonce)
 }
 
-fn escrow(chain: &mut Chain, who: Sr25519Keyring) -> u128 {
-	chain.execute(|| pallet_musicchain_royalties::Escrow::<Runtime>::get(who.to_account_id()))
+/// `who`'s pending credit for song 0.
+fn credit(chain: &mut Chain, who: Sr25519Keyring) -> u128 {
+	chain.execute(|| pallet_musicchain_royalties::Credits::<Runtime>::get(0, who.to_account_id()))
+}
+
+fn issuance(chain: &mut Chain) -> u128 {
+	chain.execute(polkadot_sdk::pallet_balances::Pallet::<Runtime>::total_issuance)
 }
 
 #[test]
@@ -144,31 +130,50 @@ fn the_offchain_worker_activates_a_new_song_and_folds_a_reencoding() {
 }
 
 #[test]
-fn a_valid_play_is_feeless_and_pays_listener_server_and_escrow() {
+fn a_valid_play_is_free_and_credited_until_the_moderators_approve_the_song() {
 	let mut chain = Chain::dev();
 	active_song(&mut chain);
+	bond(&mut chain, Bob);
 	let (listener, server) = (Charlie.to_account_id(), Bob.to_account_id());
 	let before = (chain.free_balance(&listener), chain.free_balance(&server));
+	let supply = issuance(&mut chain);
 
 	// The seed's example: 0-60 s then 90-150 s of a 240 s song = 50 %.
 	let play = receipt(&mut chain, Charlie, Bob, &[(0, 60_000), (90_000, 150_000)], 1);
 	chain.signed(Charlie, play).expect("valid").expect("settles");
-	assert_eq!(chain.free_balance(&listener), before.0 + UNIT, "exactly +1 MUSIC, no fee");
-	assert_eq!(chain.free_balance(&server), before.1 + UNIT);
-	// The artist's 1 MUSIC is escrowed, split 25 % to Dave, the rest to Eve.
-	assert_eq!(escrow(&mut chain, Eve), UNIT * 3 / 4);
-	assert_eq!(escrow(&mut chain, Dave), UNIT / 4);
-	// It is minted into the escrow account when the block ends.
-	let account = pallet_musicchain_royalties::Pallet::<Runtime>::account_id();
-	let held = chain.free_balance(&account);
+	// Not approved: nothing minted, nothing paid, no fee kept.
+	assert_eq!(chain.free_balance(&listener), before.0, "no fee, no mint");
+	assert_eq!(chain.free_balance(&server), before.1);
+	assert_eq!(issuance(&mut chain), supply, "total issuance does not move");
+	assert_eq!(credit(&mut chain, Charlie), UNIT);
+	assert_eq!(credit(&mut chain, Bob), UNIT);
+	// The artist's 1 MUSIC, split 25 % to Dave, the rest to Eve.
+	assert_eq!(credit(&mut chain, Eve), UNIT * 3 / 4);
+	assert_eq!(credit(&mut chain, Dave), UNIT / 4);
+
+	// The moderators approve it: the credits are paid in the next block.
+	let eve = chain.free_balance(&Eve.to_account_id());
+	council(
+		&mut chain,
+		RuntimeCall::Songs(pallet_musicchain_songs::Call::approve_song { song: 0 }),
+	);
+	// (Bob and Charlie are moderators too: their votes paid fees.)
+	let before = (chain.free_balance(&listener), chain.free_balance(&server));
 	chain.advance(1);
-	assert_eq!(chain.free_balance(&account), held + UNIT);
+	assert_eq!(chain.free_balance(&listener), before.0 + UNIT, "exactly +1 MUSIC");
+	assert_eq!(chain.free_balance(&server), before.1 + UNIT);
+	// Eve's deposit came back with the approval, and 0.75 MUSIC of credits.
+	assert_eq!(chain.free_balance(&Eve.to_account_id()), eve + 10 * UNIT + UNIT * 3 / 4);
+	assert_eq!(chain.free_balance(&Dave.to_account_id()), ENDOWMENT + UNIT / 4);
+	assert_eq!(credit(&mut chain, Charlie), 0);
 	chain.execute(|| {
-		assert_eq!(pallet_musicchain_royalties::PendingEscrow::<Runtime>::get(), 0);
 		pallet_musicchain_royalties::Pallet::<Runtime>::do_try_state().expect("held == owed");
+		pallet_musicchain_songs::Pallet::<Runtime>::do_try_state().expect("registry");
+		pallet_musicchain_plays::Pallet::<Runtime>::do_try_state().expect("plays");
 	});
 
 	// Again at once: the cooldown refuses it, and the refusal pays a fee.
+	let paid = chain.free_balance(&listener);
 	let again = receipt(&mut chain, Charlie, Bob, &[(0, 150_000)], 2);
 	let result = chain.signed(Charlie, again).expect("valid transaction");
 	assert_eq!(
@@ -176,14 +181,23 @@ fn a_valid_play_is_feeless_and_pays_listener_server_and_escrow() {
 		Err(DispatchError::from(pallet_musicchain_plays::Error::<Runtime>::CooldownActive))
 	);
 	let after = chain.free_balance(&listener);
-	assert!(after < before.0 + UNIT, "a refused play pays its fee");
-	println!("fee of a refused play: {} pMUSIC", before.0 + UNIT - after);
+	assert!(after < paid, "a refused play pays its fee");
+	println!("fee of a refused play: {} pMUSIC", paid - after);
+
+	// Approved, a new listener's play pays at once.
+	let supply = issuance(&mut chain);
+	let alice = chain.free_balance(&Alice.to_account_id());
+	let play = receipt(&mut chain, Alice, Bob, &[(0, 150_000)], 1);
+	chain.signed(Alice, play).expect("valid").expect("settles");
+	assert_eq!(chain.free_balance(&Alice.to_account_id()), alice + UNIT);
+	assert_eq!(issuance(&mut chain), supply + 3 * UNIT);
 }
 
 #[test]
 fn half_a_song_is_the_line_and_the_chorus_loop_counts_once() {
 	let mut chain = Chain::dev();
 	active_song(&mut chain);
+	bond(&mut chain, Bob);
 	let short = receipt(&mut chain, Charlie, Bob, &[(0, 119_000)], 1);
 	assert_eq!(
 		chain.signed(Charlie, short).expect("valid"),
@@ -195,13 +209,15 @@ fn half_a_song_is_the_line_and_the_chorus_loop_counts_once() {
 		chain.signed(Charlie, looped).expect("valid"),
 		Err(pallet_musicchain_plays::Error::<Runtime>::RepeatedCoverage.into())
 	);
-	assert_eq!(escrow(&mut chain, Eve), 0);
+	assert_eq!(credit(&mut chain, Eve), 0);
 }
 
 #[test]
 fn the_10001st_play_pays_the_artist_directly_and_burns() {
 	let mut chain = Chain::dev();
 	active_song(&mut chain);
+	bond(&mut chain, Bob);
+	approve_directly(&mut chain, 0);
 	// Issuance at 1.5e9 MUSIC: the burn quote is 125 MUSIC.
 	chain.execute(|| {
 		use polkadot_sdk::frame_support::traits::fungible::Mutate;
@@ -212,10 +228,11 @@ fn the_10001st_play_pays_the_artist_directly_and_burns() {
 		);
 		pallet_musicchain_royalties::PlayCount::<Runtime>::insert(0, 9_999);
 	});
-	// The 10,000th play: still discovery.
+	// The 10,000th play: still discovery, a discoverer credit for Charlie.
+	let charlie = chain.free_balance(&Charlie.to_account_id());
 	let play = receipt(&mut chain, Charlie, Bob, &[(0, 150_000)], 1);
 	chain.signed(Charlie, play).expect("valid").expect("settles");
-	assert_eq!(escrow(&mut chain, Eve), UNIT * 3 / 4);
+	assert_eq!(chain.free_balance(&Charlie.to_account_id()), charlie + UNIT);
 
 	// The 10,001st (Alice listening): artist paid directly, listener burns.
 	let (eve, dave, alice) = (Eve.to_account_id(), Dave.to_account_id(), Alice.to_account_id());
@@ -232,7 +249,6 @@ fn the_10001st_play_pays_the_artist_directly_and_burns() {
 	assert_eq!(chain.free_balance(&eve), before.0 + UNIT * 3 / 4);
 	assert_eq!(chain.free_balance(&dave), before.1 + UNIT / 4);
 	assert_eq!(chain.free_balance(&alice), before.2 - quote, "burns, no discoverer credit");
-	assert_eq!(escrow(&mut chain, Eve), UNIT * 3 / 4, "no new escrow");
 }
 
 #[allow(non_snake_case)]
@@ -240,37 +256,39 @@ fn Ferdie() -> musicchain_runtime::AccountId {
 	Sr25519Keyring::Ferdie.to_account_id()
 }
 
-#[test]
-fn escrow_is_released_by_a_moderator_majority_only() {
-	let mut chain = Chain::dev();
-	active_song(&mut chain);
-	let play = receipt(&mut chain, Charlie, Bob, &[(0, 150_000)], 1);
-	chain.signed(Charlie, play).expect("valid").expect("settles");
-	let owed = escrow(&mut chain, Eve);
-	let release = RuntimeCall::Royalties(pallet_musicchain_royalties::Call::release_escrow {
-		beneficiary: Eve.to_account_id(),
+/// Makes song `song` approved without the council (for tests of other rules).
+fn approve_directly(chain: &mut Chain, song: SongId) {
+	chain.execute(|| {
+		pallet_musicchain_songs::Vetting::<Runtime>::insert(
+			song,
+			pallet_musicchain_songs::Decision::Approved,
+		)
 	});
+}
 
-	// One moderator alone cannot.
-	assert_eq!(chain.signed(Alice, release.clone()).expect("valid"), Err(DispatchError::BadOrigin));
-	let propose = |threshold| {
-		RuntimeCall::Moderators(polkadot_sdk::pallet_collective::Call::propose {
-			threshold,
-			proposal: Box::new(release.clone()),
-			length_bound: 1_000,
-		})
-	};
-	// A motion passed by one of three executes as 1/3: refused.
-	chain.signed(Alice, propose(1)).expect("valid").expect("proposed");
-	assert_eq!(escrow(&mut chain, Eve), owed);
+/// `who` bonds to serve.
+fn bond(chain: &mut Chain, who: Sr25519Keyring) {
+	chain
+		.signed(who, RuntimeCall::Plays(pallet_musicchain_plays::Call::bond {}))
+		.expect("valid")
+		.expect("bonds");
+}
 
-	// Two of three: released, to Eve only.
-	let eve_before = chain.free_balance(&Eve.to_account_id());
-	chain.signed(Alice, propose(2)).expect("valid").expect("proposed");
-	type Council = polkadot_sdk::pallet_collective::Instance1;
+type Council = polkadot_sdk::pallet_collective::Instance1;
+
+/// Alice proposes `call` to the moderators with a threshold of 2, Alice and
+/// Bob vote aye, and Charlie closes the motion, which dispatches it.
+fn council(chain: &mut Chain, call: RuntimeCall) {
+	let propose = RuntimeCall::Moderators(polkadot_sdk::pallet_collective::Call::propose {
+		threshold: 2,
+		proposal: Box::new(call.clone()),
+		length_bound: 1_000,
+	});
+	chain.signed(Alice, propose).expect("valid").expect("proposed");
 	let (hash, index) = chain.execute(|| {
+		let proposals = polkadot_sdk::pallet_collective::Proposals::<Runtime, Council>::get();
 		(
-			polkadot_sdk::pallet_collective::Proposals::<Runtime, Council>::get()[0],
+			proposals[proposals.len() - 1],
 			polkadot_sdk::pallet_collective::ProposalCount::<Runtime, Council>::get() - 1,
 		)
 	});
@@ -284,12 +302,37 @@ fn escrow_is_released_by_a_moderator_majority_only() {
 	let close = RuntimeCall::Moderators(polkadot_sdk::pallet_collective::Call::close {
 		proposal_hash: hash,
 		index,
-		proposal_weight_bound: weight_of(&release),
+		proposal_weight_bound: weight_of(&call),
 		length_bound: 1_000,
 	});
 	chain.signed(Charlie, close).expect("valid").expect("closed");
-	assert_eq!(escrow(&mut chain, Eve), 0);
-	assert_eq!(chain.free_balance(&Eve.to_account_id()), eve_before + owed);
+}
+
+#[test]
+fn approval_takes_a_moderator_majority() {
+	let mut chain = Chain::dev();
+	active_song(&mut chain);
+	let approve = RuntimeCall::Songs(pallet_musicchain_songs::Call::approve_song { song: 0 });
+	let approved = |chain: &mut Chain| {
+		chain.execute(|| pallet_musicchain_songs::Vetting::<Runtime>::get(0).is_some())
+	};
+
+	// One moderator alone cannot, not even the artist's friend who is sudo.
+	assert_eq!(chain.signed(Alice, approve.clone()).expect("valid"), Err(DispatchError::BadOrigin));
+	// A motion passed by one of three executes as 1/3: refused.
+	let propose_one = RuntimeCall::Moderators(polkadot_sdk::pallet_collective::Call::propose {
+		threshold: 1,
+		proposal: Box::new(approve.clone()),
+		length_bound: 1_000,
+	});
+	chain.signed(Alice, propose_one).expect("valid").expect("proposed");
+	assert!(!approved(&mut chain));
+
+	// Two of three: approved, the deposit back to Eve.
+	let eve_before = chain.free_balance(&Eve.to_account_id());
+	council(&mut chain, approve);
+	assert!(approved(&mut chain));
+	assert_eq!(chain.free_balance(&Eve.to_account_id()), eve_before + 10 * UNIT);
 }
 
 #[test]
@@ -309,8 +352,26 @@ fn figures_state_per_song_and_play_weight() {
 			+ key(pallet_musicchain_songs::SongVariants::<Runtime>::hashed_key_for(0))
 			+ pallet_musicchain_songs::SongVariants::<Runtime>::get(0).encode().len()
 	});
+	// Until the moderators decide: the deposit and the artist's listing.
+	let vetting = chain.execute(|| {
+		use codec::Encode;
+		let eve = Eve.to_account_id();
+		pallet_musicchain_songs::Deposits::<Runtime>::hashed_key_for(0).len()
+			+ pallet_musicchain_songs::Deposits::<Runtime>::get(0).encode().len()
+			+ pallet_musicchain_songs::UnvettedSongs::<Runtime>::hashed_key_for(&eve, 0).len()
+	});
 	println!("state per song (one file, one split, keys included): {bytes} bytes");
-	assert!(bytes < 1024, "DESIGN §2.1: well under 1 KB per song, got {bytes}");
+	println!("  while it awaits the moderators (deposit, listing): {} bytes more", vetting);
+	assert!(bytes + vetting < 1024, "DESIGN §2.1: well under 1 KB per song");
+	let credit_bytes = chain.execute(|| {
+		use codec::Encode;
+		pallet_musicchain_royalties::Credits::<Runtime>::hashed_key_for(0, Eve.to_account_id())
+			.len() + 0u128.encode().len()
+	});
+	println!(
+		"state per pending credit (one account's of one song, key included): {credit_bytes} bytes"
+	);
+	bond(&mut chain, Bob);
 
 	let play = receipt(&mut chain, Charlie, Bob, &[(0, 300_000 - 1)], 1);
 	let transfer =
@@ -335,11 +396,26 @@ fn figures_state_per_song_and_play_weight() {
 		us(base)
 	);
 	println!("weight of plays.submit with 60 heartbeats, as a multiple of a transfer:");
+	let settled = |tier, credited| PlayReward {
+		tier,
+		prior_plays: 0,
+		listener: 0,
+		server: 0,
+		artist: 0,
+		escrowed: false,
+		credited,
+		burned: 0,
+		refused_mints: 0,
+	};
+	let approved = |s, tier| Plays::submit_weight(h, s, Some(settled(tier, false)));
+	let credited = |s| Plays::submit_weight(h, s, Some(settled(Tier::Discovery, true)));
 	for (what, w) in [
-		("declared (8 splits, costlier tier)", declared),
-		("discovery tier, 1 split", Plays::submit_weight(h, 1, Some(Tier::Discovery))),
-		("mature tier, 1 split", Plays::submit_weight(h, 1, Some(Tier::Mature))),
-		("discovery tier, no split", Plays::submit_weight(h, 0, Some(Tier::Discovery))),
+		("declared (8 splits, costliest settlement)", declared),
+		("approved, discovery tier, 1 split", approved(1, Tier::Discovery)),
+		("approved, discovery tier, no split", approved(0, Tier::Discovery)),
+		("approved, mature tier, 1 split", approved(1, Tier::Mature)),
+		("not approved (credited), 1 split", credited(1)),
+		("not approved (credited), no split", credited(0)),
 	] {
 		println!(
 			"  {what}: {:.1} us = {:.2}x; with the extrinsic base {:.2}x, {:.0} plays per second of chain",

@@ -1,5 +1,6 @@
-//! The moderator council: a moderation act (releasing escrow, hiding a
-//! song) is a motion of the `Moderators` collective that passes with more
+//! The moderator council: a moderation act (approving or rejecting a song
+//! or an artist, slashing a serving bond, releasing escrow, hiding a song)
+//! is a motion of the `Moderators` collective that passes with more
 //! than half of the members. The first moderator to ask proposes it; each
 //! next one votes aye; whoever brings the ayes to the threshold closes it,
 //! which dispatches the act.
@@ -14,6 +15,16 @@ type RuntimeCall = runtime::runtime_types::musicchain_runtime::RuntimeCall;
 /// A moderation act.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Act {
+	/// Approve a song: its deposit goes back and its pending credits are
+	/// paid out; later plays pay directly.
+	ApproveSong(SongId),
+	/// Reject a song: its deposit is burned, its credits void, and it never
+	/// earns again.
+	RejectSong(SongId),
+	/// Approve an artist: all of the account's songs, now and later.
+	ApproveArtist([u8; 32]),
+	/// Burn a server's serving bond.
+	SlashBond([u8; 32]),
 	/// Pay out what is escrowed for this account, to this account.
 	ReleaseEscrow([u8; 32]),
 	Hide(SongId),
@@ -23,10 +34,19 @@ pub enum Act {
 impl Act {
 	fn call(self) -> RuntimeCall {
 		use runtime::runtime_types::{
+			pallet_musicchain_plays::pallet::Call as Plays,
 			pallet_musicchain_royalties::pallet::Call as Royalties,
 			pallet_musicchain_songs::pallet::Call as Songs,
 		};
 		match self {
+			Act::ApproveSong(song) => RuntimeCall::Songs(Songs::approve_song { song }),
+			Act::RejectSong(song) => RuntimeCall::Songs(Songs::reject_song { song }),
+			Act::ApproveArtist(who) => {
+				RuntimeCall::Songs(Songs::approve_artist { artist: AccountId32(who) })
+			},
+			Act::SlashBond(who) => {
+				RuntimeCall::Plays(Plays::slash_bond { server: AccountId32(who) })
+			},
 			Act::ReleaseEscrow(who) => {
 				RuntimeCall::Royalties(Royalties::release_escrow { beneficiary: AccountId32(who) })
 			},

@@ -17,6 +17,9 @@ pub struct Settled {
 	pub server: u128,
 	pub artist: u128,
 	pub escrowed: bool,
+	/// Not minted: the song awaits the moderators' approval (or the day's
+	/// discovery budget is spent), so the rewards wait as pending credits.
+	pub credited: bool,
 	pub burned: u128,
 	/// From submission to the finalized block that holds it.
 	pub took: Duration,
@@ -68,6 +71,12 @@ pub fn meaning(rule: &str) -> &'static str {
 		"NotAVariant" => "the file played is not a file of this song",
 		"SongNotActive" => "the song still awaits its dedupe verdict",
 		"UnknownSong" => "no such song on chain",
+		"SongRejected" => "the moderators rejected this song; it earns nothing",
+		"ServerNotBonded" => {
+			"the serving peer holds no serving bond, so its receipts earn nothing \
+			 (a server runs `musicchain bond` first)"
+		},
+		"ServerDailyLimitReached" => "the serving peer reached today's limit of rewarded plays",
 		_ => "the chain refused the receipt",
 	}
 }
@@ -112,6 +121,7 @@ impl Chain {
 			server: r.server,
 			artist: r.artist,
 			escrowed: r.escrowed,
+			credited: r.credited,
 			burned: r.burned,
 			took,
 		})

@@ -4,14 +4,18 @@
 //! a real sr25519 server signature, heartbeats whose positions the coverage
 //! check has to sort, existing replay and rate-limit entries, and the
 //! runtime's most expensive settlement with `s` royalty splits, once per
-//! royalty tier (`submit_discovery`: the artist's part goes into escrow;
-//! `submit_mature`: the listener burns and the artist is paid directly).
+//! royalty tier of an approved song (`submit_discovery`: listener, server
+//! and artist paid; `submit_mature`: the listener burns, server and artist
+//! paid) and once for a song the moderators have not approved
+//! (`submit_credited`: every reward a pending credit). The server holds a
+//! bond and has settled a play today already.
 
 use super::*;
 use alloc::vec::Vec;
 use musicchain_primitives::{receipt::MAX_HEARTBEATS, BoundedVec, Heartbeat};
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
+	frame_support::traits::fungible::Mutate,
 	frame_system::{pallet_prelude::BlockNumberFor, RawOrigin},
 	sp_core::{crypto::KeyTypeId, sr25519},
 	sp_io,
@@ -54,12 +58,28 @@ type SignedReceipt<T> = (
 	<T as Config>::ReceiptSignature,
 );
 
+/// A new account holding a serving bond.
+fn bonded<T: Config>(server: &T::AccountId) -> Result<(), BenchmarkError> {
+	T::Currency::set_balance(
+		server,
+		T::ServingBond::get().saturating_mul(2).saturating_add(1 << 40),
+	);
+	Pallet::<T>::bond(RawOrigin::Signed(server.clone()).into())?;
+	Ok(())
+}
+
 /// A receipt with `h` heartbeats that passes every gate, for a song with
-/// `s` royalty splits whose next play settles in `tier`, signed by a server
-/// key generated in the keystore; the listener played the song once before,
-/// one cooldown ago, and once already today. Returns the listener, the
-/// receipt and the signature.
-fn valid_receipt<T: Config>(h: u32, s: u32, tier: Tier) -> Result<SignedReceipt<T>, BenchmarkError>
+/// `s` royalty splits, approved or not, whose next play settles in `tier`,
+/// signed by a bonded server's key generated in the keystore; the listener
+/// played the song once before, one cooldown ago, and once already today,
+/// and the server served once today. Returns the listener, the receipt and
+/// the signature.
+fn valid_receipt<T: Config>(
+	h: u32,
+	s: u32,
+	tier: Tier,
+	approved: bool,
+) -> Result<SignedReceipt<T>, BenchmarkError>
 where
 	T::AccountId: From<sr25519::Public>,
 	T::ReceiptSignature: From<sr25519::Signature>,
@@ -68,10 +88,13 @@ where
 	let listener: T::AccountId = whitelisted_caller();
 	let server_key = sp_io::crypto::sr25519_generate(BENCH_KEY, None);
 	let server: T::AccountId = server_key.into();
+	bonded::<T>(&server)?;
+	ServerDailyPlays::<T>::insert(&server, DayCount { day: today()?, count: 1 });
 
 	let audio_ms = HEARTBEAT_AUDIO_MS.min(T::MaxAdvanceMs::get()).max(1);
 	let duration_ms = h.saturating_mul(audio_ms);
-	let (song, content_hash) = T::BenchmarkHelper::playable_song(&listener, duration_ms, s, tier);
+	let (song, content_hash) =
+		T::BenchmarkHelper::playable_song(&listener, duration_ms, s, tier, approved);
 
 	LastPlay::<T>::insert(
 		&listener,
@@ -120,7 +143,7 @@ mod benchmarks {
 		h: Linear<1, { T::MaxHeartbeats::get() }>,
 		s: Linear<0, { MAX_SPLITS }>,
 	) -> Result<(), BenchmarkError> {
-		let (listener, receipt, signature) = valid_receipt::<T>(h, s, Tier::Discovery)?;
+		let (listener, receipt, signature) = valid_receipt::<T>(h, s, Tier::Discovery, true)?;
 		let (song, nonce) = (receipt.song, receipt.nonce);
 
 		#[extrinsic_call]
@@ -136,7 +159,7 @@ mod benchmarks {
 		h: Linear<1, { T::MaxHeartbeats::get() }>,
 		s: Linear<0, { MAX_SPLITS }>,
 	) -> Result<(), BenchmarkError> {
-		let (listener, receipt, signature) = valid_receipt::<T>(h, s, Tier::Mature)?;
+		let (listener, receipt, signature) = valid_receipt::<T>(h, s, Tier::Mature, true)?;
 		let (song, nonce) = (receipt.song, receipt.nonce);
 
 		#[extrinsic_call]
@@ -144,6 +167,81 @@ mod benchmarks {
 
 		assert_eq!(LastPlay::<T>::get(&listener, song), Some(PlayMark { nonce, at_ms: NOW_MS }));
 		assert_eq!(DailyPlays::<T>::get(&listener), Some(DayCount { day: today()?, count: 2 }));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn submit_credited(
+		h: Linear<1, { T::MaxHeartbeats::get() }>,
+		s: Linear<0, { MAX_SPLITS }>,
+	) -> Result<(), BenchmarkError> {
+		let (listener, receipt, signature) = valid_receipt::<T>(h, s, Tier::Discovery, false)?;
+		let (song, nonce) = (receipt.song, receipt.nonce);
+
+		#[extrinsic_call]
+		submit(RawOrigin::Signed(listener.clone()), receipt, signature);
+
+		assert_eq!(LastPlay::<T>::get(&listener, song), Some(PlayMark { nonce, at_ms: NOW_MS }));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn bond() -> Result<(), BenchmarkError> {
+		let server: T::AccountId = whitelisted_caller();
+		T::Currency::set_balance(
+			&server,
+			T::ServingBond::get().saturating_mul(2).saturating_add(1 << 40),
+		);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(server.clone()));
+
+		assert!(Bonds::<T>::contains_key(&server));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn unbond() -> Result<(), BenchmarkError> {
+		let server: T::AccountId = whitelisted_caller();
+		bonded::<T>(&server)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(server.clone()));
+
+		assert!(Bonds::<T>::get(&server).is_some_and(|b| b.unbonding_at.is_some()));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn withdraw_bond() -> Result<(), BenchmarkError> {
+		let server: T::AccountId = whitelisted_caller();
+		bonded::<T>(&server)?;
+		ServerDailyPlays::<T>::insert(&server, DayCount { day: 1, count: 1 });
+		Pallet::<T>::unbond(RawOrigin::Signed(server.clone()).into())?;
+		let now = polkadot_sdk::frame_system::Pallet::<T>::block_number();
+		polkadot_sdk::frame_system::Pallet::<T>::set_block_number(
+			now.saturating_add(T::UnbondingPeriod::get()),
+		);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(server.clone()));
+
+		assert!(!Bonds::<T>::contains_key(&server));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn slash_bond() -> Result<(), BenchmarkError> {
+		let server: T::AccountId = account("server", 0, 0);
+		bonded::<T>(&server)?;
+		ServerDailyPlays::<T>::insert(&server, DayCount { day: 1, count: 1 });
+		let origin =
+			T::ModeratorOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, server.clone());
+
+		assert!(!Bonds::<T>::contains_key(&server));
 		Ok(())
 	}
 

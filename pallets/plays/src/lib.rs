@@ -9,7 +9,17 @@
 //!
 //! Replay and rate-limit state is one entry per (listener, song) and one per
 //! listener; entries that no receipt can touch any more are swept in
-//! `on_idle`, so state stays proportional to the last day's plays.
+//! `on_idle`, so state stays proportional to the last day's plays. Rate
+//! limits count in chain time, never in the server's stamps.
+//!
+//! Serving is bonded (DESIGN §2.6): only an account that holds a serving
+//! bond ([`Config::ServingBond`], under a hold) can countersign a rewarded
+//! receipt, and each server settles at most [`Config::MaxServerPlaysPerDay`]
+//! plays a day. Unbonding takes [`Config::UnbondingPeriod`], during which
+//! the server cannot countersign and the moderators can still slash the
+//! bond. Valid plays are free, so [`CheckPlayShare`] keeps them to
+//! [`Config::MaxPlayShare`] of a block's normal weight: other transactions
+//! are never crowded out.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -19,12 +29,14 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod extension;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
 pub mod weights;
 
+pub use extension::CheckPlayShare;
 pub use weights::WeightInfo;
 
 use musicchain_primitives::{
@@ -34,10 +46,18 @@ use musicchain_primitives::{
 	Permill, SessionReceipt, SongId,
 };
 use polkadot_sdk::{
-	frame_support::{dispatch::PostDispatchInfo, pallet_prelude::*, traits::UnixTime},
+	frame_support::{
+		dispatch::PostDispatchInfo,
+		pallet_prelude::*,
+		traits::{
+			fungible::MutateHold,
+			tokens::{Fortitude, Precision},
+			UnixTime,
+		},
+	},
 	sp_runtime::{
-		traits::{IdentifyAccount, Verify},
-		DispatchError,
+		traits::{IdentifyAccount, Saturating, Verify},
+		DispatchError, Perbill,
 	},
 };
 
@@ -62,15 +82,17 @@ pub trait BenchmarkHelper<AccountId> {
 	/// The song lasts `duration_ms` (at most 6 h), has exactly `splits`
 	/// royalty splits (at most [`MAX_SPLITS`]; distinct beneficiaries that
 	/// have no account or escrow yet, each share large enough to be paid
-	/// something), and its next play settles in royalty tier `tier`, at its
-	/// most expensive: in the musicchain runtime an Active song in the
-	/// registry; for the mature tier, an issuance above the burn curve's
-	/// floor and `listener` funded to pay the burn.
+	/// something), is approved by the moderators or not (`approved`), and
+	/// its next play settles in royalty tier `tier`, at its most expensive:
+	/// in the musicchain runtime an Active song in the registry; for the
+	/// mature tier, an issuance above the burn curve's floor and `listener`
+	/// funded to pay the burn.
 	fn playable_song(
 		listener: &AccountId,
 		duration_ms: u32,
 		splits: u32,
 		tier: Tier,
+		approved: bool,
 	) -> (SongId, musicchain_primitives::ContentHash);
 
 	/// Sets chain time, as [`Config::Time`] reads it, to `now_ms`.
@@ -85,11 +107,44 @@ pub mod pallet {
 	use super::*;
 	use polkadot_sdk::frame_system::pallet_prelude::*;
 
+	/// The storage layout version: 1 added serving bonds ([`Bonds`],
+	/// [`ServerDailyPlays`]), which start empty, and counts [`LastPlay`] in
+	/// chain time.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A serving bond.
+		ServingBond,
+	}
 
 	#[pallet::config]
 	pub trait Config: polkadot_sdk::frame_system::Config {
+		/// The native token, whose holds keep the serving bonds.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason, Balance = u128>
+			+ polkadot_sdk::frame_support::traits::fungible::Mutate<Self::AccountId>;
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// Who may slash a serving bond (a majority of the moderators' council).
+		type ModeratorOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// What a server holds to countersign rewarded receipts.
+		#[pallet::constant]
+		type ServingBond: Get<u128>;
+		/// Blocks from `unbond` until the bond can be withdrawn (and may
+		/// still be slashed).
+		#[pallet::constant]
+		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
+		/// Rewarded plays one server countersigns per day (chain time).
+		#[pallet::constant]
+		type MaxServerPlaysPerDay: Get<u32>;
+		/// Share of a block's normal weight that plays may fill.
+		#[pallet::constant]
+		type MaxPlayShare: Get<Perbill>;
 		/// The song registry.
 		type Songs: SongCatalog<Self::AccountId>;
 		/// The royalty rules a verified play settles by.
@@ -133,7 +188,7 @@ pub mod pallet {
 	}
 
 	/// The last settled receipt of a listener for a song: its nonce (replay
-	/// guard) and its last heartbeat time (cooldown).
+	/// guard) and the chain time it settled at (cooldown).
 	#[pallet::storage]
 	pub type LastPlay<T: Config> = StorageDoubleMap<
 		_,
@@ -149,6 +204,23 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DailyPlays<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, DayCount, OptionQuery>;
+
+	/// Serving bonds, by server.
+	#[pallet::storage]
+	pub type Bonds<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Bond<BlockNumberFor<T>>, OptionQuery>;
+
+	/// Rewarded plays a server countersigned on one day (chain time, UTC).
+	#[pallet::storage]
+	pub type ServerDailyPlays<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, DayCount, OptionQuery>;
+
+	/// Weight of the plays in this block so far (see [`CheckPlayShare`]).
+	/// Lives within its block: `on_finalize` takes it, so it never reaches
+	/// the database.
+	#[pallet::storage]
+	#[pallet::whitelist_storage]
+	pub type BlockPlayWeight<T: Config> = StorageValue<_, Weight, ValueQuery>;
 
 	/// Where the `on_idle` sweep of expired [`LastPlay`] entries resumes.
 	#[pallet::storage]
@@ -166,6 +238,14 @@ pub mod pallet {
 			heard_ms: u32,
 			reward: PlayReward,
 		},
+		/// An account bonded to serve.
+		Bonded { server: T::AccountId, amount: u128 },
+		/// A server started unbonding; it can withdraw at block `at`.
+		Unbonding { server: T::AccountId, at: BlockNumberFor<T> },
+		/// A server's bond was returned.
+		BondWithdrawn { server: T::AccountId, amount: u128 },
+		/// The moderators slashed a server's bond (burned).
+		BondSlashed { server: T::AccountId, amount: u128 },
 	}
 
 	#[pallet::error]
@@ -182,6 +262,8 @@ pub mod pallet {
 		SongNotActive,
 		/// The content hash is not a variant of the song.
 		NotAVariant,
+		/// The moderators rejected the song: it earns nothing.
+		SongRejected,
 		/// The last heartbeat is older than the accepted receipt age.
 		ReceiptExpired,
 		/// A heartbeat is stamped further in the future than allowed.
@@ -208,12 +290,63 @@ pub mod pallet {
 		CooldownActive,
 		/// This listener reached the daily cap of rewarded plays.
 		DailyLimitReached,
+		/// The server holds no serving bond (or is unbonding): it cannot
+		/// countersign a rewarded receipt.
+		ServerNotBonded,
+		/// The server reached its daily cap of rewarded plays.
+		ServerDailyLimitReached,
+		/// The account already holds a serving bond.
+		AlreadyBonded,
+		/// The account's free balance cannot cover the serving bond.
+		CannotHoldBond,
+		/// The account holds no serving bond.
+		NotBonded,
+		/// The bond is already unbonding.
+		AlreadyUnbonding,
+		/// The bond is not unbonding, or its unbonding period has not passed.
+		BondLocked,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// [`BlockPlayWeight`]'s one read per block (it is whitelisted).
+		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+			T::DbWeight::get().reads(1)
+		}
+
+		fn on_finalize(_n: BlockNumberFor<T>) {
+			BlockPlayWeight::<T>::kill();
+		}
+
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
 			Self::sweep(remaining)
+		}
+
+		fn integrity_test() {
+			assert!(
+				T::MaxAdvanceMs::get() > 0 && T::MinCoverage::get() > Permill::zero(),
+				"a play must hear something"
+			);
+			assert!(
+				T::CooldownMs::get() >= T::MaxFutureMs::get(),
+				"a receipt's future stamps must not outrun the cooldown"
+			);
+			assert!(
+				T::MaxServerPlaysPerDay::get() > 0 && T::MaxPlaysPerDay::get() > 0,
+				"plays must be able to settle"
+			);
+			assert!(
+				T::MaxPlayShare::get() > Perbill::zero() && T::MaxPlayShare::get() < Perbill::one(),
+				"plays take some of a block, never all of it"
+			);
+			assert!(T::ServingBond::get() > 0, "serving is bonded");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 
@@ -236,12 +369,15 @@ pub mod pallet {
 		/// - `SignerNotListener`, `SelfServe`: wrong parties.
 		/// - `TooManyHeartbeats`, `NoHeartbeats`, `HeartbeatsOutOfOrder`,
 		///   `InvalidHeartbeatRange`: malformed heartbeats.
-		/// - `UnknownSong`, `SongNotActive`, `NotAVariant`: the song or file.
+		/// - `UnknownSong`, `SongNotActive`, `NotAVariant`, `SongRejected`:
+		///   the song or file.
 		/// - `ReceiptExpired`, `ReceiptFromFuture`: the receipt's age.
 		/// - `ReplayedReceipt`, `BadServerSignature`: replay or forgery.
 		/// - `InstantCompletion`, `FastForward`, `RepeatedCoverage`,
 		///   `InsufficientCoverage`: the heartbeats do not prove half the song.
-		/// - `CooldownActive`, `DailyLimitReached`: rate limits.
+		/// - `ServerNotBonded`: the server holds no serving bond.
+		/// - `CooldownActive`, `DailyLimitReached`, `ServerDailyLimitReached`:
+		///   rate limits.
 		/// - Settlement errors (e.g. the listener cannot pay the burn).
 		#[pallet::call_index(0)]
 		#[pallet::weight(Pallet::<T>::submit_weight(receipt.heartbeats.len(), MAX_SPLITS, None))]
@@ -254,11 +390,118 @@ pub mod pallet {
 			let verified = Self::check(&who, &receipt, &server_signature)?;
 			let splits = u32::try_from(verified.song.splits.len()).unwrap_or(u32::MAX);
 			let heartbeats = receipt.heartbeats.len();
-			let tier = Self::settle(receipt, verified)?;
-			let weight = Self::submit_weight(heartbeats, splits.min(MAX_SPLITS), Some(tier));
+			let reward = Self::settle(receipt, verified)?;
+			let weight = Self::submit_weight(heartbeats, splits.min(MAX_SPLITS), Some(reward));
 			Ok(PostDispatchInfo { actual_weight: Some(weight), pays_fee: Pays::No })
 		}
+
+		/// Holds [`Config::ServingBond`] from the signer, who can then
+		/// countersign rewarded receipts.
+		///
+		/// # Errors
+		/// - `AlreadyBonded`: the signer holds a bond (or is unbonding).
+		/// - `CannotHoldBond`: the free balance does not cover it.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::bond())]
+		pub fn bond(origin: OriginFor<T>) -> DispatchResult {
+			let server = ensure_signed(origin)?;
+			ensure!(!Bonds::<T>::contains_key(&server), Error::<T>::AlreadyBonded);
+			let amount = T::ServingBond::get();
+			T::Currency::hold(&HoldReason::ServingBond.into(), &server, amount)
+				.map_err(|_| Error::<T>::CannotHoldBond)?;
+			Bonds::<T>::insert(&server, Bond { amount, unbonding_at: None });
+			Self::deposit_event(Event::Bonded { server, amount });
+			Ok(())
+		}
+
+		/// Starts unbonding: from now on the signer cannot countersign
+		/// rewarded receipts; after [`Config::UnbondingPeriod`] blocks
+		/// `withdraw_bond` returns the bond. Until then it can be slashed.
+		///
+		/// # Errors
+		/// - `NotBonded`, `AlreadyUnbonding`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::unbond())]
+		pub fn unbond(origin: OriginFor<T>) -> DispatchResult {
+			let server = ensure_signed(origin)?;
+			let at = polkadot_sdk::frame_system::Pallet::<T>::block_number()
+				.saturating_add(T::UnbondingPeriod::get());
+			Bonds::<T>::try_mutate(&server, |bond| {
+				let bond = bond.as_mut().ok_or(Error::<T>::NotBonded)?;
+				ensure!(bond.unbonding_at.is_none(), Error::<T>::AlreadyUnbonding);
+				bond.unbonding_at = Some(at);
+				Ok::<_, Error<T>>(())
+			})?;
+			Self::deposit_event(Event::Unbonding { server, at });
+			Ok(())
+		}
+
+		/// Returns an unbonded bond once its unbonding period has passed.
+		///
+		/// # Errors
+		/// - `NotBonded`; `BondLocked` before the period ends (or without
+		///   `unbond` first).
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::withdraw_bond())]
+		pub fn withdraw_bond(origin: OriginFor<T>) -> DispatchResult {
+			let server = ensure_signed(origin)?;
+			let bond = Bonds::<T>::get(&server).ok_or(Error::<T>::NotBonded)?;
+			let now = polkadot_sdk::frame_system::Pallet::<T>::block_number();
+			ensure!(bond.unbonding_at.is_some_and(|at| now >= at), Error::<T>::BondLocked);
+			let amount = T::Currency::release(
+				&HoldReason::ServingBond.into(),
+				&server,
+				bond.amount,
+				Precision::BestEffort,
+			)?;
+			Bonds::<T>::remove(&server);
+			ServerDailyPlays::<T>::remove(&server);
+			Self::deposit_event(Event::BondWithdrawn { server, amount });
+			Ok(())
+		}
+
+		/// Burns a server's bond (bonded or unbonding): it can no longer
+		/// countersign rewarded receipts until it bonds again.
+		///
+		/// # Errors
+		/// - `BadOrigin` unless the moderator origin; `NotBonded`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::slash_bond())]
+		pub fn slash_bond(origin: OriginFor<T>, server: T::AccountId) -> DispatchResult {
+			T::ModeratorOrigin::ensure_origin(origin)?;
+			let bond = Bonds::<T>::take(&server).ok_or(Error::<T>::NotBonded)?;
+			let amount = T::Currency::burn_held(
+				&HoldReason::ServingBond.into(),
+				&server,
+				bond.amount,
+				Precision::BestEffort,
+				Fortitude::Force,
+			)?;
+			ServerDailyPlays::<T>::remove(&server);
+			Self::deposit_event(Event::BondSlashed { server, amount });
+			Ok(())
+		}
 	}
+}
+
+/// A server's bond.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct Bond<BlockNumber> {
+	/// Held from the server.
+	pub amount: u128,
+	/// When unbonding, the block from which it can be withdrawn.
+	pub unbonding_at: Option<BlockNumber>,
 }
 
 /// A listener's last settled receipt for a song.
@@ -276,6 +519,7 @@ pub mod pallet {
 )]
 pub struct PlayMark {
 	pub nonce: u64,
+	/// Chain time (unix ms) of the block the play settled in.
 	pub at_ms: u64,
 }
 
@@ -301,9 +545,12 @@ pub struct DayCount {
 pub struct VerifiedPlay<AccountId> {
 	pub song: PlayableSong<AccountId>,
 	pub stats: PlayStats,
+	/// Chain time of the settlement.
 	pub at_ms: u64,
 	pub day: u32,
 	pub day_count: u32,
+	/// The server's rewarded plays today before this one.
+	pub server_count: u32,
 }
 
 impl<T: Config> Pallet<T> {
@@ -317,17 +564,29 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Weight of `submit` with `heartbeats` heartbeats for a song with
-	/// `splits` royalty splits settling in `tier` (`None`: whichever tier
-	/// costs more).
-	pub fn submit_weight(heartbeats: usize, splits: u32, tier: Option<Tier>) -> Weight {
+	/// `splits` royalty splits that settled as `reward` says (`None`:
+	/// whichever settlement costs most). A play credited in the discovery
+	/// tier is charged as measured by `submit_credited`; one credited in the
+	/// mature tier burns like a mature play and credits instead of minting,
+	/// and is charged as a mature play.
+	pub fn submit_weight(heartbeats: usize, splits: u32, reward: Option<PlayReward>) -> Weight {
 		let h = u32::try_from(heartbeats).unwrap_or(u32::MAX);
-		let in_tier = |tier| match tier {
-			Tier::Discovery => T::WeightInfo::submit_discovery(h, splits),
-			Tier::Mature => T::WeightInfo::submit_mature(h, splits),
+		// The serving bond, the server's day count, and the song's vetting
+		// and its artist's approval are not in the measured figures yet:
+		// counted as storage until the benchmarks are rerun.
+		let unmeasured = T::DbWeight::get().reads_writes(4, 1);
+		let in_tier = |tier| {
+			match tier {
+				Tier::Discovery => T::WeightInfo::submit_discovery(h, splits),
+				Tier::Mature => T::WeightInfo::submit_mature(h, splits),
+			}
+			.saturating_add(unmeasured)
 		};
-		match tier {
-			Some(tier) => in_tier(tier),
-			None => in_tier(Tier::Discovery).max(in_tier(Tier::Mature)),
+		let credited = T::WeightInfo::submit_credited(h, splits).saturating_add(unmeasured);
+		match reward {
+			Some(r) if r.credited && r.tier == Tier::Discovery => credited,
+			Some(r) => in_tier(r.tier),
+			None => in_tier(Tier::Discovery).max(in_tier(Tier::Mature)).max(credited),
 		}
 	}
 
@@ -352,6 +611,7 @@ impl<T: Config> Pallet<T> {
 				CatalogError::UnknownSong => Error::<T>::UnknownSong,
 				CatalogError::NotActive => Error::<T>::SongNotActive,
 				CatalogError::NotAVariant => Error::<T>::NotAVariant,
+				CatalogError::Rejected => Error::<T>::SongRejected,
 			})?;
 
 		let now = Self::now_ms();
@@ -364,6 +624,10 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::ReceiptExpired
 		);
 
+		ensure!(
+			Bonds::<T>::get(&receipt.server).is_some_and(|b| b.unbonding_at.is_none()),
+			Error::<T>::ServerNotBonded
+		);
 		let previous = LastPlay::<T>::get(&receipt.listener, receipt.song);
 		ensure!(previous.is_none_or(|p| p.nonce != receipt.nonce), Error::<T>::ReplayedReceipt);
 
@@ -387,8 +651,10 @@ impl<T: Config> Pallet<T> {
 				ReceiptError::InsufficientCoverage => Error::<T>::InsufficientCoverage,
 			})?;
 
+		// Rate limits count in chain time: the receipt's stamps are the
+		// server's word, and a server can stamp whatever it likes.
 		ensure!(
-			previous.is_none_or(|p| last_at >= p.at_ms.saturating_add(T::CooldownMs::get())),
+			previous.is_none_or(|p| now >= p.at_ms.saturating_add(T::CooldownMs::get())),
 			Error::<T>::CooldownActive
 		);
 		let day = u32::try_from(now / DAY_MS).unwrap_or(u32::MAX);
@@ -397,15 +663,20 @@ impl<T: Config> Pallet<T> {
 			_ => 0,
 		};
 		ensure!(day_count < T::MaxPlaysPerDay::get(), Error::<T>::DailyLimitReached);
+		let server_count = match ServerDailyPlays::<T>::get(&receipt.server) {
+			Some(d) if d.day == day => d.count,
+			_ => 0,
+		};
+		ensure!(server_count < T::MaxServerPlaysPerDay::get(), Error::<T>::ServerDailyLimitReached);
 
-		Ok(VerifiedPlay { song, stats, at_ms: last_at, day, day_count })
+		Ok(VerifiedPlay { song, stats, at_ms: now, day, day_count, server_count })
 	}
 
-	/// Pays out a verified play and records it; returns the tier it settled in.
+	/// Pays out a verified play and records it; returns what it paid.
 	fn settle(
 		receipt: SessionReceipt<T::AccountId>,
 		play: VerifiedPlay<T::AccountId>,
-	) -> Result<Tier, DispatchError> {
+	) -> Result<PlayReward, DispatchError> {
 		let reward =
 			T::Settlement::settle(receipt.song, &play.song, &receipt.listener, &receipt.server)?;
 		LastPlay::<T>::insert(
@@ -417,6 +688,10 @@ impl<T: Config> Pallet<T> {
 			&receipt.listener,
 			DayCount { day: play.day, count: play.day_count.saturating_add(1) },
 		);
+		ServerDailyPlays::<T>::insert(
+			&receipt.server,
+			DayCount { day: play.day, count: play.server_count.saturating_add(1) },
+		);
 		Self::deposit_event(Event::PlaySettled {
 			song: receipt.song,
 			listener: receipt.listener,
@@ -424,7 +699,46 @@ impl<T: Config> Pallet<T> {
 			heard_ms: play.stats.unique_ms,
 			reward,
 		});
-		Ok(reward.tier)
+		Ok(reward)
+	}
+
+	/// The plays' invariants: no day counts more plays than its cap, and
+	/// every bond is held.
+	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		use polkadot_sdk::frame_support::traits::fungible::InspectHold;
+		for (_, d) in DailyPlays::<T>::iter() {
+			ensure!(d.count <= T::MaxPlaysPerDay::get(), "a listener above the daily cap");
+		}
+		for (server, d) in ServerDailyPlays::<T>::iter() {
+			ensure!(d.count <= T::MaxServerPlaysPerDay::get(), "a server above the daily cap");
+			ensure!(Bonds::<T>::contains_key(&server), "a server's count without a bond");
+		}
+		for (server, bond) in Bonds::<T>::iter() {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::ServingBond.into(), &server)
+					== bond.amount,
+				"a bond that is not held"
+			);
+		}
+		ensure!(
+			BlockPlayWeight::<T>::get().all_lte(Self::play_weight_limit()),
+			"plays above their share of the block"
+		);
+		Ok(())
+	}
+
+	/// The weight all plays of a block may add up to: [`Config::MaxPlayShare`]
+	/// of the block's normal weight.
+	pub fn play_weight_limit() -> Weight {
+		let weights = T::BlockWeights::get();
+		let normal = weights
+			.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal)
+			.max_total
+			.unwrap_or(weights.max_block);
+		Weight::from_parts(
+			T::MaxPlayShare::get().mul_floor(normal.ref_time()),
+			T::MaxPlayShare::get().mul_floor(normal.proof_size()),
+		)
 	}
 
 	/// Removes replay and rate-limit entries no receipt can touch any more:
@@ -472,4 +786,34 @@ impl<T: Config> Pallet<T> {
 		}
 		base.saturating_add(per_entry.saturating_mul(visited.max(1) as u64))
 	}
+}
+
+/// Storage migrations of the play proofs.
+pub mod migrations {
+	use super::*;
+	use polkadot_sdk::frame_support::{
+		migrations::VersionedMigration, traits::UncheckedOnRuntimeUpgrade,
+	};
+
+	/// Version 0 to 1 adds serving bonds, which start empty. [`LastPlay`]
+	/// marks written before hold a receipt's last stamp instead of the
+	/// settling block's time; both are within a minute or two of each other
+	/// for an honest server, and the marks expire within a day, so they
+	/// stay as they are.
+	pub struct AddBonds<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for AddBonds<T> {
+		fn on_runtime_upgrade() -> Weight {
+			Weight::zero()
+		}
+	}
+
+	/// Runs [`AddBonds`] once, on a chain at storage version 0.
+	pub type MigrateToV1<T> = VersionedMigration<
+		0,
+		1,
+		AddBonds<T>,
+		Pallet<T>,
+		<T as polkadot_sdk::frame_system::Config>::DbWeight,
+	>;
 }

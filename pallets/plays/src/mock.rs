@@ -6,14 +6,18 @@ use musicchain_primitives::{
 	BoundedVec, ContentHash, SessionReceipt, SongId, UNIT,
 };
 use polkadot_sdk::{
-	frame_support::{derive_impl, parameter_types, traits::ConstU32},
-	frame_system, pallet_timestamp,
+	frame_support::{
+		derive_impl, parameter_types,
+		traits::{ConstU128, ConstU32, ConstU64},
+	},
+	frame_system, pallet_balances, pallet_timestamp,
 	sp_core::{sr25519, Pair, H256},
 	sp_io::TestExternalities,
 	sp_keyring::Sr25519Keyring,
 	sp_keystore::{testing::MemoryKeystore, KeystoreExt},
 	sp_runtime::{
-		traits::IdentityLookup, AccountId32, BuildStorage, DispatchError, MultiSignature, Permill,
+		traits::IdentityLookup, AccountId32, BuildStorage, DispatchError, MultiSignature, Perbill,
+		Permill,
 	},
 };
 
@@ -23,7 +27,15 @@ pub type AccountId = AccountId32;
 #[polkadot_sdk::frame_support::runtime]
 mod runtime {
 	#[runtime::runtime]
-	#[runtime::derive(RuntimeCall, RuntimeEvent, RuntimeError, RuntimeOrigin, RuntimeTask)]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeTask,
+		RuntimeHoldReason,
+		RuntimeFreezeReason
+	)]
 	pub struct Test;
 
 	#[runtime::pallet_index(0)]
@@ -32,6 +44,8 @@ mod runtime {
 	pub type Timestamp = pallet_timestamp;
 	#[runtime::pallet_index(2)]
 	pub type Plays = pallet_plays;
+	#[runtime::pallet_index(3)]
+	pub type Balances = pallet_balances;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
@@ -39,7 +53,22 @@ impl frame_system::Config for Test {
 	type Block = Block;
 	type AccountId = AccountId;
 	type Lookup = IdentityLookup<AccountId>;
+	type AccountData = pallet_balances::AccountData<u128>;
 }
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// What a server bonds.
+pub const BOND: u128 = 100 * UNIT;
+/// What every dev key starts with.
+pub const FUNDS: u128 = 1_000 * UNIT;
+/// Blocks from `unbond` to `withdraw_bond`.
+pub const UNBONDING: u64 = 10;
 
 #[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
 impl pallet_timestamp::Config for Test {}
@@ -104,6 +133,7 @@ impl SongCatalog<AccountId> for MockCatalog {
 				duration_ms: found.duration_ms,
 				splits: found.splits.clone(),
 				hidden: found.status == Status::Hidden,
+				approved: true,
 			})
 		})
 	}
@@ -127,7 +157,8 @@ impl PlaySettlement<AccountId> for MockSettlement {
 			listener: UNIT,
 			server: UNIT,
 			artist: UNIT,
-			escrowed: true,
+			escrowed: false,
+			credited: false,
 			burned: 0,
 			refused_mints: 0,
 		})
@@ -142,9 +173,18 @@ parameter_types! {
 	pub const MaxFutureMs: u64 = 120_000;
 	pub const CooldownMs: u64 = 24 * 3_600_000;
 	pub const MaxPlaysPerDay: u32 = 500;
+	pub const MaxServerPlaysPerDay: u32 = 3;
+	pub const MaxPlayShare: Perbill = Perbill::from_percent(25);
 }
 
 impl pallet_plays::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ModeratorOrigin = frame_system::EnsureRoot<AccountId>;
+	type ServingBond = ConstU128<BOND>;
+	type UnbondingPeriod = ConstU64<UNBONDING>;
+	type MaxServerPlaysPerDay = MaxServerPlaysPerDay;
+	type MaxPlayShare = MaxPlayShare;
 	type Songs = MockCatalog;
 	type Settlement = MockSettlement;
 	type Time = Timestamp;
@@ -172,6 +212,7 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
 		duration_ms: u32,
 		splits: u32,
 		_tier: musicchain_primitives::traits::Tier,
+		_approved: bool,
 	) -> (SongId, ContentHash) {
 		const BENCH_SONG: SongId = 1_000;
 		const BENCH_FILE: ContentHash = [0xbb; 32];
@@ -205,22 +246,33 @@ pub fn new_test_ext() -> TestExternalities {
 	SETTLED.with(|s| s.borrow_mut().clear());
 	SETTLE_FAILS.with(|s| *s.borrow_mut() = None);
 	SONGS.with(|s| *s.borrow_mut() = vec![MockSong::new(SONG, FILE)]);
-	let t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: Sr25519Keyring::iter().map(|k| (k.to_account_id(), FUNDS)).collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut t)
+	.expect("balances genesis");
 	let mut ext = TestExternalities::new(t);
 	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		frame_system::BlockHash::<Test>::insert(0, H256(GENESIS));
 		pallet_timestamp::Now::<Test>::put(NOW);
+		// The server (Bob) holds a serving bond.
+		Plays::bond(RuntimeOrigin::signed(server())).expect("Bob bonds");
 	});
 	// Part of the initial state: the benchmarks wipe everything uncommitted.
 	ext.commit_all().expect("the mock state commits");
 	ext
 }
 
-/// Runs `f` on [`new_test_ext`].
+/// Runs `f` on [`new_test_ext`], then checks the invariants.
 pub fn test(f: impl FnOnce()) {
-	new_test_ext().execute_with(f)
+	new_test_ext().execute_with(|| {
+		f();
+		Plays::do_try_state().expect("play invariants hold");
+	})
 }
 
 /// A receipt of a real-time play of `[from, to)` ending just before [`NOW`].

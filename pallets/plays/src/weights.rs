@@ -52,6 +52,11 @@ pub trait WeightInfo {
 	fn submit_discovery(h: u32, s: u32, ) -> Weight;
 	fn submit_mature(h: u32, s: u32, ) -> Weight;
 	fn sweep_entry() -> Weight;
+	fn bond() -> Weight;
+	fn unbond() -> Weight;
+	fn withdraw_bond() -> Weight;
+	fn slash_bond() -> Weight;
+	fn submit_credited(h: u32, s: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_musicchain_plays` using the musicchain node and reference hardware.
@@ -134,6 +139,40 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	// musicchain: bond, unbond, withdraw_bond and slash_bond are not yet
+	// measured (their benchmarks exist; the release benchmark node was not
+	// built in the session that added them). Until scripts/benchmark.sh
+	// rewrites this file, each is bounded from above by 110 us of execution
+	// (a measured transfer that opens an account takes 110 us) and the
+	// storage it touches: the bond, the day count, the hold and the account.
+	fn bond() -> Weight {
+		Weight::from_parts(110_000_000, 6_196)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	fn unbond() -> Weight {
+		Weight::from_parts(40_000_000, 3_600)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn withdraw_bond() -> Weight {
+		Weight::from_parts(110_000_000, 6_196)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn slash_bond() -> Weight {
+		Weight::from_parts(110_000_000, 6_196)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	// musicchain: submit_credited (a discovery play of a song the moderators
+	// have not approved: three credit entries instead of three mints) is not
+	// yet measured; its benchmark exists. Until scripts/benchmark.sh rewrites
+	// this file it is charged as submit_discovery, which writes as many
+	// entries and also creates accounts.
+	fn submit_credited(h: u32, s: u32, ) -> Weight {
+		Self::submit_discovery(h, s)
+	}
 }
 
 // For backwards compatibility and tests.
@@ -214,5 +253,39 @@ impl WeightInfo for () {
 		Weight::from_parts(30_157_000, 6092)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	// musicchain: bond, unbond, withdraw_bond and slash_bond are not yet
+	// measured (their benchmarks exist; the release benchmark node was not
+	// built in the session that added them). Until scripts/benchmark.sh
+	// rewrites this file, each is bounded from above by 110 us of execution
+	// (a measured transfer that opens an account takes 110 us) and the
+	// storage it touches: the bond, the day count, the hold and the account.
+	fn bond() -> Weight {
+		Weight::from_parts(110_000_000, 6_196)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	fn unbond() -> Weight {
+		Weight::from_parts(40_000_000, 3_600)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn withdraw_bond() -> Weight {
+		Weight::from_parts(110_000_000, 6_196)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+	}
+	fn slash_bond() -> Weight {
+		Weight::from_parts(110_000_000, 6_196)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+	}
+	// musicchain: submit_credited (a discovery play of a song the moderators
+	// have not approved: three credit entries instead of three mints) is not
+	// yet measured; its benchmark exists. Until scripts/benchmark.sh rewrites
+	// this file it is charged as submit_discovery, which writes as many
+	// entries and also creates accounts.
+	fn submit_credited(h: u32, s: u32, ) -> Weight {
+		Self::submit_discovery(h, s)
 	}
 }

@@ -15,6 +15,9 @@ pub struct PlayableSong<AccountId> {
 	pub splits: Vec<(AccountId, Permill)>,
 	/// Taken down from discovery; its plays still settle.
 	pub hidden: bool,
+	/// The moderators approved the song or its artist: its rewards are
+	/// minted. Until then they settle as pending credits (DESIGN §2.6).
+	pub approved: bool,
 }
 
 /// Why a song cannot be played for rewards.
@@ -26,6 +29,8 @@ pub enum CatalogError {
 	NotActive,
 	/// The content hash is not a variant of the song.
 	NotAVariant,
+	/// The moderators rejected the song: it never earns again.
+	Rejected,
 }
 
 /// Read access to the song registry.
@@ -35,6 +40,23 @@ pub trait SongCatalog<AccountId> {
 		song: SongId,
 		content_hash: &ContentHash,
 	) -> Result<PlayableSong<AccountId>, CatalogError>;
+}
+
+/// What the royalty ledger does when the moderators vet a song (DESIGN
+/// §2.6): the registry calls it, the royalties pallet implements it.
+pub trait OnVetted<AccountId> {
+	/// `song` was approved: its pending credits are to be paid out.
+	fn approved(song: SongId);
+	/// `song` was rejected: its pending credits are void.
+	fn rejected(song: SongId);
+	/// `artist` was approved (all its songs, now and later).
+	fn artist_approved(artist: &AccountId);
+}
+
+impl<AccountId> OnVetted<AccountId> for () {
+	fn approved(_: SongId) {}
+	fn rejected(_: SongId) {}
+	fn artist_approved(_: &AccountId) {}
 }
 
 /// The royalty tier a play settled in.
@@ -84,6 +106,9 @@ pub struct PlayReward {
 	/// discovery tier; in the mature tier only shares too small to open
 	/// their beneficiary's account.
 	pub escrowed: bool,
+	/// The song is not approved yet: `listener`, `server` and `artist` were
+	/// credited to the song's pending credits, not minted.
+	pub credited: bool,
 	/// Burned from the listener.
 	pub burned: u128,
 	/// Mints refused because they would have crossed the issuance cap.

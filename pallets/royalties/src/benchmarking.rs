@@ -62,6 +62,25 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// One credit of an approved song paid out in `on_initialize`: a new
+	/// account opened by the mint, the song's payout complete after it.
+	#[benchmark]
+	fn pay_credit() -> Result<(), BenchmarkError> {
+		let who: T::AccountId = account("credited", 0, 0);
+		let amount = T::Reward::get().max(T::Currency::minimum_balance());
+		Credits::<T>::insert(7, &who, amount);
+		Payouts::<T>::insert(7, Payout::Pay);
+
+		#[block]
+		{
+			Pallet::<T>::settle_payouts(1);
+		}
+
+		assert_eq!(T::Currency::balance(&who), amount);
+		assert!(!Payouts::<T>::contains_key(7));
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(
 		Pallet,
 		crate::mock::new_test_ext(crate::mock::BENCH_ISSUANCE),

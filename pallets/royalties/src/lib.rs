@@ -2,18 +2,32 @@
 //!
 //! Pays out settled plays (DESIGN §2.3) and keeps the artist escrow.
 //!
-//! Per play of a song with `n` prior plays:
+//! A song the moderators have not approved (nor its artist) mints nothing
+//! (DESIGN §2.6): its plays settle as pending [`Credits`] for the listener,
+//! the server and the artist (per splits), which move neither total
+//! issuance nor the burn curve. When the song is approved its credits are
+//! paid out, [`Config::CreditPayoutsPerBlock`] accounts a block, through
+//! [`Payouts`]; when it is rejected they are voided the same way.
+//!
+//! Per play of an approved song with `n` prior plays:
 //! - `n < DiscoveryPlays` (discovery tier): the listener (discoverer), the
-//!   server and the artist each get `Reward`; the artist's part is split per
-//!   the song's royalty splits and held in escrow by this pallet's account,
-//!   releasable only by the moderator origin and only to the account it was
-//!   escrowed for.
+//!   server and the artist each get `Reward`, the artist's part split per
+//!   the song's royalty splits (approval is the moderators' release).
 //! - otherwise (mature tier): the listener burns the supply curve's quote
-//!   (and cannot settle without paying it), the server gets `Reward` and the
-//!   artist's `Reward` is paid directly, split per the royalty splits. A
-//!   share too small to open its beneficiary's account (below the
-//!   existential deposit) is escrowed instead, so it is never lost and never
-//!   blocks the play.
+//!   (and cannot settle without paying it), the server and the artist get
+//!   `Reward` as above.
+//!
+//! A share too small to open its beneficiary's account (below the
+//! existential deposit) is escrowed instead, so it is never lost and never
+//! blocks the play; the moderator origin releases escrow to the account it
+//! was held for (approving an artist releases the artist's).
+//!
+//! Discovery-tier mints (the plays of approved songs and the credits paid
+//! out) count against a daily budget ([`DiscoveryBudget`], set at genesis
+//! and by governance; a chain day is a UTC day of chain time). A play that
+//! does not fit what is left of the day's budget settles as credits of its
+//! song, paid out first thing when the budget allows (the next day), so
+//! nothing is lost and the budget is never exceeded.
 //!
 //! Every mint goes through the supply pallet's cap check: a refused mint is an
 //! event, and the play still counts.
@@ -47,7 +61,7 @@ pub use weights::WeightInfo;
 
 use musicchain_primitives::{
 	metadata::distribute,
-	traits::{PlayReward, PlayableSong, Tier},
+	traits::{OnVetted, PlayReward, PlayableSong, Tier},
 	SongId,
 };
 use pallet_musicchain_plays::PlaySettlement;
@@ -58,6 +72,7 @@ use polkadot_sdk::{
 		traits::{
 			fungible::{Inspect, Mutate},
 			tokens::{DepositConsequence, Preservation, Provenance},
+			UnixTime,
 		},
 		PalletId,
 	},
@@ -69,7 +84,12 @@ pub mod pallet {
 	use super::*;
 	use polkadot_sdk::frame_system::pallet_prelude::*;
 
+	/// The storage layout version (1: pending credits and payouts, which
+	/// need no migration: both start empty).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -89,6 +109,16 @@ pub mod pallet {
 		/// What each party earns per play.
 		#[pallet::constant]
 		type Reward: Get<u128>;
+		/// Credits (one account's of one song) paid out or voided per block.
+		#[pallet::constant]
+		type CreditPayoutsPerBlock: Get<u32>;
+		/// Chain time, for the days of the discovery budget.
+		type Time: UnixTime;
+		/// Who may change the daily discovery budget (governance: Root).
+		type BudgetOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The daily discovery budget of a chain whose genesis sets none.
+		#[pallet::constant]
+		type DefaultDiscoveryBudget: Get<u128>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -101,6 +131,28 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Escrow<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u128, ValueQuery>;
 
+	/// Pending credits: what plays of a song that is not approved owe each
+	/// account (listener, server, artist and split beneficiaries). Not
+	/// minted: paid out when the song is approved, void when it is rejected.
+	#[pallet::storage]
+	pub type Credits<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, SongId, Blake2_128Concat, T::AccountId, u128, ValueQuery>;
+
+	/// Songs whose credits are being paid out (approved) or voided
+	/// (rejected), [`Config::CreditPayoutsPerBlock`] credits a block.
+	#[pallet::storage]
+	pub type Payouts<T: Config> = StorageMap<_, Twox64Concat, SongId, Payout, OptionQuery>;
+
+	/// The most MUSIC discovery-tier plays (and the credits paid out) may
+	/// mint per chain day.
+	#[pallet::storage]
+	pub type DiscoveryBudget<T: Config> =
+		StorageValue<_, u128, ValueQuery, T::DefaultDiscoveryBudget>;
+
+	/// What discovery-tier plays minted on the current chain day.
+	#[pallet::storage]
+	pub type DiscoveryMinted<T: Config> = StorageValue<_, DayTotal, ValueQuery>;
+
 	/// Escrow of this block's plays, not yet minted into the escrow account
 	/// (`on_finalize` mints it, and takes it: it is always empty between
 	/// blocks).
@@ -111,6 +163,8 @@ pub mod pallet {
 	#[pallet::genesis_config]
 	#[derive(polkadot_sdk::frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
+		/// The daily discovery budget; `None`: [`Config::DefaultDiscoveryBudget`].
+		pub discovery_budget: Option<u128>,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
@@ -125,6 +179,9 @@ pub mod pallet {
 			if T::Currency::balance(&account) < ed {
 				let _ = T::Currency::mint_into(&account, ed);
 			}
+			if let Some(budget) = self.discovery_budget {
+				DiscoveryBudget::<T>::put(budget);
+			}
 		}
 	}
 
@@ -138,6 +195,14 @@ pub mod pallet {
 		RoyaltyPaid { song: SongId, beneficiary: T::AccountId, amount: u128 },
 		/// Escrow was released to the account it was held for.
 		EscrowReleased { beneficiary: T::AccountId, amount: u128 },
+		/// Credits of an approved song were paid out to `accounts` accounts
+		/// (`amount` in all; mints the issuance cap refused are not in it);
+		/// `complete` when none is left.
+		CreditsPaid { song: SongId, accounts: u32, amount: u128, complete: bool },
+		/// Credits of a rejected song were voided; `complete` when none is left.
+		CreditsVoided { song: SongId, accounts: u32, amount: u128, complete: bool },
+		/// Governance set the daily discovery budget.
+		DiscoveryBudgetSet { budget: u128 },
 	}
 
 	#[pallet::error]
@@ -154,11 +219,18 @@ pub mod pallet {
 		/// the first read of [`PendingEscrow`] (whitelisted in the
 		/// benchmarks, where it is always in the overlay).
 		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
-			T::WeightInfo::flush_escrow().saturating_add(T::DbWeight::get().reads(1))
+			T::WeightInfo::flush_escrow()
+				.saturating_add(T::DbWeight::get().reads(1))
+				.saturating_add(Self::settle_payouts(T::CreditPayoutsPerBlock::get()))
 		}
 
 		fn on_finalize(_n: BlockNumberFor<T>) {
 			Self::flush_escrow();
+		}
+
+		fn integrity_test() {
+			assert!(T::Reward::get() > 0, "a play earns something");
+			assert!(T::CreditPayoutsPerBlock::get() > 0, "approved credits get paid");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -183,6 +255,19 @@ pub mod pallet {
 		pub fn release_escrow(origin: OriginFor<T>, beneficiary: T::AccountId) -> DispatchResult {
 			T::ModeratorOrigin::ensure_origin(origin)?;
 			Self::do_release(&beneficiary)
+		}
+
+		/// Sets the daily discovery budget, from the current chain day on.
+		///
+		/// # Errors
+		/// - `BadOrigin` unless the budget origin (Root).
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::DbWeight::get().writes(1))]
+		pub fn set_discovery_budget(origin: OriginFor<T>, budget: u128) -> DispatchResult {
+			T::BudgetOrigin::ensure_origin(origin)?;
+			DiscoveryBudget::<T>::put(budget);
+			Self::deposit_event(Event::DiscoveryBudgetSet { budget });
+			Ok(())
 		}
 	}
 }
@@ -293,7 +378,172 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
 		let owed = Self::total_escrow().ok_or("escrow owed overflows")?;
 		ensure!(Self::held() >= owed, "escrow account holds less than is owed");
+		for (_, _, credit) in Credits::<T>::iter() {
+			ensure!(credit > 0, "an empty credit entry");
+		}
 		Ok(())
+	}
+}
+
+/// MUSIC minted on one chain day.
+#[derive(
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct DayTotal {
+	pub day: u32,
+	pub minted: u128,
+}
+
+/// What becomes of a song's pending credits.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Payout {
+	/// The song was approved: pay them.
+	Pay,
+	/// The song was rejected: void them.
+	Void,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Adds `amount` to `who`'s pending credit for `song`.
+	fn credit(song: SongId, who: &T::AccountId, amount: u128) -> Result<(), DispatchError> {
+		Credits::<T>::try_mutate(song, who, |owed| {
+			*owed = owed.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})
+	}
+
+	/// Pays `amount` to `who`: minted into its account when it can take
+	/// it, else escrowed. Returns whether the issuance cap let it through.
+	fn pay(who: &T::AccountId, amount: u128) -> Result<bool, DispatchError> {
+		if Self::can_receive(who, amount) {
+			T::Supply::mint_capped(who, amount)
+		} else {
+			Ok(Self::escrow(&[(who.clone(), amount)])?.is_some())
+		}
+	}
+
+	/// Pays out or voids up to `limit` credits of the songs in [`Payouts`],
+	/// one song after another. Returns the weight used.
+	pub fn settle_payouts(limit: u32) -> Weight {
+		let per_credit = T::WeightInfo::pay_credit();
+		let mut weight = T::DbWeight::get().reads(1);
+		let mut left = limit;
+		while left > 0 {
+			let Some((song, payout)) = Payouts::<T>::iter().next() else { break };
+			let (mut accounts, mut amount, mut budget_spent) = (0u32, 0u128, false);
+			let batch: Vec<_> = Credits::<T>::iter_prefix(song).take(left as usize).collect();
+			for (who, owed) in batch {
+				if payout == Payout::Pay && !Self::spend_budget(owed) {
+					budget_spent = true;
+					break;
+				}
+				Credits::<T>::remove(song, &who);
+				accounts = accounts.saturating_add(1);
+				let paid = match payout {
+					Payout::Pay => Self::pay(&who, owed).unwrap_or_else(|e| {
+						log::error!(target: "royalties", "credit of {owed} for song {song} not paid: {e:?}");
+						false
+					}),
+					Payout::Void => true,
+				};
+				if paid {
+					amount = amount.saturating_add(owed);
+				}
+			}
+			left = left.saturating_sub(accounts);
+			let complete = !budget_spent && Credits::<T>::iter_prefix(song).next().is_none();
+			if complete {
+				Payouts::<T>::remove(song);
+			}
+			weight = weight
+				.saturating_add(per_credit.saturating_mul(u64::from(accounts)))
+				.saturating_add(T::DbWeight::get().reads_writes(2, 1));
+			Self::deposit_event(match payout {
+				Payout::Pay => Event::CreditsPaid { song, accounts, amount, complete },
+				Payout::Void => Event::CreditsVoided { song, accounts, amount, complete },
+			});
+			if !complete {
+				break;
+			}
+		}
+		weight
+	}
+
+	/// The current chain day (UTC days since the epoch).
+	fn today() -> u32 {
+		let ms = u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX);
+		u32::try_from(ms / pallet_musicchain_plays::DAY_MS).unwrap_or(u32::MAX)
+	}
+
+	/// What today's discovery budget still allows.
+	pub fn budget_left() -> u128 {
+		let minted = DiscoveryMinted::<T>::get();
+		let spent = if minted.day == Self::today() { minted.minted } else { 0 };
+		DiscoveryBudget::<T>::get().saturating_sub(spent)
+	}
+
+	/// Counts `amount` against today's discovery budget if it fits;
+	/// returns whether it did.
+	fn spend_budget(amount: u128) -> bool {
+		let today = Self::today();
+		let mut minted = DiscoveryMinted::<T>::get();
+		if minted.day != today {
+			minted = DayTotal { day: today, minted: 0 };
+		}
+		let Some(after) = minted.minted.checked_add(amount) else { return false };
+		if after > DiscoveryBudget::<T>::get() {
+			return false;
+		}
+		DiscoveryMinted::<T>::put(DayTotal { day: today, minted: after });
+		true
+	}
+
+	/// Queues `song`'s credits, if it has any, to be paid or voided.
+	fn queue_payout(song: SongId, payout: Payout) {
+		if Credits::<T>::iter_prefix(song).next().is_some() {
+			Payouts::<T>::insert(song, payout);
+		}
+	}
+}
+
+impl<T: Config> OnVetted<T::AccountId> for Pallet<T> {
+	fn approved(song: SongId) {
+		Self::queue_payout(song, Payout::Pay);
+	}
+
+	fn rejected(song: SongId) {
+		Self::queue_payout(song, Payout::Void);
+	}
+
+	/// Royalties escrowed for the artist before approvals existed are
+	/// released to it: approving the artist is that release.
+	fn artist_approved(artist: &T::AccountId) {
+		if Escrow::<T>::get(artist) > 0 {
+			if let Err(e) = Self::do_release(artist) {
+				log::warn!(target: "royalties", "escrow of an approved artist not released: {e:?}");
+			}
+		}
 	}
 }
 
@@ -323,9 +573,39 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 			server: 0,
 			artist: 0,
 			escrowed: false,
+			credited: false,
 			burned: 0,
 			refused_mints: 0,
 		};
+		// All three discovery rewards, or none, within the day's budget;
+		// past it they wait as credits of the song, paid when it allows.
+		let over_budget = tier == Tier::Discovery
+			&& payees.approved
+			&& !Self::spend_budget(reward.saturating_mul(3));
+		if over_budget {
+			Payouts::<T>::insert(song, Payout::Pay);
+		}
+		if !payees.approved || over_budget {
+			// Not approved (or past the day's budget): nothing is minted;
+			// every reward is a credit.
+			out.credited = true;
+			if tier == Tier::Mature {
+				let burn = T::Supply::burn_quote();
+				T::Supply::burn(listener, burn)?;
+				out.burned = burn;
+			} else {
+				Self::credit(song, listener, reward)?;
+				out.listener = reward;
+			}
+			Self::credit(song, server, reward)?;
+			out.server = reward;
+			for (beneficiary, amount) in distribute(reward, &payees.artist, &payees.splits) {
+				Self::credit(song, &beneficiary, amount)?;
+			}
+			out.artist = reward;
+			PlayCount::<T>::insert(song, prior_plays.saturating_add(1));
+			return Ok(out);
+		}
 		let mut refused = 0u8;
 		let mut count = |minted: bool, amount: u128, into: &mut u128| {
 			if minted {
@@ -342,12 +622,12 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 			count(T::Supply::mint_capped(listener, reward)?, reward, &mut out.listener);
 		}
 		count(T::Supply::mint_capped(server, reward)?, reward, &mut out.server);
-		// The artist's part: escrowed in the discovery tier; in the mature
-		// tier paid directly, except shares too small to open their
-		// beneficiary's account, which are escrowed.
+		// The artist's part: paid directly (the song is approved), except
+		// shares too small to open their beneficiary's account, which are
+		// escrowed.
 		let mut to_escrow: Vec<(T::AccountId, u128)> = Vec::new();
 		for (beneficiary, amount) in distribute(reward, &payees.artist, &payees.splits) {
-			if tier == Tier::Mature && Self::can_receive(&beneficiary, amount) {
+			if Self::can_receive(&beneficiary, amount) {
 				let minted = T::Supply::mint_capped(&beneficiary, amount)?;
 				if minted {
 					Self::deposit_event(Event::RoyaltyPaid { song, beneficiary, amount });
@@ -366,4 +646,32 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 		PlayCount::<T>::insert(song, prior_plays.saturating_add(1));
 		Ok(out)
 	}
+}
+
+/// Storage migrations of the royalty ledger.
+pub mod migrations {
+	use super::*;
+	use polkadot_sdk::frame_support::{
+		migrations::VersionedMigration, traits::UncheckedOnRuntimeUpgrade,
+	};
+
+	/// Version 0 to 1 adds [`Credits`] and [`Payouts`], which start empty:
+	/// nothing to move, only the version to set. [`Escrow`] keeps what was
+	/// escrowed before; approving an artist releases the artist's.
+	pub struct AddCredits<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for AddCredits<T> {
+		fn on_runtime_upgrade() -> Weight {
+			Weight::zero()
+		}
+	}
+
+	/// Runs [`AddCredits`] once, on a chain at storage version 0.
+	pub type MigrateToV1<T> = VersionedMigration<
+		0,
+		1,
+		AddCredits<T>,
+		Pallet<T>,
+		<T as polkadot_sdk::frame_system::Config>::DbWeight,
+	>;
 }

@@ -75,7 +75,24 @@ impl pallet_royalties::Config for Test {
 	type PalletId = RoyaltiesPalletId;
 	type DiscoveryPlays = polkadot_sdk::frame_support::traits::ConstU32<10_000>;
 	type Reward = ConstU128<UNIT>;
+	type CreditPayoutsPerBlock = polkadot_sdk::frame_support::traits::ConstU32<3>;
+	type Time = MockTime;
+	type BudgetOrigin = frame_system::EnsureRoot<u64>;
+	type DefaultDiscoveryBudget = ConstU128<{ 1_000 * UNIT }>;
 	type WeightInfo = ();
+}
+
+polkadot_sdk::frame_support::parameter_types! {
+	/// Chain time, in ms: 2026-11-25 unless a test moves it.
+	pub static NowMs: u64 = 1_795_000_000_000;
+}
+
+/// Chain time from [`NowMs`].
+pub struct MockTime;
+impl polkadot_sdk::frame_support::traits::UnixTime for MockTime {
+	fn now() -> core::time::Duration {
+		core::time::Duration::from_millis(NowMs::get())
+	}
 }
 
 pub const LISTENER: u64 = 1;

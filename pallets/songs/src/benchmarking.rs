@@ -3,30 +3,29 @@
 //! Every call is measured at its worst: song records at their largest
 //! (every metadata field at its bound, [`MAX_SPLITS`] royalty splits),
 //! verdict-deadline lists full, a fold into a song with exactly one free file
-//! slot, and a real signature by a key generated in the keystore and made a
-//! block author through [`Config::BenchmarkHelper`].
+//! slot, a real signature by a key generated in the keystore and made a
+//! block author through [`Config::BenchmarkHelper`], deposits held, and
+//! songs with pending credits in the royalty ledger for the vetting calls.
 
 use super::*;
 use alloc::vec::Vec;
 use musicchain_primitives::{
 	blake2_256,
-	fingerprint::{Fingerprint, DEFAULT_ALGORITHM, MAX_COMPRESSED_LEN},
+	fingerprint::{expected_items, Fingerprint, DEFAULT_ALGORITHM, MAX_COMPRESSED_LEN},
 	metadata::{MAX_SPLITS, MAX_TEXT_LEN},
 	Format, PIECE_SIZE,
 };
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
-	frame_support::traits::{Authorize, Hooks},
+	frame_support::traits::{fungible::Mutate, Authorize, Hooks},
 	frame_system::{self, pallet_prelude::BlockNumberFor, RawOrigin},
 	sp_runtime::traits::Zero,
 };
 
-/// Shortest fingerprint `register` is measured with, in bytes: the 4-byte
-/// header and a few sub-fingerprints.
-const MIN_FINGERPRINT_LEN: u32 = 64;
-/// Length of the fingerprints of the songs the benchmarks set up (they are
-/// only decoded during set-up).
-const SET_UP_FINGERPRINT_LEN: u32 = 64;
+/// Shortest fingerprint `register` is measured with, in bytes: a little
+/// more than a plausible fingerprint of pseudo-random sub-fingerprints
+/// takes (about 6.5 bytes each; real ones compress better).
+const MIN_FINGERPRINT_LEN: u32 = 7 * 1024;
 /// A 4-byte UTF-8 character: metadata of it fills every field exactly and
 /// takes UTF-8 validation off its ASCII fast path.
 const NOTE: char = '\u{1F3B5}';
@@ -54,33 +53,29 @@ fn compressed(seed: u32, count: usize) -> Vec<u8> {
 	.compress()
 }
 
-/// A valid compressed fingerprint of recording `seed` of exactly `len`
-/// bytes: as many sub-fingerprints as fit, then zero bytes after the
-/// streams, which decoding never reads (at most a few, less than one
-/// sub-fingerprint's worth).
-fn fingerprint_of_len(seed: u32, len: u32) -> Result<CompressedFingerprint, BenchmarkError> {
-	let len = len as usize;
-	let fits = |count: usize| compressed(seed, count).len() <= len;
-	ensure!(fits(1), "a fingerprint length below one sub-fingerprint");
-	// Grow past `len`, then bisect. Every sub-fingerprint takes at least
-	// 3 bits, so the growth ends.
-	let (mut lo, mut hi) = (1usize, 2usize);
-	while fits(hi) {
-		lo = hi;
-		hi = hi.saturating_mul(2);
-	}
-	while hi.saturating_sub(lo) > 1 {
-		let mid = lo.saturating_add(hi.saturating_sub(lo) / 2);
-		if fits(mid) {
-			lo = mid;
-		} else {
-			hi = mid;
-		}
-	}
-	let mut bytes = compressed(seed, lo);
-	bytes.resize(len, 0);
+/// A plausible compressed fingerprint of recording `seed` for a song of
+/// the longest duration allowed (the sub-fingerprints of its first 120 s),
+/// padded with zero bytes after the streams, which decoding never reads, to
+/// `len` bytes when `len` is longer.
+fn plausible_fingerprint<T: Config>(
+	seed: u32,
+	len: u32,
+) -> Result<CompressedFingerprint, BenchmarkError> {
+	let items = expected_items(T::MaxDurationMs::get()) as usize;
+	let mut bytes = compressed(seed, items);
+	bytes.resize(bytes.len().max(len as usize), 0);
 	CompressedFingerprint::try_from(bytes)
 		.map_err(|_| "a fingerprint longer than MAX_COMPRESSED_LEN".into())
+}
+
+/// A new account with enough to hold many deposits.
+fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, i, 0);
+	T::Currency::set_balance(
+		&who,
+		T::SongDeposit::get().saturating_mul(1_000).saturating_add(1 << 40),
+	);
+	who
 }
 
 /// Metadata with every text field at its bound, in `c`s, and both numbers set.
@@ -140,7 +135,7 @@ fn song<T: Config>(
 	let song = NextSongId::<T>::get();
 	Pallet::<T>::do_register(
 		artist.clone(),
-		fingerprint_of_len(seed, SET_UP_FINGERPRINT_LEN)?,
+		plausible_fingerprint::<T>(seed, 0)?,
 		T::MaxDurationMs::get(),
 		max_metadata(NOTE),
 		splits::<T>("split", MAX_SPLITS)?,
@@ -170,7 +165,7 @@ fn fold_verdict<T: Config>() -> Result<
 	(Verdict<T::AuthorityId>, <T::AuthorityId as RuntimeAppPublic>::Signature, SongId),
 	BenchmarkError,
 > {
-	let artist: T::AccountId = account("artist", 0, 0);
+	let artist = funded::<T>("artist", 0);
 	let files = T::MaxVariants::get().saturating_sub(1);
 	let into = song::<T>(&artist, 1, files, SongStatus::Active)?;
 	let pending = song::<T>(&artist, 2, 1, SongStatus::Pending)?;
@@ -208,7 +203,12 @@ mod benchmarks {
 		s: Linear<0, MAX_SPLITS>,
 	) -> Result<(), BenchmarkError> {
 		let artist: T::AccountId = whitelisted_caller();
-		let fingerprint = fingerprint_of_len(1, f)?;
+		T::Currency::set_balance(
+			&artist,
+			T::SongDeposit::get().saturating_mul(2).saturating_add(1 << 40),
+		);
+		let fingerprint = plausible_fingerprint::<T>(1, f)?;
+		ensure!(fingerprint.len() as u32 == f, "a plausible fingerprint longer than f");
 		let fingerprint_hash = blake2_256(&fingerprint);
 		let song = NextSongId::<T>::get();
 		// The runner moves a benchmark that starts at genesis to block 1
@@ -230,6 +230,7 @@ mod benchmarks {
 		assert_eq!(Songs::<T>::get(song).map(|r| r.status), Some(SongStatus::Pending));
 		assert_eq!(ByFingerprint::<T>::get(fingerprint_hash), Some(song));
 		assert_eq!(PendingDeadlines::<T>::get(deadline).len() as u32, T::MaxPendingPerBlock::get());
+		assert!(Deposits::<T>::contains_key(song), "the deposit is held");
 		Ok(())
 	}
 
@@ -237,8 +238,12 @@ mod benchmarks {
 	#[benchmark]
 	fn add_variant() -> Result<(), BenchmarkError> {
 		let caller: T::AccountId = whitelisted_caller();
+		T::Currency::set_balance(
+			&caller,
+			T::SongDeposit::get().saturating_mul(2).saturating_add(1 << 40),
+		);
 		let files = T::MaxVariants::get().saturating_sub(1);
-		let song = song::<T>(&account("artist", 0, 0), 1, files, SongStatus::Active)?;
+		let song = song::<T>(&caller, 1, files, SongStatus::Active)?;
 		let file = variant(1, files);
 
 		#[extrinsic_call]
@@ -253,6 +258,10 @@ mod benchmarks {
 	#[benchmark]
 	fn update_metadata() -> Result<(), BenchmarkError> {
 		let artist: T::AccountId = whitelisted_caller();
+		T::Currency::set_balance(
+			&artist,
+			T::SongDeposit::get().saturating_mul(2).saturating_add(1 << 40),
+		);
 		let song = song::<T>(&artist, 1, 1, SongStatus::Active)?;
 		let metadata = max_metadata(NOTES);
 
@@ -267,6 +276,10 @@ mod benchmarks {
 	#[benchmark]
 	fn update_splits(s: Linear<0, MAX_SPLITS>) -> Result<(), BenchmarkError> {
 		let artist: T::AccountId = whitelisted_caller();
+		T::Currency::set_balance(
+			&artist,
+			T::SongDeposit::get().saturating_mul(2).saturating_add(1 << 40),
+		);
 		let song = song::<T>(&artist, 1, 1, SongStatus::Active)?;
 		let splits = splits::<T>("payee", s)?;
 
@@ -280,7 +293,7 @@ mod benchmarks {
 	/// `hide`; `unhide` does the same work on the same record.
 	#[benchmark]
 	fn set_hidden() -> Result<(), BenchmarkError> {
-		let song = song::<T>(&account("artist", 0, 0), 1, 1, SongStatus::Active)?;
+		let song = song::<T>(&funded::<T>("artist", 0), 1, 1, SongStatus::Active)?;
 		let origin =
 			T::ModeratorOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
@@ -296,7 +309,7 @@ mod benchmarks {
 	fn activate_timed_out(
 		n: Linear<0, { T::MaxPendingPerBlock::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let artist: T::AccountId = account("artist", 0, 0);
+		let artist = funded::<T>("artist", 0);
 		let songs = (0..n)
 			.map(|i| song::<T>(&artist, i, 1, SongStatus::Pending))
 			.collect::<Result<Vec<_>, _>>()?;
@@ -347,6 +360,85 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// An unvetted Active song with its deposit held and pending credits.
+	#[benchmark]
+	fn approve_song() -> Result<(), BenchmarkError> {
+		let artist = funded::<T>("artist", 0);
+		let song = song::<T>(&artist, 1, 1, SongStatus::Active)?;
+		T::BenchmarkHelper::credit_song(song);
+		let origin =
+			T::ModeratorOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, song);
+
+		assert_eq!(Vetting::<T>::get(song), Some(Decision::Approved));
+		assert!(!Deposits::<T>::contains_key(song));
+		Ok(())
+	}
+
+	/// The same song rejected: its deposit burned, its credits voided, hidden.
+	#[benchmark]
+	fn reject_song() -> Result<(), BenchmarkError> {
+		let artist = funded::<T>("artist", 0);
+		let song = song::<T>(&artist, 1, 1, SongStatus::Active)?;
+		T::BenchmarkHelper::credit_song(song);
+		let origin =
+			T::ModeratorOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, song);
+
+		assert_eq!(Vetting::<T>::get(song), Some(Decision::Rejected));
+		assert_eq!(Songs::<T>::get(song).map(|r| r.status), Some(SongStatus::Hidden));
+		Ok(())
+	}
+
+	/// An artist with `n` unvetted songs, each with its deposit and credits.
+	#[benchmark]
+	fn approve_artist(
+		n: Linear<0, { T::MaxApprovalsPerCall::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let artist = funded::<T>("artist", 0);
+		let pending_per_block = T::MaxPendingPerBlock::get().max(1);
+		for i in 0..n {
+			if i > 0 && i % pending_per_block == 0 {
+				let next = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
+				frame_system::Pallet::<T>::set_block_number(next);
+			}
+			let song = song::<T>(&artist, i, 1, SongStatus::Active)?;
+			T::BenchmarkHelper::credit_song(song);
+		}
+		let origin =
+			T::ModeratorOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, artist.clone());
+
+		assert!(ApprovedArtists::<T>::contains_key(&artist));
+		assert_eq!(UnvettedSongs::<T>::iter_prefix(&artist).count(), 0);
+		Ok(())
+	}
+
+	/// An unvetted song moved to an approved artist: approved on the way,
+	/// its deposit returned and its credits queued.
+	#[benchmark]
+	fn reassign_artist() -> Result<(), BenchmarkError> {
+		let song = song::<T>(&funded::<T>("artist", 0), 1, 1, SongStatus::Active)?;
+		T::BenchmarkHelper::credit_song(song);
+		let to: T::AccountId = account("rightful", 0, 0);
+		ApprovedArtists::<T>::insert(&to, ());
+		let origin =
+			T::ModeratorOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, song, to.clone());
+
+		assert_eq!(Songs::<T>::get(song).map(|r| r.artist), Some(to));
+		assert_eq!(Vetting::<T>::get(song), Some(Decision::Approved));
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_ext(), crate::mock::Test);
 }
 
@@ -356,15 +448,21 @@ mod tests {
 	use musicchain_primitives::fingerprint::codec::decompress;
 
 	#[test]
-	fn fingerprints_have_the_asked_length_and_do_not_compress_away() {
-		for len in [MIN_FINGERPRINT_LEN, 1_000, MAX_COMPRESSED_LEN] {
-			let fingerprint = fingerprint_of_len(1, len).expect("a fingerprint of this length");
+	fn fingerprints_are_plausible_and_have_the_asked_length() {
+		use crate::mock::Test;
+		use musicchain_primitives::fingerprint::plausible_length;
+		let natural = plausible_fingerprint::<Test>(1, 0).expect("a fingerprint").len() as u32;
+		assert!(natural <= MIN_FINGERPRINT_LEN, "{natural} bytes");
+		for len in [MIN_FINGERPRINT_LEN, MAX_COMPRESSED_LEN] {
+			let fingerprint = plausible_fingerprint::<Test>(1, len).expect("a fingerprint");
 			assert_eq!(fingerprint.len() as u32, len);
 			let items = decompress(&fingerprint).expect("a valid fingerprint").items;
-			// Random sub-fingerprints take about 6.5 bytes each.
-			assert!(items.len() as u32 > (len - 4) / 8, "{} items in {len} bytes", items.len());
+			assert!(plausible_length(items.len(), 6 * 3_600_000, Permill::from_percent(10)));
 			assert_eq!(items, sub_fingerprints(1).take(items.len()).collect::<Vec<_>>());
 		}
-		assert_ne!(fingerprint_of_len(1, 1_000).ok(), fingerprint_of_len(2, 1_000).ok());
+		assert_ne!(
+			plausible_fingerprint::<Test>(1, 0).ok(),
+			plausible_fingerprint::<Test>(2, 0).ok()
+		);
 	}
 }

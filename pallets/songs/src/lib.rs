@@ -10,6 +10,17 @@
 //! becomes Active. Moderators can hide a song from discovery; its plays keep
 //! settling.
 //!
+//! Vetting (DESIGN §2.6): registering holds a deposit from the artist
+//! ([`Config::SongDeposit`]); a song's plays earn pending credits, not
+//! minted rewards, until the moderators approve it (or its artist, which
+//! approves all of that account's songs, now and later). Approval returns
+//! the deposit and has the royalty ledger pay the credits out
+//! ([`Config::OnVetted`]); rejection burns the deposit, voids the credits,
+//! and the song never earns again. Only plausible songs register: at least
+//! [`Config::MinDurationMs`] long, with a fingerprint whose length fits the
+//! duration. Only a song's artist adds files to it directly; anyone else's
+//! file of the recording registers and is folded in by the dedupe verdict.
+//!
 //! Dedupe (one recording = one royalty entry): each block author's offchain
 //! worker ([`offchain`]) keeps an inverted index of all indexed fingerprints
 //! in its node's offchain storage, matches every pending song against it and
@@ -38,20 +49,25 @@ pub use weights::WeightInfo;
 
 pub use musicchain_primitives::fingerprint::index::fingerprint_key;
 use musicchain_primitives::{
-	fingerprint::{codec::decompress, CompressedFingerprint},
+	fingerprint::{codec::decompress, plausible_length, CompressedFingerprint},
 	metadata::validate_splits,
-	traits::{CatalogError, PlayableSong, SongCatalog},
+	traits::{CatalogError, OnVetted, PlayableSong, SongCatalog},
 	ContentHash, Metadata, Permill, RoyaltySplits, SongId,
 };
 use polkadot_sdk::{
 	frame_support::{
 		pallet_prelude::*,
-		traits::{Contains, UnixTime},
+		traits::{
+			fungible::{InspectHold, MutateHold},
+			tokens::{Fortitude, Precision},
+			Contains, UnixTime,
+		},
 	},
 	frame_system::offchain::CreateAuthorizedTransaction,
 	sp_runtime::{traits::Saturating, RuntimeAppPublic},
 };
 
+pub mod migrations;
 pub mod offchain;
 
 /// `InvalidTransaction::Custom` code of a verdict whose target song cannot
@@ -69,6 +85,10 @@ pub trait BenchmarkHelper<AuthorityId> {
 	/// ideally last in a list filled to its bound, so the membership check
 	/// is at its worst.
 	fn make_authority(id: &AuthorityId);
+
+	/// Gives `song` pending credits in the royalty ledger, so that vetting
+	/// it queues their payout (the costlier path of [`Config::OnVetted`]).
+	fn credit_song(song: SongId);
 }
 
 #[polkadot_sdk::frame_support::pallet]
@@ -76,15 +96,51 @@ pub mod pallet {
 	use super::*;
 	use polkadot_sdk::frame_system::pallet_prelude::*;
 
+	/// The storage layout version: 1 added vetting ([`Vetting`],
+	/// [`ApprovedArtists`], [`UnvettedSongs`], [`Deposits`]); see
+	/// [`crate::migrations`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit of a song awaiting the moderators' approval.
+		SongDeposit,
+	}
 
 	#[pallet::config]
 	pub trait Config:
 		CreateAuthorizedTransaction<Call<Self>> + polkadot_sdk::frame_system::Config
 	{
-		/// Who may hide and unhide songs (a majority of the moderators' council).
+		/// Who may hide, approve and reject songs (a majority of the
+		/// moderators' council).
 		type ModeratorOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The native token, whose holds keep the registration deposits.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason, Balance = u128>
+			+ polkadot_sdk::frame_support::traits::fungible::Mutate<Self::AccountId>;
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// Held from the artist per registered song until the moderators
+		/// decide: returned on approval, burned on rejection.
+		#[pallet::constant]
+		type SongDeposit: Get<u128>;
+		/// Shortest song, in ms.
+		#[pallet::constant]
+		type MinDurationMs: Get<u32>;
+		/// How far a fingerprint's length may be from what the declared
+		/// duration gives (see [`plausible_length`]).
+		#[pallet::constant]
+		type FingerprintTolerance: Get<Permill>;
+		/// Songs one `approve_artist` call approves at most (call it again
+		/// for the rest).
+		#[pallet::constant]
+		type MaxApprovalsPerCall: Get<u32>;
+		/// The royalty ledger, told when a song or an artist is vetted.
+		type OnVetted: OnVetted<Self::AccountId>;
 		/// Chain time (the timestamp pallet).
 		type Time: UnixTime;
 		/// Blocks a Pending song waits for a dedupe verdict before it activates.
@@ -163,6 +219,26 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// The moderators' decision on a song (absent: unvetted).
+	#[pallet::storage]
+	pub type Vetting<T: Config> = StorageMap<_, Twox64Concat, SongId, Decision, OptionQuery>;
+
+	/// Artists the moderators approved: all their songs, now and later.
+	#[pallet::storage]
+	pub type ApprovedArtists<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, (), OptionQuery>;
+
+	/// Each artist's songs that await the moderators (no [`Vetting`] and the
+	/// artist not approved): what `approve_artist` goes through.
+	#[pallet::storage]
+	pub type UnvettedSongs<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, SongId, (), OptionQuery>;
+
+	/// The deposit held for each song that awaits the moderators.
+	#[pallet::storage]
+	pub type Deposits<T: Config> =
+		StorageMap<_, Twox64Concat, SongId, Deposit<T::AccountId>, OptionQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -197,6 +273,18 @@ pub mod pallet {
 		SongHidden { song: SongId },
 		/// The moderators made a hidden song discoverable again.
 		SongUnhidden { song: SongId },
+		/// The moderators approved a song: its deposit was returned and its
+		/// pending credits are paid out.
+		SongApproved { song: SongId, deposit_returned: u128 },
+		/// The moderators rejected a song: its deposit was burned, its
+		/// pending credits are void, and it never earns again.
+		SongRejected { song: SongId, deposit_burned: u128 },
+		/// The moderators approved an artist: all of its songs, now and
+		/// later. `songs` awaiting approval were approved by this call;
+		/// `remaining` is whether more are left for another call.
+		ArtistApproved { artist: T::AccountId, songs: u32, remaining: bool },
+		/// The moderators settled a dispute: the song's royalties go to `to`.
+		ArtistReassigned { song: SongId, from: T::AccountId, to: T::AccountId },
 	}
 
 	#[pallet::error]
@@ -242,6 +330,20 @@ pub mod pallet {
 		/// The song a verdict folds into does not exist, is pending, is the
 		/// song itself, or has another fingerprint than the verdict says.
 		InvalidTarget,
+		/// The song is shorter than the shortest allowed.
+		TooShort,
+		/// The fingerprint's length does not fit the declared duration.
+		ImplausibleFingerprint,
+		/// The artist's free balance cannot cover the registration deposit.
+		CannotHoldDeposit,
+		/// The song or artist is already approved.
+		AlreadyApproved,
+		/// The song was rejected; that decision is final.
+		AlreadyRejected,
+		/// Only an Active song can be hidden (a Pending one awaits its verdict).
+		NotActive,
+		/// The account already is the song's artist.
+		AlreadyArtist,
 	}
 
 	#[pallet::hooks]
@@ -264,6 +366,19 @@ pub mod pallet {
 			offchain::run::<T>(n);
 		}
 
+		fn integrity_test() {
+			assert!(
+				T::MinDurationMs::get() > 0 && T::MinDurationMs::get() <= T::MaxDurationMs::get(),
+				"songs between the shortest and the longest allowed exist"
+			);
+			assert!(T::MaxApprovalsPerCall::get() > 0, "approving an artist approves songs");
+			assert!(T::MaxVariants::get() > 0 && T::MaxPendingPerBlock::get() > 0);
+			assert!(
+				T::VerdictTimeout::get() > BlockNumberFor::<T>::from(0u32),
+				"verdicts get time to arrive"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(
 			_n: BlockNumberFor<T>,
@@ -275,16 +390,27 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Registers a new song with its first file. The signer becomes the
-		/// artist. The song is Pending until its dedupe verdict or timeout.
+		/// artist. The song is Pending until its dedupe verdict or timeout,
+		/// and its plays earn pending credits until the moderators approve
+		/// it; [`Config::SongDeposit`] is held from the artist until then
+		/// (nothing is held from an approved artist).
 		///
 		/// # Errors
 		/// - `InvalidFingerprint`, `InvalidDuration`, `InvalidMetadata`,
 		///   `InvalidVariant`: malformed input.
+		/// - `TooShort`, `ImplausibleFingerprint`: not a plausible song (shorter
+		///   than [`Config::MinDurationMs`], or a fingerprint whose length
+		///   does not fit the duration).
+		/// - `CannotHoldDeposit`: the artist cannot cover the deposit.
 		/// - `SplitsExceedWhole`, `DuplicateBeneficiary`, `ZeroShare`: bad splits.
 		/// - `FingerprintExists`, `VariantExists`: already registered.
 		/// - `PendingQueueFull`, `IdsExhausted`: capacity.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register(fingerprint.len() as u32, splits.len() as u32))]
+		// The deposit's hold and the artist's listing in UnvettedSongs are
+		// not in the measured `register` yet: counted as storage until the
+		// benchmarks are rerun.
+		#[pallet::weight(T::WeightInfo::register(fingerprint.len() as u32, splits.len() as u32)
+			.saturating_add(T::DbWeight::get().reads_writes(3, 4)))]
 		pub fn register(
 			origin: OriginFor<T>,
 			fingerprint: CompressedFingerprint,
@@ -298,9 +424,12 @@ pub mod pallet {
 		}
 
 		/// Adds a file (another encoding of the same recording) to a song.
+		/// Only the song's artist may; anyone else's file of the recording
+		/// registers, and the dedupe verdict folds it in.
 		///
 		/// # Errors
 		/// - `NotFound`, `SongPending`: no such song, or not yet active.
+		/// - `NotArtist`: the signer is not the song's artist.
 		/// - `VariantExists`, `TooManyVariants`, `InvalidVariant`.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::add_variant())]
@@ -309,8 +438,9 @@ pub mod pallet {
 			song: SongId,
 			variant: VariantInfo,
 		) -> DispatchResult {
-			ensure_signed(origin)?;
+			let who = ensure_signed(origin)?;
 			let record = Songs::<T>::get(song).ok_or(Error::<T>::NotFound)?;
+			ensure!(record.artist == who, Error::<T>::NotArtist);
 			ensure!(record.status != SongStatus::Pending, Error::<T>::SongPending);
 			Self::insert_variant(song, variant)?;
 			Self::deposit_event(Event::VariantAdded { song, content_hash: variant.content_hash });
@@ -354,10 +484,13 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Hides a song from discovery (takedown). Its plays keep settling.
+		/// Hides an Active song from discovery (takedown). Its plays keep
+		/// settling. A Pending song cannot be hidden: it awaits its dedupe
+		/// verdict, which hiding would skip.
 		///
 		/// # Errors
-		/// - `BadOrigin` unless the moderator origin; `NotFound`; `AlreadyHidden`.
+		/// - `BadOrigin` unless the moderator origin; `NotFound`;
+		///   `AlreadyHidden`; `NotActive` for a Pending song.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::set_hidden())]
 		pub fn hide(origin: OriginFor<T>, song: SongId) -> DispatchResult {
@@ -425,10 +558,182 @@ pub mod pallet {
 			}
 			Ok(())
 		}
+
+		/// Approves a song: its deposit is returned, its pending credits are
+		/// paid out (a bounded number per block), and its later plays are
+		/// paid directly.
+		///
+		/// # Errors
+		/// - `BadOrigin` unless the moderator origin; `NotFound`;
+		///   `SongPending` (approve after the dedupe verdict, which may fold
+		///   it into another song); `AlreadyApproved`; `AlreadyRejected`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::approve_song())]
+		pub fn approve_song(origin: OriginFor<T>, song: SongId) -> DispatchResult {
+			T::ModeratorOrigin::ensure_origin(origin)?;
+			let record = Songs::<T>::get(song).ok_or(Error::<T>::NotFound)?;
+			ensure!(record.status != SongStatus::Pending, Error::<T>::SongPending);
+			match Self::vetting(song, &record.artist) {
+				Some(Decision::Approved) => Err(Error::<T>::AlreadyApproved.into()),
+				Some(Decision::Rejected) => Err(Error::<T>::AlreadyRejected.into()),
+				None => {
+					let deposit_returned = Self::approve(song, &record.artist);
+					Self::deposit_event(Event::SongApproved { song, deposit_returned });
+					Ok(())
+				},
+			}
+		}
+
+		/// Rejects a song: its deposit is burned, its pending credits are
+		/// void, it is hidden if it was Active, and it never earns again. A
+		/// song approved earlier (or through its artist) can still be
+		/// rejected; what it was paid stays paid.
+		///
+		/// # Errors
+		/// - `BadOrigin` unless the moderator origin; `NotFound`;
+		///   `AlreadyRejected`.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::reject_song())]
+		pub fn reject_song(origin: OriginFor<T>, song: SongId) -> DispatchResult {
+			T::ModeratorOrigin::ensure_origin(origin)?;
+			let deposit_burned = Self::reject(song)?;
+			Self::deposit_event(Event::SongRejected { song, deposit_burned });
+			Ok(())
+		}
+
+		/// Approves an artist: every song of `artist`, registered now or
+		/// later, is approved (unless rejected). This call approves up to
+		/// [`Config::MaxApprovalsPerCall`] of its waiting songs (deposits
+		/// returned, credits paid out); call it again while the event says
+		/// `remaining`. Royalties escrowed for the artist before approvals
+		/// existed are released to it.
+		///
+		/// # Errors
+		/// - `BadOrigin` unless the moderator origin; `AlreadyApproved`
+		///   when the artist is approved and has no song left waiting.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::approve_artist(T::MaxApprovalsPerCall::get()))]
+		pub fn approve_artist(
+			origin: OriginFor<T>,
+			artist: T::AccountId,
+		) -> DispatchResultWithPostInfo {
+			T::ModeratorOrigin::ensure_origin(origin)?;
+			let was_approved = ApprovedArtists::<T>::contains_key(&artist);
+			let limit = T::MaxApprovalsPerCall::get() as usize;
+			let waiting: alloc::vec::Vec<SongId> = UnvettedSongs::<T>::iter_key_prefix(&artist)
+				.take(limit.saturating_add(1))
+				.collect();
+			ensure!(!was_approved || !waiting.is_empty(), Error::<T>::AlreadyApproved);
+			ApprovedArtists::<T>::insert(&artist, ());
+			if !was_approved {
+				T::OnVetted::artist_approved(&artist);
+			}
+			let remaining = waiting.len() > limit;
+			let mut songs = 0u32;
+			for song in waiting.into_iter().take(limit) {
+				Self::approve(song, &artist);
+				songs = songs.saturating_add(1);
+			}
+			Self::deposit_event(Event::ArtistApproved { artist, songs, remaining });
+			Ok(Some(T::WeightInfo::approve_artist(songs)).into())
+		}
+
+		/// Settles a dispute over who made a song: from now on `artist` is
+		/// its artist (its royalties, splits and metadata are the new
+		/// artist's). Its vetting follows the new artist's approval unless
+		/// the song was decided on its own; a deposit stays with whoever
+		/// paid it and goes back to them on approval.
+		///
+		/// # Errors
+		/// - `BadOrigin` unless the moderator origin; `NotFound`;
+		///   `AlreadyArtist` when `artist` already is.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::reassign_artist())]
+		pub fn reassign_artist(
+			origin: OriginFor<T>,
+			song: SongId,
+			artist: T::AccountId,
+		) -> DispatchResult {
+			T::ModeratorOrigin::ensure_origin(origin)?;
+			let from = Songs::<T>::try_mutate(song, |r| {
+				let r = r.as_mut().ok_or(Error::<T>::NotFound)?;
+				ensure!(r.artist != artist, Error::<T>::AlreadyArtist);
+				Ok::<_, Error<T>>(core::mem::replace(&mut r.artist, artist.clone()))
+			})?;
+			if UnvettedSongs::<T>::take(&from, song).is_some()
+				&& !ApprovedArtists::<T>::contains_key(&artist)
+			{
+				UnvettedSongs::<T>::insert(&artist, song, ());
+			}
+			if Vetting::<T>::get(song).is_none() && ApprovedArtists::<T>::contains_key(&artist) {
+				// The new artist is approved: so is the song now.
+				Self::approve(song, &artist);
+			}
+			Self::deposit_event(Event::ArtistReassigned { song, from, to: artist });
+			Ok(())
+		}
 	}
 }
 
 impl<T: Config> Pallet<T> {
+	/// The moderators' decision that applies to `song` of `artist`: its
+	/// own, else approved when its artist is.
+	pub fn vetting(song: SongId, artist: &T::AccountId) -> Option<Decision> {
+		Vetting::<T>::get(song)
+			.or_else(|| ApprovedArtists::<T>::contains_key(artist).then_some(Decision::Approved))
+	}
+
+	/// Returns the deposit held for `song`, if any; returns the amount.
+	fn return_deposit(song: SongId) -> u128 {
+		let Some(deposit) = Deposits::<T>::take(song) else { return 0 };
+		T::Currency::release(
+			&HoldReason::SongDeposit.into(),
+			&deposit.who,
+			deposit.amount,
+			Precision::BestEffort,
+		)
+		.unwrap_or_default()
+	}
+
+	/// Marks `song` of `artist` approved: returns its deposit (the amount is
+	/// returned) and has its credits paid out.
+	fn approve(song: SongId, artist: &T::AccountId) -> u128 {
+		Vetting::<T>::insert(song, Decision::Approved);
+		UnvettedSongs::<T>::remove(artist, song);
+		let returned = Self::return_deposit(song);
+		T::OnVetted::approved(song);
+		returned
+	}
+
+	/// Marks `song` rejected: burns its deposit (the amount is returned),
+	/// voids its credits and hides it if it was Active.
+	fn reject(song: SongId) -> Result<u128, DispatchError> {
+		let record = Songs::<T>::get(song).ok_or(Error::<T>::NotFound)?;
+		ensure!(Vetting::<T>::get(song) != Some(Decision::Rejected), Error::<T>::AlreadyRejected);
+		Vetting::<T>::insert(song, Decision::Rejected);
+		UnvettedSongs::<T>::remove(&record.artist, song);
+		if record.status == SongStatus::Active {
+			Songs::<T>::mutate(song, |r| {
+				if let Some(r) = r {
+					r.status = SongStatus::Hidden;
+				}
+			});
+		}
+		let burned = match Deposits::<T>::take(song) {
+			Some(deposit) => T::Currency::burn_held(
+				&HoldReason::SongDeposit.into(),
+				&deposit.who,
+				deposit.amount,
+				Precision::BestEffort,
+				Fortitude::Force,
+			)
+			.unwrap_or_default(),
+			None => 0,
+		};
+		T::OnVetted::rejected(song);
+		Ok(burned)
+	}
+
 	fn check_splits(splits: &[(T::AccountId, musicchain_primitives::Permill)]) -> DispatchResult {
 		use musicchain_primitives::SplitError;
 		validate_splits(splits).map_err(|e| match e {
@@ -447,6 +752,7 @@ impl<T: Config> Pallet<T> {
 			let is_hidden = r.status == SongStatus::Hidden;
 			ensure!(!(hidden && is_hidden), Error::<T>::AlreadyHidden);
 			ensure!(hidden || is_hidden, Error::<T>::NotHidden);
+			ensure!(r.status != SongStatus::Pending, Error::<T>::NotActive);
 			r.status = if hidden { SongStatus::Hidden } else { SongStatus::Active };
 			Ok(())
 		})
@@ -496,10 +802,15 @@ impl<T: Config> Pallet<T> {
 		splits: RoyaltySplits<T::AccountId>,
 		variant: VariantInfo,
 	) -> DispatchResult {
-		ensure!(decompress(&fingerprint).is_ok(), Error::<T>::InvalidFingerprint);
+		let items = decompress(&fingerprint).map_err(|_| Error::<T>::InvalidFingerprint)?.items;
 		ensure!(
 			duration_ms > 0 && duration_ms <= T::MaxDurationMs::get(),
 			Error::<T>::InvalidDuration
+		);
+		ensure!(duration_ms >= T::MinDurationMs::get(), Error::<T>::TooShort);
+		ensure!(
+			plausible_length(items.len(), duration_ms, T::FingerprintTolerance::get()),
+			Error::<T>::ImplausibleFingerprint
 		);
 		ensure!(metadata.is_valid_utf8(), Error::<T>::InvalidMetadata);
 		Self::check_splits(&splits)?;
@@ -513,6 +824,15 @@ impl<T: Config> Pallet<T> {
 		PendingDeadlines::<T>::try_mutate(deadline, |due| due.try_push(song))
 			.map_err(|_| Error::<T>::PendingQueueFull)?;
 		Self::insert_variant(song, variant)?;
+		if !ApprovedArtists::<T>::contains_key(&artist) {
+			let amount = T::SongDeposit::get();
+			if amount > 0 {
+				T::Currency::hold(&HoldReason::SongDeposit.into(), &artist, amount)
+					.map_err(|_| Error::<T>::CannotHoldDeposit)?;
+				Deposits::<T>::insert(song, Deposit { who: artist.clone(), amount });
+			}
+			UnvettedSongs::<T>::insert(&artist, song, ());
+		}
 
 		Songs::<T>::insert(
 			song,
@@ -637,6 +957,24 @@ impl<T: Config> Pallet<T> {
 		for (_, fingerprint_song) in ByFingerprint::<T>::iter() {
 			ensure!(Songs::<T>::contains_key(fingerprint_song), "a fingerprint of no song");
 		}
+		let mut held = alloc::collections::BTreeMap::<T::AccountId, u128>::new();
+		for (song, deposit) in Deposits::<T>::iter() {
+			let record = Songs::<T>::get(song).ok_or("a deposit for no song")?;
+			ensure!(Self::vetting(song, &record.artist).is_none(), "a vetted song holds a deposit");
+			let total = held.entry(deposit.who).or_default();
+			*total = total.checked_add(deposit.amount).ok_or("deposits overflow")?;
+		}
+		for (who, total) in held {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::SongDeposit.into(), &who) == total,
+				"an account's held deposit is not the sum of its songs' deposits"
+			);
+		}
+		for (artist, song, ()) in UnvettedSongs::<T>::iter() {
+			let record = Songs::<T>::get(song).ok_or("an unvetted entry of no song")?;
+			ensure!(record.artist == artist, "an unvetted entry under another artist");
+			ensure!(Self::vetting(song, &artist).is_none(), "a vetted song listed as unvetted");
+		}
 		Ok(())
 	}
 
@@ -673,6 +1011,11 @@ impl<T: Config> Pallet<T> {
 		}
 		Songs::<T>::remove(song);
 		ByFingerprint::<T>::insert(record.fingerprint_hash, into);
+		// The registration was another file of a known recording, not a
+		// new song: nothing is left to vet, and its deposit goes back.
+		Vetting::<T>::remove(song);
+		UnvettedSongs::<T>::remove(&record.artist, song);
+		Self::return_deposit(song);
 		dropped
 	}
 }
@@ -689,11 +1032,17 @@ impl<T: Config> SongCatalog<T::AccountId> for Pallet<T> {
 		if Variants::<T>::get(content_hash).is_none_or(|v| v.song != song) {
 			return Err(CatalogError::NotAVariant);
 		}
+		let approved = match Self::vetting(song, &record.artist) {
+			Some(Decision::Rejected) => return Err(CatalogError::Rejected),
+			Some(Decision::Approved) => true,
+			None => false,
+		};
 		Ok(PlayableSong {
 			artist: record.artist,
 			duration_ms: record.duration_ms,
 			splits: record.splits.into_inner(),
 			hidden: record.status == SongStatus::Hidden,
+			approved,
 		})
 	}
 }

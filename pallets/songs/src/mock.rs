@@ -6,10 +6,10 @@ use musicchain_primitives::{
 use polkadot_sdk::{
 	frame_support::{
 		derive_impl, parameter_types,
-		traits::{ConstU32, ConstU64, Contains, IsInVec},
+		traits::{ConstU128, ConstU32, ConstU64, Contains, IsInVec},
 	},
 	frame_system::{self, EnsureSignedBy},
-	pallet_timestamp,
+	pallet_balances, pallet_timestamp,
 	sp_runtime::{testing::UintAuthorityId, BuildStorage, Permill},
 };
 
@@ -21,7 +21,15 @@ type Block = polkadot_sdk::sp_runtime::generic::Block<
 #[polkadot_sdk::frame_support::runtime]
 mod runtime {
 	#[runtime::runtime]
-	#[runtime::derive(RuntimeCall, RuntimeEvent, RuntimeError, RuntimeOrigin, RuntimeTask)]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeTask,
+		RuntimeHoldReason,
+		RuntimeFreezeReason
+	)]
 	pub struct Test;
 
 	#[runtime::pallet_index(0)]
@@ -30,12 +38,27 @@ mod runtime {
 	pub type Timestamp = pallet_timestamp;
 	#[runtime::pallet_index(2)]
 	pub type Songs = pallet_songs;
+	#[runtime::pallet_index(3)]
+	pub type Balances = pallet_balances;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u128>;
 }
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// What registering holds from an artist.
+pub const DEPOSIT: u128 = 10_000;
+/// What every account starts with.
+pub const FUNDS: u128 = 1_000_000;
 
 #[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
 impl pallet_timestamp::Config for Test {}
@@ -43,6 +66,30 @@ impl pallet_timestamp::Config for Test {}
 parameter_types! {
 	pub Moderators: Vec<u64> = vec![100];
 	pub const MatchThreshold: Permill = Permill::from_percent(85);
+	pub const FingerprintTolerance: Permill = Permill::from_percent(10);
+	/// What the registry told the royalty ledger, in order.
+	pub static Vetted: Vec<VettingCall> = vec![];
+}
+
+/// A call of [`musicchain_primitives::traits::OnVetted`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VettingCall {
+	Approved(u32),
+	Rejected(u32),
+	ArtistApproved(u64),
+}
+
+pub struct VettingLog;
+impl musicchain_primitives::traits::OnVetted<u64> for VettingLog {
+	fn approved(song: u32) {
+		Vetted::mutate(|v| v.push(VettingCall::Approved(song)));
+	}
+	fn rejected(song: u32) {
+		Vetted::mutate(|v| v.push(VettingCall::Rejected(song)));
+	}
+	fn artist_approved(artist: &u64) {
+		Vetted::mutate(|v| v.push(VettingCall::ArtistApproved(*artist)));
+	}
 }
 
 pub const TIMEOUT: u64 = 10;
@@ -91,6 +138,13 @@ impl Contains<UintAuthorityId> for CurrentAuthorities {
 
 impl pallet_songs::Config for Test {
 	type ModeratorOrigin = EnsureSignedBy<IsInVec<Moderators>, u64>;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type SongDeposit = ConstU128<DEPOSIT>;
+	type MinDurationMs = ConstU32<30_000>;
+	type FingerprintTolerance = FingerprintTolerance;
+	type MaxApprovalsPerCall = ConstU32<2>;
+	type OnVetted = VettingLog;
 	type Time = Timestamp;
 	type VerdictTimeout = ConstU64<TIMEOUT>;
 	type MaxPendingPerBlock = ConstU32<2>;
@@ -115,9 +169,13 @@ impl crate::BenchmarkHelper<UintAuthorityId> for MockBenchmarkHelper {
 	fn make_authority(id: &UintAuthorityId) {
 		AuthoritySet::mutate(|set| set.push(id.clone()));
 	}
+
+	fn credit_song(_song: u32) {}
 }
 
 pub const ARTIST: u64 = 1;
+/// Another artist.
+pub const OTHER: u64 = 2;
 pub const MODERATOR: u64 = 100;
 
 /// Sub-fingerprints of a recording: pseudo-random, about 120 s long.
@@ -199,7 +257,13 @@ pub fn run_to(n: u64) {
 
 /// A fresh mock chain at block 1 and chain time 2026-11-25.
 pub fn new_ext() -> polkadot_sdk::sp_io::TestExternalities {
-	let t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: [ARTIST, OTHER, MODERATOR].iter().map(|who| (*who, FUNDS)).collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut t)
+	.expect("balances genesis");
 	let mut ext: polkadot_sdk::sp_io::TestExternalities = t.into();
 	ext.execute_with(|| {
 		System::set_block_number(1);

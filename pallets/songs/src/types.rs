@@ -137,3 +137,34 @@ impl<AuthorityId: Encode> Verdict<AuthorityId> {
 		payload
 	}
 }
+
+/// What the moderators decided about a song's rewards (DESIGN §2.6). A song
+/// with no decision is unvetted: its plays settle as pending credits unless
+/// its artist is approved.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Decision {
+	/// Its rewards are minted; its pending credits are paid out.
+	Approved,
+	/// It never earns again; its pending credits are void.
+	Rejected,
+}
+
+/// A deposit held from `who` while a song awaits the moderators.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct Deposit<AccountId> {
+	pub who: AccountId,
+	pub amount: u128,
+}

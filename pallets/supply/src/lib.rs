@@ -51,7 +51,11 @@ pub mod pallet {
 	use super::*;
 	use polkadot_sdk::frame_system::pallet_prelude::*;
 
+	/// The storage layout version (the pallet has no storage of its own).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -90,6 +94,14 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(
+				T::Floor::get() < T::Cap::get(),
+				"the burn curve rises between the floor and the cap"
+			);
+			assert!(T::MaxBurn::get() > 0, "past the floor, listeners burn");
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(
 			_n: BlockNumberFor<T>,

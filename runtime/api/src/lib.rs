@@ -8,7 +8,8 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
 use musicchain_primitives::{traits::Tier, ContentHash, FingerprintHash, SongId};
-pub use pallet_musicchain_songs::{SongRecord, VariantRecord};
+pub use pallet_musicchain_plays::Bond;
+pub use pallet_musicchain_songs::{Decision, SongRecord, VariantRecord};
 use scale_info::TypeInfo;
 
 /// A song's settled plays and the tier its next play settles in.
@@ -38,6 +39,18 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		fn play_count(song: SongId) -> PlayCount;
 		/// Royalties escrowed for this account, awaiting the moderators' release.
 		fn escrow(account: AccountId) -> Balance;
+		/// The moderators' decision on a song (its own, or its artist's
+		/// approval); `None` while it awaits them, when its plays earn
+		/// pending credits.
+		fn vetting(song: SongId) -> Option<Decision>;
+		/// Pending credits of a song, in all.
+		fn song_credits(song: SongId) -> Balance;
+		/// This account's pending credits over all songs (paid out when the
+		/// moderators approve each song). Reads every pending credit: meant
+		/// for wallets, not for the chain's own logic.
+		fn credits(account: AccountId) -> Balance;
+		/// This account's serving bond, if it holds one.
+		fn bond(account: AccountId) -> Option<Bond<BlockNumber>>;
 		/// What a listener burns per mature-tier play at the current issuance.
 		fn burn_quote() -> Balance;
 	}

@@ -2,13 +2,15 @@
 
 use super::governance::ModeratorMajority;
 use crate::{
-	AuraId, Balances, Royalties, Runtime, Signature, Songs, Supply, Timestamp, MINUTES, UNIT,
+	AuraId, Balances, Royalties, Runtime, RuntimeHoldReason, Signature, Songs, Supply, Timestamp,
+	MINUTES, UNIT,
 };
 use musicchain_primitives::Permill;
+use polkadot_sdk::sp_runtime::Perbill;
 use polkadot_sdk::{
 	frame_support::{
 		parameter_types,
-		traits::{ConstU32, ConstU64, Contains},
+		traits::{ConstU128, ConstU32, ConstU64, Contains},
 		PalletId,
 	},
 	pallet_aura,
@@ -28,12 +30,22 @@ parameter_types! {
 	pub const VerdictTimeout: u32 = 10 * MINUTES;
 	pub const MatchThreshold: Permill = Permill::from_percent(85);
 	pub const VerdictPriority: TransactionPriority = TransactionPriority::MAX / 2;
+	/// How far a fingerprint's length may be from what its declared
+	/// duration gives (DESIGN §2.6).
+	pub const FingerprintTolerance: Permill = Permill::from_percent(10);
 
 	// Plays (DESIGN §2.2).
 	pub const MinCoverage: Permill = Permill::from_percent(50);
 
-	// Royalties (DESIGN §2.3).
+	// Royalties (DESIGN §2.3, §2.6).
 	pub const RoyaltiesPalletId: PalletId = PalletId(*b"mc/royal");
+	/// MUSIC discovery-tier plays may mint per chain day: 1,000,000 (the
+	/// 1e9 floor of the burn curve is then years away).
+	pub const DiscoveryBudget: u128 = 1_000_000 * UNIT;
+
+	// Plays (DESIGN §2.6).
+	/// Plays may fill at most half of a block's normal weight.
+	pub const MaxPlayShare: Perbill = Perbill::from_percent(50);
 }
 
 impl pallet_musicchain_supply::Config for Runtime {
@@ -54,6 +66,13 @@ impl Contains<AuraId> for AuraAuthorities {
 
 impl pallet_musicchain_songs::Config for Runtime {
 	type ModeratorOrigin = ModeratorMajority;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type SongDeposit = ConstU128<{ 10 * UNIT }>;
+	type MinDurationMs = ConstU32<30_000>;
+	type FingerprintTolerance = FingerprintTolerance;
+	type MaxApprovalsPerCall = ConstU32<64>;
+	type OnVetted = Royalties;
 	type Time = Timestamp;
 	type VerdictTimeout = VerdictTimeout;
 	type MaxPendingPerBlock = ConstU32<64>;
@@ -70,6 +89,13 @@ impl pallet_musicchain_songs::Config for Runtime {
 }
 
 impl pallet_musicchain_plays::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ModeratorOrigin = ModeratorMajority;
+	type ServingBond = ConstU128<{ 100 * UNIT }>;
+	type UnbondingPeriod = ConstU32<{ 7 * crate::DAYS }>;
+	type MaxServerPlaysPerDay = ConstU32<5_000>;
+	type MaxPlayShare = MaxPlayShare;
 	type Songs = Songs;
 	type Settlement = Royalties;
 	type Time = Timestamp;
@@ -93,6 +119,10 @@ impl pallet_musicchain_royalties::Config for Runtime {
 	type ModeratorOrigin = ModeratorMajority;
 	type PalletId = RoyaltiesPalletId;
 	type DiscoveryPlays = ConstU32<10_000>;
-	type Reward = polkadot_sdk::frame_support::traits::ConstU128<UNIT>;
+	type Reward = ConstU128<UNIT>;
+	type CreditPayoutsPerBlock = ConstU32<256>;
+	type Time = Timestamp;
+	type BudgetOrigin = polkadot_sdk::frame_system::EnsureRoot<crate::AccountId>;
+	type DefaultDiscoveryBudget = DiscoveryBudget;
 	type WeightInfo = pallet_musicchain_royalties::weights::SubstrateWeight<Runtime>;
 }

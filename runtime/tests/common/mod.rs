@@ -172,10 +172,19 @@ impl Chain {
 
 /// `call` signed by `who` as a wallet does (inside externalities).
 pub fn signed_extrinsic(who: Sr25519Keyring, call: RuntimeCall) -> UncheckedExtrinsic {
-	let account = who.to_account_id();
+	signed_by(&who.pair(), call)
+}
+
+/// `call` signed by the key `pair` as a wallet does (inside externalities).
+pub fn signed_by(
+	pair: &polkadot_sdk::sp_core::sr25519::Pair,
+	call: RuntimeCall,
+) -> UncheckedExtrinsic {
+	use polkadot_sdk::sp_core::Pair;
+	let account: AccountId = pair.public().into();
 	let ext = musicchain_runtime::tx_extension(System::account_nonce(&account), Era::Immortal, 0);
 	let payload = SignedPayload::new(call.clone(), ext.clone()).expect("signable");
-	let signature = payload.using_encoded(|p| who.sign(p));
+	let signature = payload.using_encoded(|p| pair.sign(p));
 	UncheckedExtrinsic::new_signed(
 		call,
 		MultiAddress::Id(account),
@@ -208,4 +217,40 @@ pub fn compressed(items: Vec<u32>) -> musicchain_primitives::CompressedFingerpri
 	musicchain_primitives::BoundedVec::truncate_from(
 		musicchain_primitives::Fingerprint { algorithm: 1, items }.compress(),
 	)
+}
+
+/// A `plays.submit` of `listener` hearing `ranges` of `(song, file)` in real
+/// time, heartbeats every 5 s, ending a second before the chain's time,
+/// signed by `server`.
+pub fn play_call(
+	chain: &mut Chain,
+	listener: &polkadot_sdk::sp_core::sr25519::Pair,
+	server: &polkadot_sdk::sp_core::sr25519::Pair,
+	(song, content_hash): (musicchain_primitives::SongId, musicchain_primitives::ContentHash),
+	ranges: &[(u32, u32)],
+	nonce: u64,
+) -> RuntimeCall {
+	use polkadot_sdk::sp_core::Pair;
+	let total: u64 = ranges.iter().map(|(a, b)| u64::from(b - a)).sum();
+	let mut at = chain.now_ms - total - 1_000;
+	let mut heartbeats = Vec::new();
+	for &(from, to) in ranges {
+		let part = musicchain_primitives::receipt::realtime_heartbeats(from, to, at, 5_000);
+		at = part.last().map_or(at, |h| h.at_ms);
+		heartbeats.extend(part);
+	}
+	let receipt = musicchain_primitives::SessionReceipt {
+		listener: listener.public().into(),
+		server: server.public().into(),
+		song,
+		content_hash,
+		nonce,
+		heartbeats: musicchain_primitives::BoundedVec::truncate_from(heartbeats),
+	};
+	let genesis = chain.execute(|| System::block_hash(0));
+	let signature = server.sign(&receipt.signing_payload(genesis.as_ref()));
+	RuntimeCall::Plays(pallet_musicchain_plays::Call::submit {
+		receipt,
+		server_signature: MultiSignature::Sr25519(signature),
+	})
 }

@@ -1,2 +1,4 @@
+mod bond;
+mod share;
 mod submit;
 mod sweep;

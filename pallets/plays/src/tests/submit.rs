@@ -28,10 +28,10 @@ fn seed_example_settles_once_and_is_free() {
 		let info = submit(&r).expect("valid play");
 		assert_eq!(info.pays_fee, Pays::No);
 		assert_eq!(settled_count(), 1);
-		let last_at = r.heartbeats.last().map(|h| h.at_ms).unwrap_or_default();
+		// The cooldown runs from the chain time the play settled at.
 		assert_eq!(
 			LastPlay::<Test>::get(listener(), SONG),
-			Some(PlayMark { nonce: 1, at_ms: last_at })
+			Some(PlayMark { nonce: 1, at_ms: NOW })
 		);
 		assert_eq!(
 			DailyPlays::<Test>::get(listener()),
@@ -221,6 +221,29 @@ fn cooldown_per_listener_and_song() {
 		}
 		assert_ok!(submit(&r));
 		assert_eq!(settled_count(), 2);
+	});
+}
+
+#[test]
+fn back_dated_stamps_do_not_shorten_the_cooldown() {
+	// The server stamps the first play almost 24 h in the past (a receipt
+	// may be up to 24 h old) and the second one 2 minutes ahead (allowed
+	// too): by the stamps, more than a day lies between them. By chain
+	// time they settle in the same block.
+	test(|| {
+		let mut first = receipt_for(&[(0, 130_000)], 1);
+		for h in first.heartbeats.iter_mut() {
+			h.at_ms -= 23 * 3_600_000 + 58 * 60_000 + 30_000;
+		}
+		let mut second = receipt_for(&[(0, 130_000)], 2);
+		for h in second.heartbeats.iter_mut() {
+			h.at_ms += 119_000;
+		}
+		let stamped_gap = second.last_at_ms().unwrap_or(0) - first.last_at_ms().unwrap_or(0);
+		assert!(stamped_gap > CooldownMs::get(), "the stamps claim a day passed");
+		assert_ok!(submit(&first));
+		assert_noop!(submit(&second), Error::<Test>::CooldownActive);
+		assert_eq!(settled_count(), 1);
 	});
 }
 

@@ -1,2 +1,4 @@
+mod budget;
+mod credits;
 mod release_escrow;
 mod settle;

@@ -1,13 +1,24 @@
 use crate::{mock::*, Error, Escrow, Event};
-use musicchain_primitives::{traits::PlayableSong, UNIT};
+use musicchain_primitives::{traits::PlayableSong, Permill, UNIT};
 use pallet_musicchain_plays::PlaySettlement;
 use polkadot_sdk::{
-	frame_support::{assert_noop, assert_ok, traits::fungible::Inspect},
+	frame_support::{
+		assert_noop, assert_ok,
+		traits::fungible::{Inspect, Mutate},
+	},
 	sp_runtime::DispatchError,
 };
 
+/// A play of an approved song whose co-writer's share (0.01 %) is too small
+/// to open the co-writer's account: that share is escrowed.
 fn play() {
-	let song = PlayableSong { artist: ARTIST, duration_ms: 1, splits: vec![], hidden: false };
+	let song = PlayableSong {
+		artist: ARTIST,
+		duration_ms: 1,
+		splits: vec![(CO_WRITER, Permill::from_parts(100))],
+		hidden: false,
+		approved: true,
+	};
 	Royalties::settle(1, &song, &LISTENER, &SERVER).expect("settles");
 }
 
@@ -16,12 +27,15 @@ fn moderator_releases_to_the_escrowed_account() {
 	test(10_000 * UNIT, || {
 		play();
 		play();
-		assert_ok!(Royalties::release_escrow(RuntimeOrigin::signed(Moderator::get()), ARTIST));
-		assert_eq!(Balances::balance(&ARTIST), 2 * UNIT);
-		assert_eq!(Escrow::<Test>::get(ARTIST), 0);
+		// The co-writer's account opens by other means; then the escrow can
+		// be paid into it.
+		assert_ok!(Balances::mint_into(&CO_WRITER, ED));
+		assert_ok!(Royalties::release_escrow(RuntimeOrigin::signed(Moderator::get()), CO_WRITER));
+		assert_eq!(Balances::balance(&CO_WRITER), ED + 2 * UNIT / 10_000);
+		assert_eq!(Escrow::<Test>::get(CO_WRITER), 0);
 		assert_eq!(Royalties::total_escrow(), Some(0));
 		System::assert_last_event(
-			Event::EscrowReleased { beneficiary: ARTIST, amount: 2 * UNIT }.into(),
+			Event::EscrowReleased { beneficiary: CO_WRITER, amount: 2 * UNIT / 10_000 }.into(),
 		);
 	});
 }
@@ -31,11 +45,11 @@ fn only_the_moderator_origin_may_release() {
 	test(10_000 * UNIT, || {
 		play();
 		assert_noop!(
-			Royalties::release_escrow(RuntimeOrigin::signed(ARTIST), ARTIST),
+			Royalties::release_escrow(RuntimeOrigin::signed(CO_WRITER), CO_WRITER),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Royalties::release_escrow(RuntimeOrigin::root(), ARTIST),
+			Royalties::release_escrow(RuntimeOrigin::root(), CO_WRITER),
 			DispatchError::BadOrigin
 		);
 	});

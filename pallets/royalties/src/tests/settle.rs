@@ -6,73 +6,98 @@ use musicchain_primitives::{
 use pallet_musicchain_plays::PlaySettlement;
 use polkadot_sdk::frame_support::{
 	assert_noop,
-	traits::{fungible::Inspect, Hooks},
+	traits::{
+		fungible::{Inspect, Mutate},
+		Hooks,
+	},
 };
 
+/// An approved song.
 fn song(splits: Vec<(u64, Permill)>) -> PlayableSong<u64> {
-	PlayableSong { artist: ARTIST, duration_ms: 240_000, splits, hidden: false }
+	PlayableSong { artist: ARTIST, duration_ms: 240_000, splits, hidden: false, approved: true }
 }
+
+/// An approved song whose co-writer, account 6 (which does not exist), gets
+/// 0.01 %: less than the existential deposit, so that share is escrowed.
+fn song_with_dust() -> PlayableSong<u64> {
+	song(vec![(6, Permill::from_parts(100))])
+}
+
+/// 0.01 % of the reward.
+const DUST: u128 = UNIT / 10_000;
 
 const LOW: u128 = 10_000 * UNIT; // far below the floor: no burn
 
 #[test]
-fn discovery_play_pays_one_each_and_escrows_the_artist() {
+fn an_approved_discovery_play_pays_one_each() {
 	test(LOW, || {
 		let issuance = Balances::total_issuance();
 		let r = Royalties::settle(9, &song(vec![]), &LISTENER, &SERVER).expect("settles");
 		assert_eq!(
-			(r.tier, r.listener, r.server, r.artist, r.escrowed, r.burned),
-			(Tier::Discovery, UNIT, UNIT, UNIT, true, 0)
+			(r.tier, r.listener, r.server, r.artist, r.escrowed, r.credited, r.burned),
+			(Tier::Discovery, UNIT, UNIT, UNIT, false, false, 0)
 		);
 		assert_eq!(Balances::balance(&LISTENER), 2_001 * UNIT);
 		assert_eq!(Balances::balance(&SERVER), UNIT);
-		assert_eq!(Balances::balance(&ARTIST), 0);
-		assert_eq!(Escrow::<Test>::get(ARTIST), UNIT);
-		// The escrow is minted at the end of the block; until then the cap
-		// and the curve count it as issued.
-		assert_eq!(PendingEscrow::<Test>::get(), UNIT);
-		assert_eq!(Balances::balance(&Royalties::account_id()), ED);
-		assert_eq!(Supply::issuance(), issuance + 3 * UNIT);
-		Royalties::on_finalize(1);
-		assert_eq!(PendingEscrow::<Test>::get(), 0);
-		assert_eq!(Balances::balance(&Royalties::account_id()), ED + UNIT);
+		assert_eq!(Balances::balance(&ARTIST), UNIT);
 		assert_eq!(Balances::total_issuance(), issuance + 3 * UNIT);
 		assert_eq!(PlayCount::<Test>::get(9), 1);
 	});
 }
 
 #[test]
-fn a_block_of_plays_escrows_with_one_mint_and_the_cap_counts_it_before() {
-	// Room under the cap for the first play's three mints and one more.
+fn dust_is_escrowed_with_one_mint_per_block() {
+	test(LOW, || {
+		let issuance = Balances::total_issuance();
+		let r = Royalties::settle(9, &song_with_dust(), &LISTENER, &SERVER).expect("settles");
+		assert_eq!((r.artist, r.escrowed), (UNIT, true));
+		assert_eq!(Balances::balance(&ARTIST), UNIT - DUST);
+		assert_eq!(Escrow::<Test>::get(6), DUST);
+		// The escrow is minted at the end of the block; until then the cap
+		// and the curve count it as issued.
+		assert_eq!(PendingEscrow::<Test>::get(), DUST);
+		assert_eq!(Balances::balance(&Royalties::account_id()), ED);
+		assert_eq!(Supply::issuance(), issuance + 3 * UNIT);
+		Royalties::on_finalize(1);
+		assert_eq!(PendingEscrow::<Test>::get(), 0);
+		assert_eq!(Balances::balance(&Royalties::account_id()), ED + DUST);
+		assert_eq!(Balances::total_issuance(), issuance + 3 * UNIT);
+	});
+}
+
+#[test]
+fn the_cap_counts_the_blocks_pending_escrow() {
+	// Room under the cap for the first play's mints and escrow, and one more.
 	test(Cap::get() - 4 * UNIT, || {
-		Royalties::settle(9, &song(vec![]), &LISTENER, &SERVER).expect("first play");
-		assert_eq!(PendingEscrow::<Test>::get(), UNIT);
-		// The second play's listener mint fits; its server's and artist's
-		// would cross the cap once the pending escrow is counted.
-		let r = Royalties::settle(9, &song(vec![]), &LISTENER, &SERVER).expect("second play");
-		assert_eq!((r.listener, r.server, r.artist, r.refused_mints), (UNIT, 0, 0, 2));
-		assert_eq!(PendingEscrow::<Test>::get(), UNIT);
+		Royalties::settle(9, &song_with_dust(), &LISTENER, &SERVER).expect("first play");
+		assert_eq!(PendingEscrow::<Test>::get(), DUST);
+		// The second play's listener mint fits; the server's, the artist's
+		// and the dust's would cross the cap once the pending escrow counts.
+		let r = Royalties::settle(9, &song_with_dust(), &LISTENER, &SERVER).expect("second play");
+		assert_eq!((r.listener, r.server, r.artist, r.refused_mints), (UNIT, 0, 0, 3));
+		assert_eq!(PendingEscrow::<Test>::get(), DUST);
 		Royalties::on_finalize(1);
 		assert_eq!(Balances::total_issuance(), Cap::get());
-		assert_eq!(Escrow::<Test>::get(ARTIST), UNIT);
+		assert_eq!(Escrow::<Test>::get(6), DUST);
 	});
 }
 
 #[test]
 fn release_in_the_block_of_the_play_pays_the_fresh_escrow_too() {
 	test(LOW, || {
-		Royalties::settle(9, &song(vec![]), &LISTENER, &SERVER).expect("settles");
-		assert_eq!(PendingEscrow::<Test>::get(), UNIT);
-		Royalties::release_escrow(RuntimeOrigin::signed(Moderator::get()), ARTIST)
-			.expect("released");
-		assert_eq!(Balances::balance(&ARTIST), UNIT);
+		Royalties::settle(9, &song_with_dust(), &LISTENER, &SERVER).expect("settles");
+		assert_eq!(PendingEscrow::<Test>::get(), DUST);
+		// Account 6 opens by other means; the release can then pay into it.
+		Balances::mint_into(&6, ED).expect("opened");
+		Royalties::release_escrow(RuntimeOrigin::signed(Moderator::get()), 6).expect("released");
+		assert_eq!(Balances::balance(&6), ED + DUST);
 		assert_eq!(PendingEscrow::<Test>::get(), 0);
 		assert_eq!(Balances::balance(&Royalties::account_id()), ED);
 	});
 }
 
 #[test]
-fn splits_are_escrowed_per_beneficiary() {
+fn splits_are_paid_per_beneficiary() {
 	test(LOW, || {
 		Royalties::settle(
 			9,
@@ -81,9 +106,9 @@ fn splits_are_escrowed_per_beneficiary() {
 			&SERVER,
 		)
 		.expect("settles");
-		assert_eq!(Escrow::<Test>::get(CO_WRITER), UNIT / 4);
-		assert_eq!(Escrow::<Test>::get(ARTIST), 3 * UNIT / 4);
-		assert_eq!(Royalties::total_escrow(), Some(UNIT));
+		assert_eq!(Balances::balance(&CO_WRITER), UNIT / 4);
+		assert_eq!(Balances::balance(&ARTIST), 3 * UNIT / 4);
+		assert_eq!(Royalties::total_escrow(), Some(0));
 	});
 }
 
@@ -96,7 +121,7 @@ fn threshold_play_and_the_next_pay_differently() {
 		let r = Royalties::settle(9, &song(vec![]), &LISTENER, &SERVER).expect("10,000th play");
 		assert_eq!(
 			(r.tier, r.prior_plays, r.listener, r.escrowed, r.burned),
-			(Tier::Discovery, 9_999, UNIT, true, 0)
+			(Tier::Discovery, 9_999, UNIT, false, 0)
 		);
 		let listener_before = Balances::balance(&LISTENER);
 		let issuance = Balances::total_issuance();
@@ -107,8 +132,7 @@ fn threshold_play_and_the_next_pay_differently() {
 		);
 		assert_eq!(r.burned, 125 * UNIT);
 		assert_eq!(Balances::balance(&LISTENER), listener_before - 125 * UNIT);
-		assert_eq!(Balances::balance(&ARTIST), UNIT);
-		assert_eq!(Escrow::<Test>::get(ARTIST), UNIT); // only the discovery play's
+		assert_eq!(Balances::balance(&ARTIST), 2 * UNIT);
 		assert_eq!(Balances::total_issuance(), issuance - 125 * UNIT + 2 * UNIT);
 		assert_eq!(PlayCount::<Test>::get(9), 10_001);
 	});
@@ -138,8 +162,9 @@ fn mint_refused_at_cap_still_counts_the_play() {
 			e.event,
 			RuntimeEvent::Supply(pallet_musicchain_supply::Event::MintRefused { who: SERVER, .. })
 		)));
-		// Nothing was escrowed for the refused artist's part.
+		// Nothing was escrowed or paid for the refused artist's part.
 		assert_eq!(Escrow::<Test>::get(ARTIST), 0);
+		assert_eq!(Balances::balance(&ARTIST), 0);
 	});
 }
 

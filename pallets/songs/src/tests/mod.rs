@@ -3,3 +3,4 @@ mod offchain;
 mod register;
 mod update;
 pub mod verdict;
+mod vetting;

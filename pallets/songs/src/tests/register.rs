@@ -74,7 +74,7 @@ fn bad_registrations_are_rejected() {
 		let bad_text =
 			Metadata { title: BoundedVec::truncate_from(vec![0xff, 0xfe]), ..metadata() };
 		assert_noop!(
-			Songs::register(o(), fingerprint(1), 1_000, bad_text, Default::default(), variant(1)),
+			Songs::register(o(), fingerprint(1), 240_000, bad_text, Default::default(), variant(1)),
 			Error::<Test>::InvalidMetadata
 		);
 		let over = BoundedVec::truncate_from(vec![
@@ -82,7 +82,7 @@ fn bad_registrations_are_rejected() {
 			(3, Permill::from_percent(41)),
 		]);
 		assert_noop!(
-			Songs::register(o(), fingerprint(1), 1_000, metadata(), over, variant(1)),
+			Songs::register(o(), fingerprint(1), 240_000, metadata(), over, variant(1)),
 			Error::<Test>::SplitsExceedWhole
 		);
 		let dup = BoundedVec::truncate_from(vec![
@@ -90,18 +90,25 @@ fn bad_registrations_are_rejected() {
 			(2, Permill::from_percent(10)),
 		]);
 		assert_noop!(
-			Songs::register(o(), fingerprint(1), 1_000, metadata(), dup, variant(1)),
+			Songs::register(o(), fingerprint(1), 240_000, metadata(), dup, variant(1)),
 			Error::<Test>::DuplicateBeneficiary
 		);
 		let zero = BoundedVec::truncate_from(vec![(2, Permill::zero())]);
 		assert_noop!(
-			Songs::register(o(), fingerprint(1), 1_000, metadata(), zero, variant(1)),
+			Songs::register(o(), fingerprint(1), 240_000, metadata(), zero, variant(1)),
 			Error::<Test>::ZeroShare
 		);
 		let mut empty_file = variant(1);
 		empty_file.size = 0;
 		assert_noop!(
-			Songs::register(o(), fingerprint(1), 1_000, metadata(), Default::default(), empty_file),
+			Songs::register(
+				o(),
+				fingerprint(1),
+				240_000,
+				metadata(),
+				Default::default(),
+				empty_file
+			),
 			Error::<Test>::InvalidVariant
 		);
 	});
@@ -152,10 +159,16 @@ fn pending_queue_is_bounded_per_block() {
 #[test]
 fn add_variant_to_active_song() {
 	test(|| {
-		let o = || RuntimeOrigin::signed(2);
+		let o = || RuntimeOrigin::signed(ARTIST);
 		assert_ok!(register(1));
 		assert_noop!(Songs::add_variant(o(), 0, variant(2)), Error::<Test>::SongPending);
 		run_to(TIMEOUT + 1);
+		// Only the artist: anyone else's file of the recording registers and
+		// is folded in by the dedupe verdict.
+		assert_noop!(
+			Songs::add_variant(RuntimeOrigin::signed(OTHER), 0, variant(2)),
+			Error::<Test>::NotArtist
+		);
 		assert_ok!(Songs::add_variant(o(), 0, variant(2)));
 		System::assert_last_event(Event::VariantAdded { song: 0, content_hash: [2; 32] }.into());
 		assert!(Songs::playable(0, &[2; 32]).is_ok());

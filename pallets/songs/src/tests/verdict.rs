@@ -28,7 +28,7 @@ pub fn unique(song: u32, by: u64) -> Verdict<UintAuthorityId> {
 	}
 }
 
-fn duplicate(song: u32, into: u32) -> Verdict<UintAuthorityId> {
+pub fn duplicate(song: u32, into: u32) -> Verdict<UintAuthorityId> {
 	Verdict {
 		song,
 		fingerprint_hash: fp_hash(song),
@@ -118,7 +118,7 @@ fn folding_into_a_full_song_drops_the_file_and_says_so() {
 		assert_ok!(register(1));
 		assert_ok!(apply(unique(0, 1)));
 		for file in [10, 11] {
-			assert_ok!(Songs::add_variant(RuntimeOrigin::signed(3), 0, variant(file)));
+			assert_ok!(Songs::add_variant(RuntimeOrigin::signed(ARTIST), 0, variant(file)));
 		}
 		assert_ok!(register(2));
 		assert_ok!(apply(duplicate(1, 0)));

@@ -1,0 +1,100 @@
+//! The daily discovery budget: discovery mints never exceed it; what does
+//! not fit waits as credits, paid out when a new day's budget allows.
+
+use crate::{mock::*, Credits, DiscoveryBudget, DiscoveryMinted, Event, Payouts};
+use musicchain_primitives::{traits::PlayableSong, UNIT};
+use pallet_musicchain_plays::{PlaySettlement, DAY_MS};
+use polkadot_sdk::{
+	frame_support::{
+		assert_noop, assert_ok,
+		traits::{fungible::Inspect, Hooks},
+	},
+	sp_runtime::DispatchError,
+};
+
+const LOW: u128 = 10_000 * UNIT;
+
+fn approved() -> PlayableSong<u64> {
+	PlayableSong {
+		artist: ARTIST,
+		duration_ms: 240_000,
+		splits: vec![],
+		hidden: false,
+		approved: true,
+	}
+}
+
+#[test]
+fn discovery_mints_stop_at_the_budget_and_resume_the_next_day() {
+	test(LOW, || {
+		assert_ok!(Royalties::set_discovery_budget(RuntimeOrigin::root(), 6 * UNIT));
+		System::assert_last_event(Event::DiscoveryBudgetSet { budget: 6 * UNIT }.into());
+		let issuance = Balances::total_issuance();
+		// Two plays fit (3 MUSIC each) with distinct listeners.
+		for listener in [100, 101] {
+			let r = Royalties::settle(9, &approved(), &listener, &SERVER).expect("settles");
+			assert!(!r.credited);
+		}
+		assert_eq!(Balances::total_issuance(), issuance + 6 * UNIT);
+		assert_eq!(Royalties::budget_left(), 0);
+		// The third is past the budget: its rewards wait as credits.
+		let r = Royalties::settle(9, &approved(), &102, &SERVER).expect("settles");
+		assert!(r.credited);
+		assert_eq!(Balances::total_issuance(), issuance + 6 * UNIT, "not a unit more");
+		assert_eq!(Credits::<Test>::get(9, 102), UNIT);
+		assert!(Payouts::<Test>::contains_key(9));
+		// Blocks go by; the day's budget is spent, nothing is paid.
+		Royalties::on_initialize(2);
+		assert_eq!(Balances::total_issuance(), issuance + 6 * UNIT);
+		// The next chain day: the waiting credits are paid first.
+		NowMs::mutate(|t| *t += DAY_MS);
+		Royalties::on_initialize(3);
+		assert_eq!(Balances::total_issuance(), issuance + 9 * UNIT);
+		assert_eq!(Balances::balance(&102), UNIT);
+		assert!(!Payouts::<Test>::contains_key(9));
+		assert_eq!(DiscoveryMinted::<Test>::get().minted, 3 * UNIT);
+		NowMs::mutate(|t| *t -= DAY_MS);
+	});
+}
+
+#[test]
+fn credits_paid_on_approval_count_against_the_budget() {
+	test(LOW, || {
+		DiscoveryBudget::<Test>::put(2 * UNIT);
+		let song = PlayableSong { approved: false, ..approved() };
+		for listener in [100, 101] {
+			Royalties::settle(9, &song, &listener, &SERVER).expect("settles");
+		}
+		// 4 credits, 6 MUSIC in all; the budget lets 2 through today.
+		let issuance = Balances::total_issuance();
+		<Royalties as musicchain_primitives::traits::OnVetted<u64>>::approved(9);
+		// Day after day, each day's payout stays within its budget, until
+		// every credit is paid.
+		let mut days = 0;
+		while Payouts::<Test>::contains_key(9) && days < 10 {
+			let before = Balances::total_issuance();
+			for n in 0..5 {
+				Royalties::on_initialize(n);
+			}
+			let paid = Balances::total_issuance() - before;
+			assert!(paid <= 2 * UNIT, "day {days}: {paid} within the budget");
+			NowMs::mutate(|t| *t += DAY_MS);
+			days += 1;
+		}
+		NowMs::mutate(|t| *t -= days * DAY_MS);
+		assert!((3..10).contains(&days), "6 MUSIC at 2 a day: {days} days");
+		assert_eq!(Balances::total_issuance(), issuance + 6 * UNIT);
+		assert_eq!(Credits::<Test>::iter_prefix(9).count(), 0);
+	});
+}
+
+#[test]
+fn only_governance_sets_the_budget() {
+	test(LOW, || {
+		assert_noop!(
+			Royalties::set_discovery_budget(RuntimeOrigin::signed(LISTENER), u128::MAX),
+			DispatchError::BadOrigin
+		);
+		assert_eq!(DiscoveryBudget::<Test>::get(), 1_000 * UNIT, "the default");
+	});
+}

@@ -1,0 +1,151 @@
+//! Plays of songs the moderators have not approved: pending credits, paid
+//! out on approval and voided on rejection (DESIGN §2.6).
+
+use crate::{mock::*, Credits, Event, Payouts, PlayCount};
+use musicchain_primitives::{
+	traits::{OnVetted, PlayableSong, Tier},
+	Permill, UNIT,
+};
+use pallet_musicchain_plays::PlaySettlement;
+use polkadot_sdk::frame_support::traits::{fungible::Inspect, Hooks};
+
+const LOW: u128 = 10_000 * UNIT;
+
+fn unapproved(splits: Vec<(u64, Permill)>) -> PlayableSong<u64> {
+	PlayableSong { artist: ARTIST, duration_ms: 240_000, splits, hidden: false, approved: false }
+}
+
+#[test]
+fn an_unapproved_play_mints_nothing_and_credits_each_party() {
+	test(LOW, || {
+		let issuance = Balances::total_issuance();
+		let song = unapproved(vec![(CO_WRITER, Permill::from_percent(25))]);
+		let r = Royalties::settle(9, &song, &LISTENER, &SERVER).expect("settles");
+		assert_eq!(
+			(r.tier, r.listener, r.server, r.artist, r.credited, r.escrowed, r.burned),
+			(Tier::Discovery, UNIT, UNIT, UNIT, true, false, 0)
+		);
+		assert_eq!(Balances::total_issuance(), issuance, "nothing minted");
+		assert_eq!(Balances::balance(&LISTENER), LISTENER_FUNDS);
+		assert_eq!(Balances::balance(&SERVER), 0);
+		assert_eq!(Balances::balance(&ARTIST), 0);
+		assert_eq!(Credits::<Test>::get(9, LISTENER), UNIT);
+		assert_eq!(Credits::<Test>::get(9, SERVER), UNIT);
+		assert_eq!(Credits::<Test>::get(9, ARTIST), 3 * UNIT / 4);
+		assert_eq!(Credits::<Test>::get(9, CO_WRITER), UNIT / 4);
+		assert_eq!(PlayCount::<Test>::get(9), 1, "the play counts towards the tier");
+	});
+}
+
+#[test]
+fn one_person_as_artist_server_and_many_listeners_mints_nothing() {
+	// The attacker is the artist and the server, and plays with 50
+	// listener keys: every reward is a credit, issuance does not move.
+	test(LOW, || {
+		let issuance = Balances::total_issuance();
+		let song = PlayableSong { artist: SERVER, ..unapproved(vec![]) };
+		for listener in 100..150u64 {
+			Royalties::settle(9, &song, &listener, &SERVER).expect("settles");
+		}
+		assert_eq!(Balances::total_issuance(), issuance);
+		assert_eq!(Balances::balance(&SERVER), 0);
+		assert_eq!(Credits::<Test>::get(9, SERVER), 100 * UNIT, "50 as server, 50 as artist");
+		assert_eq!(Credits::<Test>::get(9, 100), UNIT);
+	});
+}
+
+#[test]
+fn an_unapproved_mature_play_burns_and_credits() {
+	test(1_800_000_000 * UNIT, || {
+		PlayCount::<Test>::insert(9, 10_000);
+		let issuance = Balances::total_issuance();
+		let r = Royalties::settle(9, &unapproved(vec![]), &LISTENER, &SERVER).expect("settles");
+		assert_eq!((r.tier, r.credited, r.burned), (Tier::Mature, true, 512 * UNIT));
+		assert_eq!(Balances::total_issuance(), issuance - 512 * UNIT, "only the burn");
+		assert_eq!(Credits::<Test>::get(9, LISTENER), 0);
+		assert_eq!(Credits::<Test>::get(9, SERVER), UNIT);
+		assert_eq!(Credits::<Test>::get(9, ARTIST), UNIT);
+	});
+}
+
+/// Settles `plays` unapproved plays of song 9, each by another listener.
+fn credit_plays(plays: u64) {
+	for listener in 0..plays {
+		Royalties::settle(9, &unapproved(vec![]), &(100 + listener), &SERVER).expect("settles");
+	}
+}
+
+#[test]
+fn approval_pays_the_credits_out_a_bounded_number_per_block() {
+	test(LOW, || {
+		credit_plays(4); // 6 credits: 4 listeners, the server, the artist
+		let issuance = Balances::total_issuance();
+		<Royalties as OnVetted<u64>>::approved(9);
+		assert!(Payouts::<Test>::contains_key(9));
+		// CreditPayoutsPerBlock is 3 in the mock.
+		Royalties::on_initialize(2);
+		let paid = Balances::total_issuance() - issuance;
+		assert!((3 * UNIT..=9 * UNIT).contains(&paid), "3 credits paid: {paid}");
+		System::assert_has_event(
+			Event::CreditsPaid { song: 9, accounts: 3, amount: paid, complete: false }.into(),
+		);
+		Royalties::on_initialize(3);
+		assert_eq!(Balances::total_issuance(), issuance + 12 * UNIT);
+		assert_eq!(Balances::balance(&SERVER), 4 * UNIT);
+		assert_eq!(Balances::balance(&ARTIST), 4 * UNIT);
+		assert_eq!(Balances::balance(&100), UNIT);
+		assert_eq!(Credits::<Test>::iter_prefix(9).count(), 0);
+		assert!(!Payouts::<Test>::contains_key(9), "done");
+		// Nothing is paid twice.
+		Royalties::on_initialize(4);
+		assert_eq!(Balances::total_issuance(), issuance + 12 * UNIT);
+	});
+}
+
+#[test]
+fn rejection_voids_the_credits() {
+	test(LOW, || {
+		credit_plays(4);
+		let issuance = Balances::total_issuance();
+		<Royalties as OnVetted<u64>>::rejected(9);
+		for n in 2..5 {
+			Royalties::on_initialize(n);
+		}
+		assert_eq!(Balances::total_issuance(), issuance);
+		assert_eq!(Balances::balance(&SERVER), 0);
+		assert_eq!(Credits::<Test>::iter_prefix(9).count(), 0);
+		assert!(!Payouts::<Test>::contains_key(9));
+		assert!(System::events().iter().any(|e| matches!(
+			e.event,
+			RuntimeEvent::Royalties(Event::CreditsVoided { song: 9, complete: true, .. })
+		)));
+	});
+}
+
+#[test]
+fn a_song_rejected_while_its_payout_runs_pays_no_more() {
+	test(LOW, || {
+		credit_plays(4);
+		let issuance = Balances::total_issuance();
+		<Royalties as OnVetted<u64>>::approved(9);
+		Royalties::on_initialize(2); // 3 of 6 paid
+		let paid = Balances::total_issuance() - issuance;
+		<Royalties as OnVetted<u64>>::rejected(9);
+		Royalties::on_initialize(3);
+		Royalties::on_initialize(4);
+		assert_eq!(Balances::total_issuance(), issuance + paid, "the rest was voided");
+		assert_eq!(Credits::<Test>::iter_prefix(9).count(), 0);
+	});
+}
+
+#[test]
+fn payouts_respect_the_issuance_cap() {
+	test(Cap::get() - UNIT, || {
+		credit_plays(2); // 4 credits of 1 MUSIC (the server's is 2)
+		<Royalties as OnVetted<u64>>::approved(9);
+		Royalties::on_initialize(2);
+		Royalties::on_initialize(3);
+		assert_eq!(Balances::total_issuance(), Cap::get());
+		assert!(!Payouts::<Test>::contains_key(9));
+	});
+}
