@@ -53,7 +53,8 @@ bob() { MUSICCHAIN_PASSWORD="bob's demo password" "$client" --data-dir "$demo/bo
 
 echo "== Alice: her wallet (the dev account //Alice), her library, registered on chain"
 echo "//Alice" | alice wallet import --uri
-alice library add "$demo/music"
+alice library add "$demo/music" | tee "$demo/alice-sync.log"
+fixture=$(grep -m1 "Fixture Song" "$demo/alice-sync.log" | awk '{print $2}')
 echo "waiting for the validators' dedupe verdicts"
 for _ in $(seq 1 60); do
 	pending=$(alice search song 2>/dev/null | grep -c "pending" || true)
@@ -62,7 +63,8 @@ for _ in $(seq 1 60); do
 done
 alice search song
 
-echo "== Alice serves her library"
+echo "== Alice bonds to serve (only a bonded server's receipts earn) and serves her library"
+alice bond
 alice serve --listen /ip4/127.0.0.1/tcp/0 >"$demo/alice-serve.log" 2>&1 &
 serve_pid=$!
 trap 'kill "$serve_pid" "$node_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
@@ -80,6 +82,12 @@ echo "//Bob" | bob wallet import --uri
 bob discover --bootstrap "$addr" --no-listen
 bob balance
 bob play "fixture song" --segments 0-17 --output "$demo/bob-heard.wav" --bootstrap "$addr" --no-listen
+bob balance
+echo "== the moderators (Alice and Bob are two of the dev chain's three) approve 'Fixture Song' (song $fixture):"
+echo "   Alice's deposit comes back and the play's pending credits are paid out"
+alice moderate approve "$fixture"
+bob moderate approve "$fixture"
+sleep 7
 bob balance
 alice balance
 echo

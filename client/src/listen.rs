@@ -337,6 +337,23 @@ async fn play_on(
 		receipt.heartbeats.len()
 	);
 	match chain.submit_receipt(listener, &receipt, signature).await {
+		Ok(s) if s.credited => {
+			println!(
+				"settled in {:.1} s (finalized) as pending credits: you +{}, the server +{}, the \
+				 artist +{}, paid out when the moderators approve this song{}",
+				s.took.as_secs_f64(),
+				format_music(s.listener),
+				format_music(s.server),
+				format_music(s.artist),
+				if s.burned > 0 {
+					format!("; you burned {}", format_music(s.burned))
+				} else {
+					String::new()
+				},
+			);
+			println!("play {} of this song", s.prior_plays + 1);
+			Ok(0)
+		},
 		Ok(s) => {
 			println!(
 				"settled in {:.1} s (finalized): you +{}, the server +{}, the artist +{}{}{}",
@@ -344,7 +361,11 @@ async fn play_on(
 				format_music(s.listener),
 				format_music(s.server),
 				format_music(s.artist),
-				if s.escrowed { " (escrowed until the moderators release it)" } else { "" },
+				if s.escrowed {
+					" (part of it escrowed for a beneficiary without an account)"
+				} else {
+					""
+				},
 				if s.burned > 0 {
 					format!("; you burned {}", format_music(s.burned))
 				} else {

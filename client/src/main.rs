@@ -141,7 +141,20 @@ enum Command {
 		#[command(subcommand)]
 		act: ModerateCommand,
 	},
-	/// An account's balance and escrowed royalties (the wallet's by default).
+	/// Hold the serving bond (100 MUSIC on the dev chain): only a bonded
+	/// account's play receipts earn. `--unbond` starts returning it (your
+	/// receipts stop earning at once), `--withdraw` takes it back once the
+	/// unbonding period has passed.
+	Bond {
+		/// Start unbonding.
+		#[arg(long, conflicts_with = "withdraw")]
+		unbond: bool,
+		/// Take back a bond whose unbonding period has passed.
+		#[arg(long)]
+		withdraw: bool,
+	},
+	/// An account's balance, pending credits, escrow and serving bond (the
+	/// wallet's by default).
 	Balance {
 		/// An SS58 address.
 		account: Option<String>,
@@ -221,6 +234,22 @@ enum LibraryCommand {
 
 #[derive(Subcommand)]
 enum ModerateCommand {
+	/// Approve a song: its artist's deposit is returned, the pending credits
+	/// of its plays are paid out, and later plays pay directly.
+	Approve { song: u32 },
+	/// Reject a song: its deposit is burned, its pending credits are void,
+	/// and it never earns again.
+	Reject { song: u32 },
+	/// Approve an artist: all of the account's songs, now and later.
+	ApproveArtist {
+		/// The artist's account (SS58 address).
+		account: String,
+	},
+	/// Burn a server's serving bond.
+	SlashBond {
+		/// The server's account (SS58 address).
+		account: String,
+	},
 	/// Pay an account the royalties escrowed for it.
 	ReleaseEscrow {
 		/// The account (SS58 address).
@@ -310,16 +339,30 @@ fn run(cli: Cli) -> Result<i32> {
 		},
 		Command::Moderate { act } => {
 			use musicchain_client::chain::council::Act;
+			let account = |a: &str| {
+				wallet::public_of_address(a)
+					.with_context(|| format!("{a} is not an account address"))
+			};
 			let act = match act {
-				ModerateCommand::ReleaseEscrow { account } => Act::ReleaseEscrow(
-					wallet::public_of_address(&account)
-						.with_context(|| format!("{account} is not an account address"))?,
-				),
+				ModerateCommand::Approve { song } => Act::ApproveSong(song),
+				ModerateCommand::Reject { song } => Act::RejectSong(song),
+				ModerateCommand::ApproveArtist { account: a } => Act::ApproveArtist(account(&a)?),
+				ModerateCommand::SlashBond { account: a } => Act::SlashBond(account(&a)?),
+				ModerateCommand::ReleaseEscrow { account: a } => Act::ReleaseEscrow(account(&a)?),
 				ModerateCommand::Hide { song } => Act::Hide(song),
 				ModerateCommand::Unhide { song } => Act::Unhide(song),
 			};
 			let password = wallet::PasswordSource { file: cli.password_file.clone() };
 			onchain::moderate(&data_dir()?, &cli.chain, &password, act)
+		},
+		Command::Bond { unbond, withdraw } => {
+			let password = wallet::PasswordSource { file: cli.password_file.clone() };
+			let step = match (unbond, withdraw) {
+				(true, _) => onchain::BondStep::Unbond,
+				(_, true) => onchain::BondStep::Withdraw,
+				_ => onchain::BondStep::Hold,
+			};
+			onchain::bond(&data_dir()?, &cli.chain, &password, step)
 		},
 		Command::Balance { account } => {
 			onchain::balance(&data_dir()?, &cli.chain, account.as_deref())

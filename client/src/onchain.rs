@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use musicchain_client::{
 	chain::{
 		format_music,
+		plays::Bond,
 		sync::{MatchKind, Outcome, Splits},
 		Chain, ChainError, DEFAULT_NODE,
 	},
@@ -66,10 +67,19 @@ pub fn payout(
 	let Some(account) = serving_account(data_dir, password)? else { return Ok(None) };
 	crate::net::runtime()?.block_on(async {
 		match connect(args).await {
-			Ok(chain) => Ok(Some(musicchain_client::swarm::Payout {
-				key: account.keypair(),
-				genesis_hash: chain.genesis_hash(),
-			})),
+			Ok(chain) => {
+				if !bonded(&chain.bond_of(account.public()).await?) {
+					eprintln!(
+						"{} holds no serving bond: plays served from here earn nothing until \
+						 `musicchain bond` holds one",
+						wallet::address(&account.public())
+					);
+				}
+				Ok(Some(musicchain_client::swarm::Payout {
+					key: account.keypair(),
+					genesis_hash: chain.genesis_hash(),
+				}))
+			},
 			Err(e) => {
 				eprintln!(
 					"{e:#}\nserving unpaid: plays need the chain's genesis hash for their receipts"
@@ -77,6 +87,61 @@ pub fn payout(
 				Ok(None)
 			},
 		}
+	})
+}
+
+/// Whether a bond lets its server's receipts earn (held, not unbonding).
+fn bonded(bond: &Option<Bond>) -> bool {
+	bond.is_some_and(|b| b.unbonding_at.is_none())
+}
+
+/// A serving bond, for a person.
+fn describe_bond(bond: &Option<Bond>) -> String {
+	match bond {
+		None => "none (plays you serve earn nothing; `musicchain bond` holds one)".into(),
+		Some(Bond { amount, unbonding_at: None }) => {
+			format!("{} (your play receipts earn)", format_music(*amount))
+		},
+		Some(Bond { amount, unbonding_at: Some(at) }) => format!(
+			"{} unbonding: receipts no longer earn; `musicchain bond --withdraw` from block {at}",
+			format_music(*amount)
+		),
+	}
+}
+
+/// What `musicchain bond` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BondStep {
+	Hold,
+	Unbond,
+	Withdraw,
+}
+
+/// Holds, unbonds or withdraws the wallet's serving bond.
+pub fn bond(
+	data_dir: &Path,
+	args: &ChainArgs,
+	password: &PasswordSource,
+	step: BondStep,
+) -> Result<i32> {
+	let server = unlock(data_dir, password)?;
+	crate::net::runtime()?.block_on(async {
+		let chain = connect(args).await?;
+		let who = server.public();
+		let done = match step {
+			BondStep::Hold => chain.bond(&server).await,
+			BondStep::Unbond => chain.unbond(&server).await,
+			BondStep::Withdraw => chain.withdraw_bond(&server).await,
+		};
+		if let Err(e) = done {
+			println!("{}: {e}", wallet::address(&who));
+			println!("bond      {}", describe_bond(&chain.bond_of(who).await?));
+			return Ok(1);
+		}
+		println!("account {}", wallet::address(&who));
+		println!("bond      {}", describe_bond(&chain.bond_of(who).await?));
+		println!("free      {}", format_music(chain.balance(who).await?.free));
+		Ok(0)
 	})
 }
 
@@ -100,15 +165,24 @@ pub fn balance(data_dir: &Path, args: &ChainArgs, account: Option<&str>) -> Resu
 		let chain = connect(args).await?;
 		let b = chain.balance(who).await?;
 		let escrow = chain.escrow(who).await?;
+		let credits = chain.credits(who).await?;
+		let bond = chain.bond_of(who).await?;
 		println!("account {}", wallet::address(&who));
 		println!("free      {}", format_music(b.free));
 		if b.reserved > 0 {
-			println!("reserved  {}", format_music(b.reserved));
+			println!("held      {} (song deposits and the serving bond)", format_music(b.reserved));
 		}
 		if b.frozen > 0 {
 			println!("frozen    {}", format_music(b.frozen));
 		}
-		println!("escrowed  {} (royalties awaiting the moderators' release)", format_music(escrow));
+		println!(
+			"credits   {} (pending: paid when the moderators approve the songs they are for)",
+			format_music(credits)
+		);
+		if escrow > 0 {
+			println!("escrowed  {} (awaiting the moderators' release)", format_music(escrow));
+		}
+		println!("bond      {}", describe_bond(&bond));
 		Ok(0)
 	})
 }
@@ -143,6 +217,16 @@ pub fn parse_split(text: &str) -> Result<([u8; 32], Permill), String> {
 	Ok((who, Permill::from_parts((percent * 10_000.0).round() as u32)))
 }
 
+/// How a file matched its song, for a person.
+fn describe(how: MatchKind) -> String {
+	match how {
+		MatchKind::Fingerprint => "same fingerprint".into(),
+		MatchKind::Similar { similarity_ppm } => {
+			format!("another encoding, {:.1} % similar", f64::from(similarity_ppm) / 10_000.0)
+		},
+	}
+}
+
 /// Matches or registers every file of the library, one line per file.
 /// Returns how many files could not be synced.
 pub fn sync(
@@ -174,17 +258,17 @@ pub fn sync(
 						},
 						Outcome::Joined { song, how } => {
 							counts[1] += 1;
+							(song, format!("joined ({}; added as a variant)", describe(how)))
+						},
+						Outcome::Claimed { song, of, how } => {
+							counts[1] += 1;
 							(
-								song,
-								match how {
-									MatchKind::Fingerprint => {
-										"joined (same fingerprint; added as a variant)".into()
-									},
-									MatchKind::Similar { similarity_ppm } => format!(
-									"joined (another encoding, {:.1} % similar; added as a variant)",
-									f64::from(similarity_ppm) / 10_000.0
+								of,
+								format!(
+									"joined ({}; another artist's song, so registered as song \
+									 {song} for the validators' verdict to fold in)",
+									describe(how)
 								),
-								},
 							)
 						},
 						Outcome::Registered { song, unmatched } => {
@@ -237,6 +321,10 @@ pub fn moderate(
 			_ => None,
 		};
 		let what = match act {
+			Act::ApproveSong(song) => format!("approve song {song}"),
+			Act::RejectSong(song) => format!("reject song {song}"),
+			Act::ApproveArtist(who) => format!("approve the artist {}", wallet::address(&who)),
+			Act::SlashBond(who) => format!("slash the serving bond of {}", wallet::address(&who)),
 			Act::ReleaseEscrow(who) => format!("release the escrow of {}", wallet::address(&who)),
 			Act::Hide(song) => format!("hide song {song}"),
 			Act::Unhide(song) => format!("unhide song {song}"),
@@ -251,8 +339,14 @@ pub fn moderate(
 			},
 			Motion::Executed { index, result: Ok(()) } => {
 				println!("motion #{index} passed: done, {what}");
-				if let (Act::ReleaseEscrow(who), Some(amount)) = (act, before) {
-					println!("released {} to {}", format_music(amount), wallet::address(&who));
+				match (act, before) {
+					(Act::ReleaseEscrow(who), Some(amount)) => {
+						println!("released {} to {}", format_music(amount), wallet::address(&who))
+					},
+					(Act::ApproveSong(_) | Act::ApproveArtist(_), _) => println!(
+						"the deposit is returned; pending credits are paid out over the next blocks"
+					),
+					_ => {},
 				}
 				Ok(0)
 			},

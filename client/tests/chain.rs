@@ -1,14 +1,17 @@
 //! The whole loop on a real dev chain: the `musicchain-node` binary
 //! (`--dev`) and three real `musicchain` clients on loopback.
 //!
-//! A (Alice) scans and registers 3 songs and serves them; B (Bob)
-//! discovers them, plays one past half from A and the receipt settles
-//! (A +1 MUSIC as server, B +1 MUSIC as listener, the artist's escrow
-//! +1 MUSIC, exactly); B's second play at once gets the cooldown answer; a
-//! play of less than half and a chorus on loop earn nothing and say why;
-//! C (Charlie) registers a re-encoding of A's song and it lands as a
-//! variant; B downloads an album and C then streams a song of it from B
-//! alone; the moderator council releases the artist's escrow by majority.
+//! A (Alice) scans and registers 3 songs (a 10 MUSIC deposit each), bonds
+//! to serve and serves them; B (Bob) discovers them, plays one past half
+//! from A and the receipt settles as pending credits, since the moderators
+//! have not approved the song (B +1 MUSIC, A +1 as server and +1 as artist,
+//! exactly, and nothing minted); B's second play at once gets the cooldown
+//! answer; a play of less than half and a chorus on loop earn nothing and
+//! say why; C (Charlie) registers a re-encoding of A's song and the
+//! validators' verdict folds it into A's song as a variant; B downloads an
+//! album and C then streams a song of it from B alone; the moderator
+//! council approves A's song by majority, and the credits and the deposit
+//! are paid out.
 //!
 //! It needs the node binary, built beside this test (`cargo build -p
 //! musicchain-node`), so it is ignored in a plain `cargo test`;
@@ -151,16 +154,17 @@ impl Reader {
 	}
 }
 
+#[derive(Debug, PartialEq)]
 struct State {
 	free: u128,
-	escrow: u128,
+	credits: u128,
 }
 
 fn state(reader: &Reader, who: [u8; 32]) -> State {
 	reader.rt.block_on(async {
 		State {
 			free: reader.chain.balance(who).await.expect("balance").free,
-			escrow: reader.chain.escrow(who).await.expect("escrow"),
+			credits: reader.chain.credits(who).await.expect("credits"),
 		}
 	})
 }
@@ -190,6 +194,9 @@ fn the_whole_loop_on_a_dev_chain() {
 		std::thread::sleep(Duration::from_secs(1));
 	}
 
+	// A bonds to serve: only a bonded server's receipts earn.
+	let (ok, out) = a.run(&["bond"]);
+	assert!(ok && out.contains("your play receipts earn"), "{out}");
 	let (a_serve, a_addr) = a.serve();
 	let from_a = ["--bootstrap", a_addr.as_str(), "--no-listen"];
 
@@ -203,23 +210,26 @@ fn the_whole_loop_on_a_dev_chain() {
 	assert!(out.contains("Noise Makers") && out.contains("Other Song"));
 	assert!(out.contains("3 of 3 songs on chain have an online peer"));
 
-	// B plays the Fixture Song (32 s) past half, from A; the receipt settles.
+	// B plays the Fixture Song (32 s) past half, from A; the receipt
+	// settles as pending credits: the moderators have not approved it.
 	let (acc_a, acc_b) = (a.account(), b.account());
 	let (before_a, before_b) = (state(&chain, acc_a), state(&chain, acc_b));
 	let id = fixture.to_string();
 	let (ok, out) =
 		b.run(&[&["play", id.as_str(), "--segments", "0-10,14-22"][..], &from_a].concat());
 	assert!(ok, "the play settles");
-	assert!(out.contains("settled in"), "{out}");
+	assert!(out.contains("settled in") && out.contains("as pending credits"), "{out}");
 	let (after_a, after_b) = (state(&chain, acc_a), state(&chain, acc_b));
-	assert_eq!(after_b.free, before_b.free + UNIT, "the listener +1 MUSIC, exactly");
-	assert_eq!(after_a.free, before_a.free + UNIT, "the server +1 MUSIC");
-	assert_eq!(after_a.escrow, before_a.escrow + UNIT, "the artist's escrow +1 MUSIC");
+	assert_eq!(after_b, State { free: before_b.free, credits: before_b.credits + UNIT });
+	assert_eq!(
+		after_a,
+		State { free: before_a.free, credits: before_a.credits + 2 * UNIT },
+		"A +1 MUSIC as the server and +1 as the artist, as credits"
+	);
 	// The same, through the client.
 	let (_, out) = b.run(&["balance"]);
 	assert!(out.contains(&format!("free      {} MUSIC", after_b.free / UNIT)), "{out}");
-	let (_, out) = a.run(&["escrow"]);
-	assert!(out.contains(&format!("has {} MUSIC in escrow", after_a.escrow / UNIT)), "{out}");
+	assert!(out.contains("credits   1 MUSIC"), "{out}");
 
 	// At once again: the cooldown.
 	let (_, out) = b.run(&[&["play", id.as_str(), "--segments", "0-17"][..], &from_a].concat());
@@ -235,18 +245,28 @@ fn the_whole_loop_on_a_dev_chain() {
 	let now = state(&chain, acc_b).free;
 	assert!(now < after_b.free && after_b.free - now < UNIT / 100, "{now} vs {}", after_b.free);
 
-	// C's re-encoding of the Fixture Song lands as a variant of it.
+	// C's re-encoding of the Fixture Song: only A adds files to A's song,
+	// so C's registers, and the validators' verdict folds it in.
 	let c_lib = library(&["good/a-128k.mp3"]);
 	let (ok, out) =
 		c.run(&["library", "add", c_lib.path().to_str().expect("utf-8"), "--no-progress"]);
 	assert!(ok);
 	assert!(
-		out.contains("joined (another encoding") && song_of(&out, "Fixture Song") == fixture,
+		out.contains("joined (another encoding")
+			&& out.contains("for the validators' verdict to fold in")
+			&& song_of(&out, "Fixture Song") == fixture,
 		"{out}"
 	);
-	let songs = chain.songs();
-	assert_eq!(songs.len(), 3, "no new song");
-	assert_eq!(songs.iter().find(|s| s.id == fixture).expect("song").variants.len(), 2);
+	let started = Instant::now();
+	loop {
+		let songs = chain.songs();
+		let variants = songs.iter().find(|s| s.id == fixture).expect("song").variants.len();
+		if songs.len() == 3 && variants == 2 {
+			break;
+		}
+		assert!(started.elapsed() < Duration::from_secs(120), "the fold never came: {songs:?}");
+		std::thread::sleep(Duration::from_secs(1));
+	}
 
 	// B downloads the album, then serves it; with A gone, C streams a song
 	// of it from B.
@@ -254,6 +274,8 @@ fn the_whole_loop_on_a_dev_chain() {
 		&[&["download", "--album", "Synthetic Sessions", "--no-progress"][..], &from_a].concat(),
 	);
 	assert!(ok && out.contains("2 of 2 songs downloaded"), "{out}");
+	let (ok, out) = b.run(&["bond"]);
+	assert!(ok, "{out}");
 	let (b_serve, b_addr) = b.serve();
 	drop(a_serve);
 	let b_peer = b_addr.rsplit('/').next().expect("peer id").to_string();
@@ -264,17 +286,24 @@ fn the_whole_loop_on_a_dev_chain() {
 	assert!(out.contains("first audio") && out.contains("less than half"), "{out}");
 	drop(b_serve);
 
-	// The council (Alice, Bob, Charlie) releases the artist's escrow: one
-	// moderator's motion is not enough, the second one's vote passes it.
-	let escrowed = state(&chain, acc_a).escrow;
-	assert!(escrowed >= UNIT);
-	let alice = musicchain_client::wallet::address(&acc_a);
-	let (ok, out) = b.run(&["moderate", "release-escrow", &alice]);
+	// The council (Alice, Bob, Charlie) approves the Fixture Song: one
+	// moderator's motion is not enough, the second one's vote passes it;
+	// A's deposit comes back and the credits are paid out.
+	let credited = state(&chain, acc_a);
+	assert!(credited.credits >= 2 * UNIT);
+	let (ok, out) = b.run(&["moderate", "approve", &fixture.to_string()]);
 	assert!(ok && out.contains("1 of the 2 ayes"), "{out}");
-	assert_eq!(state(&chain, acc_a).escrow, escrowed, "one moderator cannot release it");
-	let free = state(&chain, acc_a).free;
-	let (ok, out) = c.run(&["moderate", "release-escrow", &alice]);
+	assert_eq!(state(&chain, acc_a), credited, "one moderator cannot approve");
+	let (ok, out) = c.run(&["moderate", "approve", &fixture.to_string()]);
 	assert!(ok && out.contains("passed: done"), "{out}");
-	let after = state(&chain, acc_a);
-	assert_eq!((after.escrow, after.free), (0, free + escrowed), "released to the artist");
+	let started = Instant::now();
+	while state(&chain, acc_a).credits > 0 {
+		assert!(started.elapsed() < Duration::from_secs(60), "the credits were never paid");
+		std::thread::sleep(Duration::from_millis(500));
+	}
+	assert_eq!(
+		state(&chain, acc_a).free,
+		credited.free + credited.credits + 10 * UNIT,
+		"the credits and the deposit paid to A"
+	);
 }

@@ -6,6 +6,7 @@
 //! fails when it is stale).
 
 use crate::wallet::Account;
+use musicchain_primitives::SongId;
 use std::{
 	future::Future,
 	time::{Duration, Instant},
@@ -289,6 +290,33 @@ impl Chain {
 				.call(runtime::runtime_apis().musicchain_api().escrow(AccountId32(who)))
 				.await
 				.map_err(|e| self.api_error(e))
+		})
+		.await
+	}
+
+	/// `who`'s pending credits over all songs (runtime API): rewards of
+	/// plays of songs the moderators have not approved yet.
+	pub async fn credits(&self, who: [u8; 32]) -> Result<u128, ChainError> {
+		self.read(|at| async move {
+			at.runtime_apis()
+				.call(runtime::runtime_apis().musicchain_api().credits(AccountId32(who)))
+				.await
+				.map_err(|e| self.api_error(e))
+		})
+		.await
+	}
+
+	/// The moderators' decision on `song` (runtime API): `Some(true)`
+	/// approved, `Some(false)` rejected, `None` awaiting them.
+	pub async fn approved(&self, song: SongId) -> Result<Option<bool>, ChainError> {
+		use runtime::runtime_types::pallet_musicchain_songs::types::Decision;
+		self.read(|at| async move {
+			let decision = at
+				.runtime_apis()
+				.call(runtime::runtime_apis().musicchain_api().vetting(song))
+				.await
+				.map_err(|e| self.api_error(e))?;
+			Ok(decision.map(|d| matches!(d, Decision::Approved)))
 		})
 		.await
 	}

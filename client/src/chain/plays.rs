@@ -81,7 +81,43 @@ pub fn meaning(rule: &str) -> &'static str {
 	}
 }
 
+/// A serving bond: what a server holds so that its receipts earn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bond {
+	pub amount: u128,
+	/// When unbonding, the block from which it can be withdrawn.
+	pub unbonding_at: Option<u32>,
+}
+
 impl Chain {
+	/// `who`'s serving bond (runtime API), at the best block.
+	pub async fn bond_of(&self, who: [u8; 32]) -> Result<Option<Bond>, ChainError> {
+		self.read(|at| async move {
+			let bond = at
+				.runtime_apis()
+				.call(runtime::runtime_apis().musicchain_api().bond(subxt::utils::AccountId32(who)))
+				.await
+				.map_err(|e| self.api_error(e))?;
+			Ok(bond.map(|b| Bond { amount: b.amount, unbonding_at: b.unbonding_at }))
+		})
+		.await
+	}
+
+	/// Holds the serving bond from `server`.
+	pub async fn bond(&self, server: &Account) -> Result<(), ChainError> {
+		self.submit_until(server, &runtime::tx().plays().bond(), true).await.map(|_| ())
+	}
+
+	/// Starts unbonding `server`'s bond: its receipts stop earning at once.
+	pub async fn unbond(&self, server: &Account) -> Result<(), ChainError> {
+		self.submit_until(server, &runtime::tx().plays().unbond(), true).await.map(|_| ())
+	}
+
+	/// Returns `server`'s bond once its unbonding period has passed.
+	pub async fn withdraw_bond(&self, server: &Account) -> Result<(), ChainError> {
+		self.submit_until(server, &runtime::tx().plays().withdraw_bond(), true).await.map(|_| ())
+	}
+
 	/// Submits a server-signed receipt as `listener` and waits for the
 	/// finalized block holding it.
 	pub async fn submit_receipt(

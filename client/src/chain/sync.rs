@@ -5,10 +5,13 @@
 //! The order, cheapest first: the exact content hash (the file is already
 //! a variant), the exact fingerprint hash (another file of the same
 //! decoded audio), then the node's fuzzy `musicchain_matchFingerprint`
-//! (a re-encoding) at the chain's own match threshold. No match registers
-//! a new song with the file's tags and the owner's royalty splits; it is
-//! Pending until a validator's dedupe verdict (which may still fold it into
-//! an existing song).
+//! (a re-encoding) at the chain's own match threshold. A match with one of
+//! the owner's own songs adds the file to it; only a song's artist may, so
+//! a match with anyone else's song registers the file, and the validators'
+//! dedupe verdict folds it into that song. No match registers a new song
+//! with the file's tags and the owner's royalty splits; it is Pending until
+//! a validator's dedupe verdict (which may still fold it into an existing
+//! song).
 
 use super::{mismatch, runtime, scale_into, Chain, ChainError, Signer};
 use crate::{audio::Analysis, wallet::Account};
@@ -27,6 +30,10 @@ pub enum Outcome {
 	/// `unmatched` when the node had no fingerprint index to look for
 	/// other encodings in (the validators' verdict still folds a duplicate).
 	Registered { song: SongId, unmatched: bool },
+	/// The file is a recording of another artist's song `of` (`how`): it
+	/// was registered as `song`, which the validators' verdict folds into
+	/// `of`.
+	Claimed { song: SongId, of: SongId, how: MatchKind },
 }
 
 /// How a file was found to be a song's recording.
@@ -128,8 +135,7 @@ impl Chain {
 		}
 		let variant = self.variant_info(file)?;
 		if let Known::Fingerprint(song) = known {
-			self.add_variant(owner, song, variant).await?;
-			return Ok(Outcome::Joined { song, how: MatchKind::Fingerprint });
+			return self.join(owner, file, variant, splits, song, MatchKind::Fingerprint).await;
 		}
 		let (matches, unmatched) = match self.match_fingerprint(&file.fingerprint).await {
 			Ok(matches) => (matches, false),
@@ -142,14 +148,40 @@ impl Chain {
 		let best =
 			matches.into_iter().find(|m| m.similarity_ppm >= threshold_ppm && m.status != "hidden");
 		if let Some(m) = best {
-			self.add_variant(owner, m.song, variant).await?;
-			return Ok(Outcome::Joined {
-				song: m.song,
-				how: MatchKind::Similar { similarity_ppm: m.similarity_ppm },
-			});
+			let how = MatchKind::Similar { similarity_ppm: m.similarity_ppm };
+			return self.join(owner, file, variant, splits, m.song, how).await;
 		}
 		let song = self.register(owner, file, variant, splits).await?;
 		Ok(Outcome::Registered { song, unmatched })
+	}
+
+	/// Joins `file` to `song`, whose recording it is: added directly when
+	/// `owner` is the song's artist, else registered for the validators'
+	/// verdict to fold in.
+	async fn join(
+		&self,
+		owner: &Account,
+		file: &Analysis,
+		variant: runtime::runtime_types::pallet_musicchain_songs::types::VariantInfo,
+		splits: &Splits,
+		song: SongId,
+		how: MatchKind,
+	) -> Result<Outcome, ChainError> {
+		let artist = self
+			.read(|at| async move {
+				at.runtime_apis()
+					.call(runtime::runtime_apis().musicchain_api().song(song))
+					.await
+					.map_err(|e| self.api_error(e))
+			})
+			.await?
+			.map(|record| record.artist.0);
+		if artist == Some(owner.public()) {
+			self.add_variant(owner, song, variant).await?;
+			return Ok(Outcome::Joined { song, how });
+		}
+		let claim = self.register(owner, file, variant, splits).await?;
+		Ok(Outcome::Claimed { song: claim, of: song, how })
 	}
 
 	fn variant_info(

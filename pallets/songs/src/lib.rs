@@ -293,8 +293,6 @@ pub mod pallet {
 		NotFound,
 		/// The fingerprint bytes are not a compressed Chromaprint fingerprint.
 		InvalidFingerprint,
-		/// A song with exactly this fingerprint exists: add a variant to it.
-		FingerprintExists,
 		/// A file with this content hash is already registered.
 		VariantExists,
 		/// The song has as many variants as allowed.
@@ -403,7 +401,11 @@ pub mod pallet {
 		///   does not fit the duration).
 		/// - `CannotHoldDeposit`: the artist cannot cover the deposit.
 		/// - `SplitsExceedWhole`, `DuplicateBeneficiary`, `ZeroShare`: bad splits.
-		/// - `FingerprintExists`, `VariantExists`: already registered.
+		/// - `VariantExists`: this file is already registered.
+		///
+		/// A fingerprint that a song already has registers too: it is the
+		/// way a file of someone else's song joins it (only the artist adds
+		/// files directly), and the dedupe verdict folds it in.
 		/// - `PendingQueueFull`, `IdsExhausted`: capacity.
 		#[pallet::call_index(0)]
 		// The deposit's hold and the artist's listing in UnvettedSongs are
@@ -815,7 +817,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(metadata.is_valid_utf8(), Error::<T>::InvalidMetadata);
 		Self::check_splits(&splits)?;
 		let fingerprint_hash = musicchain_primitives::blake2_256(&fingerprint);
-		ensure!(!ByFingerprint::<T>::contains_key(fingerprint_hash), Error::<T>::FingerprintExists);
+		// A known fingerprint keeps finding its song; the verdict folds this
+		// registration into it.
+		let known_fingerprint = ByFingerprint::<T>::contains_key(fingerprint_hash);
 
 		let song = NextSongId::<T>::get();
 		let next = song.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
@@ -847,7 +851,9 @@ impl<T: Config> Pallet<T> {
 				registered_ms: u64::try_from(T::Time::now().as_millis()).unwrap_or(u64::MAX),
 			},
 		);
-		ByFingerprint::<T>::insert(fingerprint_hash, song);
+		if !known_fingerprint {
+			ByFingerprint::<T>::insert(fingerprint_hash, song);
+		}
 		NextSongId::<T>::put(next);
 		polkadot_sdk::sp_io::offchain_index::set(&fingerprint_key(&fingerprint_hash), &fingerprint);
 		Self::deposit_event(Event::SongRegistered {
@@ -928,9 +934,16 @@ impl<T: Config> Pallet<T> {
 		let next = NextSongId::<T>::get();
 		for (song, record) in Songs::<T>::iter() {
 			ensure!(song < next, "a song id at or above NextSongId");
+			// Found by its fingerprint, or (a registration of a fingerprint
+			// already known, awaiting its fold, or activated by the timeout)
+			// sharing it with the song that is.
+			let found = ByFingerprint::<T>::get(record.fingerprint_hash)
+				.ok_or("a song is not found by its fingerprint")?;
 			ensure!(
-				ByFingerprint::<T>::get(record.fingerprint_hash) == Some(song),
-				"a song is not found by its fingerprint"
+				found == song
+					|| Songs::<T>::get(found)
+						.is_some_and(|r| r.fingerprint_hash == record.fingerprint_hash),
+				"a song's fingerprint finds a song with another fingerprint"
 			);
 			let files = SongVariants::<T>::get(song);
 			ensure!(!files.is_empty(), "a song without files");

@@ -196,6 +196,21 @@ pub fn decide<T: Config>(
 ) -> Option<Outcome> {
 	let threshold = T::MatchThreshold::get().deconstruct();
 	let tolerance = T::DurationToleranceMs::get();
+	// Exactly the fingerprint of an earlier song (a re-tagged copy, say):
+	// the index leaves a song's own fingerprint out, so look it up.
+	if let Some(other) = ByFingerprint::<T>::get(record.fingerprint_hash).filter(|o| *o < song) {
+		let target = Songs::<T>::get(other)?;
+		if target.duration_ms.abs_diff(record.duration_ms) <= tolerance {
+			if target.status == SongStatus::Pending {
+				return None;
+			}
+			return Some(Outcome::DuplicateOf {
+				song: other,
+				fingerprint_hash: target.fingerprint_hash,
+				similarity_ppm: 1_000_000,
+			});
+		}
+	}
 	for found in index::matches(store, items, Some(&record.fingerprint_hash), MAX_CANDIDATES) {
 		if found.alignment.similarity_ppm < threshold {
 			break; // best first: no later one passes either

@@ -112,6 +112,46 @@ fn distinct_songs_are_unique_and_a_reencoding_folds_in() {
 }
 
 #[test]
+fn another_accounts_file_with_the_same_fingerprint_folds_in() {
+	// A re-tagged copy of song 0 (same audio, so the same fingerprint) by
+	// another account: it cannot add a file to song 0 directly, so it
+	// registers, and the verdict folds it into song 0.
+	let mut node = Node::new();
+	node.block(|| {
+		assert_ok!(register_file(compress(recording(1)), 240_000, 1));
+	});
+	let verdicts = node.ocw(2);
+	node.apply_all(verdicts);
+	node.block(|| {
+		assert_ok!(Songs::register(
+			RuntimeOrigin::signed(OTHER),
+			compress(recording(1)),
+			240_000,
+			metadata(),
+			Default::default(),
+			variant(2),
+		));
+	});
+	let verdicts = node.ocw(3);
+	assert_eq!(
+		outcome_of(&verdicts, 1),
+		Some(Outcome::DuplicateOf {
+			song: 0,
+			fingerprint_hash: node
+				.ext
+				.execute_with(|| SongsMap::<Test>::get(0).map(|r| r.fingerprint_hash))
+				.unwrap_or_default(),
+			similarity_ppm: 1_000_000
+		})
+	);
+	node.apply_all(verdicts);
+	assert_eq!(node.status(1), None, "folded");
+	node.ext.execute_with(|| {
+		assert_eq!(crate::Variants::<Test>::get([2; 32]).map(|v| v.song), Some(0));
+	});
+}
+
+#[test]
 fn a_much_longer_file_is_not_the_same_recording() {
 	let mut node = Node::new();
 	node.block(|| {
