@@ -345,11 +345,7 @@ async fn play_on(
 				format_music(s.listener),
 				format_music(s.server),
 				format_music(s.artist),
-				if s.burned > 0 {
-					format!("; you burned {}", format_music(s.burned))
-				} else {
-					String::new()
-				},
+				burned(&s),
 			);
 			println!("play {} of this song", s.prior_plays + 1);
 			Ok(0)
@@ -366,11 +362,7 @@ async fn play_on(
 				} else {
 					""
 				},
-				if s.burned > 0 {
-					format!("; you burned {}", format_music(s.burned))
-				} else {
-					String::new()
-				},
+				burned(&s),
 			);
 			println!("play {} of this song", s.prior_plays + 1);
 			Ok(0)
@@ -380,6 +372,15 @@ async fn play_on(
 			Ok(3)
 		},
 		Err(PlayRefused::Chain(e)) => Err(e.into()),
+	}
+}
+
+/// What a settled play burned, as the end of its line.
+fn burned(s: &musicchain_client::chain::plays::Settled) -> String {
+	if s.burned > 0 {
+		format!("; you burned {}", format_music(s.burned))
+	} else {
+		String::new()
 	}
 }
 

@@ -232,7 +232,8 @@ pub fn signed(
 	let ext = musicchain_runtime::tx_extension(nonce, Era::Immortal, 0);
 	// What the extensions add to the signed payload without sending it:
 	// spec and transaction versions, genesis hash (twice: CheckGenesis and
-	// the immortal era's checkpoint), no metadata hash.
+	// the immortal era's checkpoint), no metadata hash; the other
+	// extensions add nothing.
 	let implicit = (
 		(),
 		(),
@@ -240,6 +241,7 @@ pub fn signed(
 		VERSION.transaction_version,
 		genesis,
 		genesis,
+		(),
 		(),
 		(),
 		(),

@@ -795,24 +795,24 @@ pub mod migrations {
 		migrations::VersionedMigration, traits::UncheckedOnRuntimeUpgrade,
 	};
 
-	/// Version 0 to 1 adds serving bonds, which start empty. [`LastPlay`]
-	/// marks written before hold a receipt's last stamp instead of the
-	/// settling block's time; both are within a minute or two of each other
-	/// for an honest server, and the marks expire within a day, so they
-	/// stay as they are.
-	pub struct AddBonds<T>(core::marker::PhantomData<T>);
+	/// A version bump whose new storage starts empty: nothing to move.
+	pub struct NothingToMove;
 
-	impl<T: Config> UncheckedOnRuntimeUpgrade for AddBonds<T> {
+	impl UncheckedOnRuntimeUpgrade for NothingToMove {
 		fn on_runtime_upgrade() -> Weight {
 			Weight::zero()
 		}
 	}
 
-	/// Runs [`AddBonds`] once, on a chain at storage version 0.
+	/// Version 0 to 1 adds serving bonds, which start empty. [`LastPlay`]
+	/// marks written before hold a receipt's last stamp instead of the
+	/// settling block's time; both are within a minute or two of each other
+	/// for an honest server, and the marks expire within a day, so they
+	/// stay as they are.
 	pub type MigrateToV1<T> = VersionedMigration<
 		0,
 		1,
-		AddBonds<T>,
+		NothingToMove,
 		Pallet<T>,
 		<T as polkadot_sdk::frame_system::Config>::DbWeight,
 	>;

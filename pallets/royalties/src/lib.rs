@@ -651,26 +651,17 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 /// Storage migrations of the royalty ledger.
 pub mod migrations {
 	use super::*;
-	use polkadot_sdk::frame_support::{
-		migrations::VersionedMigration, traits::UncheckedOnRuntimeUpgrade,
-	};
+	use pallet_musicchain_plays::migrations::NothingToMove;
+	use polkadot_sdk::frame_support::migrations::VersionedMigration;
 
-	/// Version 0 to 1 adds [`Credits`] and [`Payouts`], which start empty:
-	/// nothing to move, only the version to set. [`Escrow`] keeps what was
-	/// escrowed before; approving an artist releases the artist's.
-	pub struct AddCredits<T>(core::marker::PhantomData<T>);
-
-	impl<T: Config> UncheckedOnRuntimeUpgrade for AddCredits<T> {
-		fn on_runtime_upgrade() -> Weight {
-			Weight::zero()
-		}
-	}
-
-	/// Runs [`AddCredits`] once, on a chain at storage version 0.
+	/// Version 0 to 1 adds [`Credits`], [`Payouts`] and the discovery budget,
+	/// which start empty (the budget at its default): nothing to move.
+	/// [`Escrow`] keeps what was escrowed before; approving an artist
+	/// releases the artist's.
 	pub type MigrateToV1<T> = VersionedMigration<
 		0,
 		1,
-		AddCredits<T>,
+		NothingToMove,
 		Pallet<T>,
 		<T as polkadot_sdk::frame_system::Config>::DbWeight,
 	>;

@@ -191,6 +191,16 @@ fn fold_verdict<T: Config>() -> Result<
 	Ok((verdict, signature, into))
 }
 
+/// An unvetted Active song with its deposit held and pending credits in
+/// the royalty ledger, and the moderators' origin.
+fn song_to_vet<T: Config>() -> Result<(SongId, T::RuntimeOrigin), BenchmarkError> {
+	let song = song::<T>(&funded::<T>("artist", 0), 1, 1, SongStatus::Active)?;
+	T::BenchmarkHelper::credit_song(song);
+	let origin =
+		T::ModeratorOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+	Ok((song, origin))
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -203,10 +213,7 @@ mod benchmarks {
 		s: Linear<0, MAX_SPLITS>,
 	) -> Result<(), BenchmarkError> {
 		let artist: T::AccountId = whitelisted_caller();
-		T::Currency::set_balance(
-			&artist,
-			T::SongDeposit::get().saturating_mul(2).saturating_add(1 << 40),
-		);
+		fund::<T>(&artist);
 		let fingerprint = plausible_fingerprint::<T>(1, f)?;
 		ensure!(fingerprint.len() as u32 == f, "a plausible fingerprint longer than f");
 		let fingerprint_hash = blake2_256(&fingerprint);
@@ -238,10 +245,7 @@ mod benchmarks {
 	#[benchmark]
 	fn add_variant() -> Result<(), BenchmarkError> {
 		let caller: T::AccountId = whitelisted_caller();
-		T::Currency::set_balance(
-			&caller,
-			T::SongDeposit::get().saturating_mul(2).saturating_add(1 << 40),
-		);
+		fund::<T>(&caller);
 		let files = T::MaxVariants::get().saturating_sub(1);
 		let song = song::<T>(&caller, 1, files, SongStatus::Active)?;
 		let file = variant(1, files);
@@ -258,10 +262,7 @@ mod benchmarks {
 	#[benchmark]
 	fn update_metadata() -> Result<(), BenchmarkError> {
 		let artist: T::AccountId = whitelisted_caller();
-		T::Currency::set_balance(
-			&artist,
-			T::SongDeposit::get().saturating_mul(2).saturating_add(1 << 40),
-		);
+		fund::<T>(&artist);
 		let song = song::<T>(&artist, 1, 1, SongStatus::Active)?;
 		let metadata = max_metadata(NOTES);
 
@@ -276,10 +277,7 @@ mod benchmarks {
 	#[benchmark]
 	fn update_splits(s: Linear<0, MAX_SPLITS>) -> Result<(), BenchmarkError> {
 		let artist: T::AccountId = whitelisted_caller();
-		T::Currency::set_balance(
-			&artist,
-			T::SongDeposit::get().saturating_mul(2).saturating_add(1 << 40),
-		);
+		fund::<T>(&artist);
 		let song = song::<T>(&artist, 1, 1, SongStatus::Active)?;
 		let splits = splits::<T>("payee", s)?;
 
@@ -363,11 +361,7 @@ mod benchmarks {
 	/// An unvetted Active song with its deposit held and pending credits.
 	#[benchmark]
 	fn approve_song() -> Result<(), BenchmarkError> {
-		let artist = funded::<T>("artist", 0);
-		let song = song::<T>(&artist, 1, 1, SongStatus::Active)?;
-		T::BenchmarkHelper::credit_song(song);
-		let origin =
-			T::ModeratorOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let (song, origin) = song_to_vet::<T>()?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, song);
@@ -380,11 +374,7 @@ mod benchmarks {
 	/// The same song rejected: its deposit burned, its credits voided, hidden.
 	#[benchmark]
 	fn reject_song() -> Result<(), BenchmarkError> {
-		let artist = funded::<T>("artist", 0);
-		let song = song::<T>(&artist, 1, 1, SongStatus::Active)?;
-		T::BenchmarkHelper::credit_song(song);
-		let origin =
-			T::ModeratorOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let (song, origin) = song_to_vet::<T>()?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, song);
