@@ -68,13 +68,18 @@ fn plausible_fingerprint<T: Config>(
 		.map_err(|_| "a fingerprint longer than MAX_COMPRESSED_LEN".into())
 }
 
+/// Gives `who` enough to hold many deposits.
+fn fund<T: Config>(who: &T::AccountId) {
+	T::Currency::set_balance(
+		who,
+		T::SongDeposit::get().saturating_mul(1_000).saturating_add(1 << 40),
+	);
+}
+
 /// A new account with enough to hold many deposits.
 fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, i, 0);
-	T::Currency::set_balance(
-		&who,
-		T::SongDeposit::get().saturating_mul(1_000).saturating_add(1 << 40),
-	);
+	fund::<T>(&who);
 	who
 }
 
