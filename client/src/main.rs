@@ -245,6 +245,12 @@ enum ModerateCommand {
 		/// The artist's account (SS58 address).
 		account: String,
 	},
+	/// Settle a dispute over who made a song: its royalties go to ACCOUNT.
+	Reassign {
+		song: u32,
+		/// The rightful artist's account (SS58 address).
+		account: String,
+	},
 	/// Burn a server's serving bond.
 	SlashBond {
 		/// The server's account (SS58 address).
@@ -347,6 +353,7 @@ fn run(cli: Cli) -> Result<i32> {
 				ModerateCommand::Approve { song } => Act::ApproveSong(song),
 				ModerateCommand::Reject { song } => Act::RejectSong(song),
 				ModerateCommand::ApproveArtist { account: a } => Act::ApproveArtist(account(&a)?),
+				ModerateCommand::Reassign { song, account: a } => Act::Reassign(song, account(&a)?),
 				ModerateCommand::SlashBond { account: a } => Act::SlashBond(account(&a)?),
 				ModerateCommand::ReleaseEscrow { account: a } => Act::ReleaseEscrow(account(&a)?),
 				ModerateCommand::Hide { song } => Act::Hide(song),

@@ -324,6 +324,9 @@ pub fn moderate(
 			Act::ApproveSong(song) => format!("approve song {song}"),
 			Act::RejectSong(song) => format!("reject song {song}"),
 			Act::ApproveArtist(who) => format!("approve the artist {}", wallet::address(&who)),
+			Act::Reassign(song, who) => {
+				format!("make {} the artist of song {song}", wallet::address(&who))
+			},
 			Act::SlashBond(who) => format!("slash the serving bond of {}", wallet::address(&who)),
 			Act::ReleaseEscrow(who) => format!("release the escrow of {}", wallet::address(&who)),
 			Act::Hide(song) => format!("hide song {song}"),

@@ -23,6 +23,8 @@ pub enum Act {
 	RejectSong(SongId),
 	/// Approve an artist: all of the account's songs, now and later.
 	ApproveArtist([u8; 32]),
+	/// Settle a dispute: the song's royalties go to this account from now on.
+	Reassign(SongId, [u8; 32]),
 	/// Burn a server's serving bond.
 	SlashBond([u8; 32]),
 	/// Pay out what is escrowed for this account, to this account.
@@ -43,6 +45,9 @@ impl Act {
 			Act::RejectSong(song) => RuntimeCall::Songs(Songs::reject_song { song }),
 			Act::ApproveArtist(who) => {
 				RuntimeCall::Songs(Songs::approve_artist { artist: AccountId32(who) })
+			},
+			Act::Reassign(song, who) => {
+				RuntimeCall::Songs(Songs::reassign_artist { song, artist: AccountId32(who) })
 			},
 			Act::SlashBond(who) => {
 				RuntimeCall::Plays(Plays::slash_bond { server: AccountId32(who) })
