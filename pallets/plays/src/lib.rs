@@ -571,18 +571,11 @@ impl<T: Config> Pallet<T> {
 	/// and is charged as a mature play.
 	pub fn submit_weight(heartbeats: usize, splits: u32, reward: Option<PlayReward>) -> Weight {
 		let h = u32::try_from(heartbeats).unwrap_or(u32::MAX);
-		// The serving bond, the server's day count, and the song's vetting
-		// and its artist's approval are not in the measured figures yet:
-		// counted as storage until the benchmarks are rerun.
-		let unmeasured = T::DbWeight::get().reads_writes(4, 1);
-		let in_tier = |tier| {
-			match tier {
-				Tier::Discovery => T::WeightInfo::submit_discovery(h, splits),
-				Tier::Mature => T::WeightInfo::submit_mature(h, splits),
-			}
-			.saturating_add(unmeasured)
+		let in_tier = |tier| match tier {
+			Tier::Discovery => T::WeightInfo::submit_discovery(h, splits),
+			Tier::Mature => T::WeightInfo::submit_mature(h, splits),
 		};
-		let credited = T::WeightInfo::submit_credited(h, splits).saturating_add(unmeasured);
+		let credited = T::WeightInfo::submit_credited(h, splits);
 		match reward {
 			Some(r) if r.credited && r.tier == Tier::Discovery => credited,
 			Some(r) => in_tier(r.tier),

@@ -408,11 +408,7 @@ pub mod pallet {
 		/// files directly), and the dedupe verdict folds it in.
 		/// - `PendingQueueFull`, `IdsExhausted`: capacity.
 		#[pallet::call_index(0)]
-		// The deposit's hold and the artist's listing in UnvettedSongs are
-		// not in the measured `register` yet: counted as storage until the
-		// benchmarks are rerun.
-		#[pallet::weight(T::WeightInfo::register(fingerprint.len() as u32, splits.len() as u32)
-			.saturating_add(T::DbWeight::get().reads_writes(3, 4)))]
+		#[pallet::weight(T::WeightInfo::register(fingerprint.len() as u32, splits.len() as u32))]
 		pub fn register(
 			origin: OriginFor<T>,
 			fingerprint: CompressedFingerprint,
