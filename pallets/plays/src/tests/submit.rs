@@ -285,12 +285,13 @@ fn settled_play_is_charged_for_its_real_splits() {
 		let r = receipt_for(&[(0, 130_000)], 1);
 		let h = r.heartbeats.len() as u32;
 		let call = crate::Call::<Test>::submit { receipt: r.clone(), server_signature: sign(&r) };
-		// Declared for the most splits a song can have in the costlier tier,
-		// charged for three in the tier it settled in (the mock settles in
-		// the discovery tier).
+		// Declared for the most splits a song can have in the costliest
+		// settlement, charged for three in the settlement it made (the mock
+		// settles in the discovery tier, minted).
 		let discovery = <() as WeightInfo>::submit_discovery(h, MAX_SPLITS);
 		let mature = <() as WeightInfo>::submit_mature(h, MAX_SPLITS);
-		assert_eq!(call.get_dispatch_info().call_weight, discovery.max(mature));
+		let credited = <() as WeightInfo>::submit_credited(h, MAX_SPLITS);
+		assert_eq!(call.get_dispatch_info().call_weight, discovery.max(mature).max(credited));
 		let info = submit(&r).expect("valid play");
 		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::submit_discovery(h, 3)));
 		assert_eq!(info.pays_fee, Pays::No);
