@@ -1,9 +1,12 @@
 //! Builds the runtime's wasm blob (skipped with `SKIP_WASM_BUILD=1`).
 //!
-//! The blob must not depend on where it was built: panic locations name
+//! The blob should not depend on where it was built. Panic locations name
 //! source files, so the checkout, Cargo's home and the target directory are
-//! remapped to fixed names, and every checkout builds the same `:code` (the
-//! committed raw chain specs hold it; `node/tests/cli.rs` checks).
+//! remapped to fixed names: the blob names no path of the build machine.
+//! Not yet enough for every checkout to build the same `:code`: the wasm
+//! project (under the target directory) reaches the workspace's crates by
+//! a path relative to itself, Cargo hashes that path into their symbol
+//! names, and so a checkout elsewhere builds other bytes.
 
 #[cfg(feature = "std")]
 fn path_remaps() -> Vec<String> {
