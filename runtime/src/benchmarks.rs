@@ -109,25 +109,10 @@ impl pallet_musicchain_plays::BenchmarkHelper<AccountId> for PlaysBenchmarkHelpe
 pub struct SongsBenchmarkHelper;
 
 impl pallet_musicchain_songs::BenchmarkHelper<crate::AuraId> for SongsBenchmarkHelper {
-	fn make_authority(id: &crate::AuraId) {
-		use polkadot_sdk::{frame_support::traits::Get, pallet_aura::Authorities};
-		let max: u32 = <Runtime as polkadot_sdk::pallet_aura::Config>::MaxAuthorities::get();
-		Authorities::<Runtime>::mutate(|list| {
-			let mut keys: alloc::vec::Vec<crate::AuraId> = list.to_vec();
-			let mut filler = 0u32;
-			while keys.len() + 1 < max as usize {
-				keys.push(
-					polkadot_sdk::sp_core::sr25519::Public::from_raw(
-						polkadot_sdk::sp_io::hashing::blake2_256(&filler.to_le_bytes()),
-					)
-					.into(),
-				);
-				filler += 1;
-			}
-			keys.truncate(max.saturating_sub(1) as usize);
-			keys.push(id.clone());
-			*list = BoundedVec::truncate_from(keys);
-		});
+	fn set_authorities(ids: &[crate::AuraId]) {
+		polkadot_sdk::pallet_aura::Authorities::<Runtime>::put(BoundedVec::truncate_from(
+			ids.to_vec(),
+		));
 	}
 
 	fn credit_song(song: SongId) {

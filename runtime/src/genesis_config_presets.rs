@@ -1,7 +1,9 @@
 //! Genesis presets: `development` (one validator, Alice),
 //! `local_testnet` (four validators: Alice, Bob, Charlie, Dave) and
-//! `staging`, the template of a public network. In all of them Alice is
-//! sudo and Alice, Bob and Charlie are the moderators.
+//! `staging`, the template of a public network. In all of them Alice, Bob
+//! and Charlie are the moderators. On the development chains Alice is sudo;
+//! on staging, Root is two of the three members of a technical committee
+//! (the sudo key is their 2-of-3 multisig account).
 
 use crate::{
 	AccountId, AuraId, BalancesConfig, GrandpaId, ModeratorMembershipConfig, RoyaltiesConfig,
@@ -90,18 +92,43 @@ pub fn local_testnet() -> Value {
 /// The name of the public-network template preset.
 pub const STAGING_PRESET: &str = "staging";
 
-/// The template of a public network: two validators, sudo and the
-/// moderators, and no endowed accounts but sudo's. The keys are the
-/// well-known development keys standing in for the operators' own: replace
-/// them in the plain chain spec before launching (see README).
+/// Signatures of the technical committee that make Root on staging.
+pub const COMMITTEE_THRESHOLD: u16 = 2;
+
+/// The staging technical committee (stand-ins: Dave, Eve, Ferdie).
+pub fn technical_committee() -> Vec<AccountId> {
+	let mut members: Vec<AccountId> =
+		[Sr25519Keyring::Dave, Sr25519Keyring::Eve, Sr25519Keyring::Ferdie]
+			.iter()
+			.map(|k| k.to_account_id())
+			.collect();
+	members.sort();
+	members
+}
+
+/// The account whose calls need [`COMMITTEE_THRESHOLD`] of the
+/// [`technical_committee`]'s signatures (pallet-multisig's account of the
+/// sorted members): staging's sudo key.
+pub fn committee_root() -> AccountId {
+	polkadot_sdk::pallet_multisig::Pallet::<crate::Runtime>::multi_account_id(
+		&technical_committee(),
+		COMMITTEE_THRESHOLD,
+	)
+}
+
+/// The template of a public network: two validators, the moderators, a
+/// technical committee of three whose 2-of-3 multisig is the sudo key (no
+/// single key is Root), and no endowed accounts but the committee's. The
+/// keys are the well-known development keys standing in for the operators'
+/// own: replace them in the plain chain spec before launching (see README).
 pub fn staging() -> Value {
 	genesis(
 		vec![
 			authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 		],
-		vec![Sr25519Keyring::Alice.to_account_id()],
-		Sr25519Keyring::Alice.to_account_id(),
+		technical_committee(),
+		committee_root(),
 	)
 }
 

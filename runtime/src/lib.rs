@@ -99,7 +99,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("musicchain"),
 	impl_name: alloc::borrow::Cow::Borrowed("musicchain"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -167,11 +167,13 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations to run on the next runtime upgrade: the song registry's
 /// vetting (storage version 1) lists the songs registered before it as
-/// awaiting the moderators; the royalty ledger's credits start empty.
+/// awaiting the moderators; the royalty ledger's credits start empty; the
+/// servers' daily counts move into their bonds (plays version 2).
 type Migrations = (
 	pallet_musicchain_songs::migrations::v1::MigrateToV1<Runtime>,
 	pallet_musicchain_royalties::migrations::MigrateToV1<Runtime>,
 	pallet_musicchain_plays::migrations::MigrateToV1<Runtime>,
+	pallet_musicchain_plays::migrations::v2::MigrateToV2<Runtime>,
 );
 
 /// Dispatches blocks and extrinsics to the pallets.
@@ -219,6 +221,8 @@ mod runtime {
 	pub type Moderators = pallet_collective<Instance1>;
 	#[runtime::pallet_index(8)]
 	pub type ModeratorMembership = pallet_membership<Instance1>;
+	#[runtime::pallet_index(9)]
+	pub type Multisig = pallet_multisig;
 	#[runtime::pallet_index(10)]
 	pub type Supply = pallet_musicchain_supply;
 	#[runtime::pallet_index(11)]

@@ -426,3 +426,54 @@ fn figures_state_per_song_and_play_weight() {
 		);
 	}
 }
+
+#[test]
+fn staging_root_takes_two_of_the_three_committee_members() {
+	use musicchain_runtime::genesis_config_presets::{committee_root, technical_committee};
+	use polkadot_sdk::{
+		frame_support::weights::Weight, pallet_multisig, sp_keyring::Sr25519Keyring::Ferdie,
+	};
+	let mut chain = Chain::new("staging");
+	let root = committee_root();
+	chain.execute(|| {
+		assert_eq!(polkadot_sdk::pallet_sudo::Key::<Runtime>::get(), Some(root.clone()));
+		assert!(!technical_committee().contains(&root));
+	});
+	let budget = || chain_budget();
+	let set_budget = RuntimeCall::Sudo(polkadot_sdk::pallet_sudo::Call::sudo {
+		call: Box::new(RuntimeCall::Royalties(
+			pallet_musicchain_royalties::Call::set_discovery_budget { budget: 123 * UNIT },
+		)),
+	});
+	let before = chain.execute(budget);
+	// No single member is Root: not through sudo...
+	assert!(chain.signed(Dave, set_budget.clone()).expect("included").is_err());
+	let others = |who: Sr25519Keyring| -> Vec<_> {
+		technical_committee().into_iter().filter(|a| *a != who.to_account_id()).collect()
+	};
+	let as_multi = |who, timepoint| {
+		RuntimeCall::Multisig(pallet_multisig::Call::as_multi {
+			threshold: 2,
+			other_signatories: others(who),
+			maybe_timepoint: timepoint,
+			call: Box::new(set_budget.clone()),
+			max_weight: Weight::from_parts(10_000_000_000, 1_000_000),
+		})
+	};
+	// ...nor through the multisig alone: the first signature only opens it.
+	assert_eq!(chain.signed(Dave, as_multi(Dave, None)), Ok(Ok(())));
+	chain.next_block();
+	assert_eq!(chain.execute(budget), before);
+	let call_hash = polkadot_sdk::sp_io::hashing::blake2_256(&codec::Encode::encode(&set_budget));
+	let timepoint = chain
+		.execute(|| pallet_multisig::Multisigs::<Runtime>::get(&root, call_hash))
+		.expect("the open multisig operation")
+		.when;
+	// A second member's signature executes it as Root.
+	assert_eq!(chain.signed(Ferdie, as_multi(Ferdie, Some(timepoint))), Ok(Ok(())));
+	assert_eq!(chain.execute(budget), 123 * UNIT);
+}
+
+fn chain_budget() -> u128 {
+	pallet_musicchain_royalties::DiscoveryBudget::<Runtime>::get()
+}

@@ -339,3 +339,72 @@ fn a_transfer_is_included_in_a_block_flooded_with_valid_plays() {
 	);
 	assert!(plays >= 100, "{plays} plays a block");
 }
+
+/// The attacker runs one of the four validators of `local_testnet` (Alice,
+/// whose Aura key the test keystore holds) and signs a false dedupe verdict
+/// that would fold a stranger's new song into the attacker's own, taking
+/// its royalties: one vote of four is recorded and decides nothing.
+#[test]
+fn one_validator_alone_cannot_fold_a_strangers_song_into_its_own() {
+	use musicchain_runtime::AuraId;
+	use pallet_musicchain_songs::{Outcome, Verdict};
+	use polkadot_sdk::frame_system::offchain::CreateAuthorizedTransaction;
+
+	let mut chain = Chain::new("local_testnet");
+	let timeout = <musicchain_runtime::configs::musicchain::VerdictTimeout as polkadot_sdk::frame_support::traits::Get<u32>>::get();
+	let status = |chain: &mut Chain, song: SongId| {
+		chain.execute(|| pallet_musicchain_songs::Songs::<Runtime>::get(song).map(|r| r.status))
+	};
+	let artist = key("artist");
+	fund(&mut chain, &artist, 20 * UNIT);
+	apply(&mut chain, &artist, register(7, 7, 30_000, 226)).expect("registers");
+	// Alice's offchain worker votes Unique at once; one vote of four does
+	// not activate the song: the timeout does.
+	chain.advance(3);
+	assert_eq!(status(&mut chain, 0), Some(SongStatus::Pending));
+	let votes = chain.execute(|| pallet_musicchain_songs::VerdictVotes::<Runtime>::get(0).len());
+	assert_eq!(votes, 1, "Alice's vote is recorded");
+	chain.advance(timeout);
+	assert_eq!(status(&mut chain, 0), Some(SongStatus::Active));
+
+	// A stranger registers another recording.
+	let victim = key("victim");
+	fund(&mut chain, &victim, 20 * UNIT);
+	apply(&mut chain, &victim, register(8, 8, 30_000, 226)).expect("registers");
+	let verdict = chain.execute(|| {
+		let fingerprint =
+			|song| pallet_musicchain_songs::Songs::<Runtime>::get(song).map(|r| r.fingerprint_hash);
+		Verdict {
+			song: 1,
+			fingerprint_hash: fingerprint(1).expect("the victim's song"),
+			outcome: Outcome::DuplicateOf {
+				song: 0,
+				fingerprint_hash: fingerprint(0).expect("the attacker's song"),
+				similarity_ppm: 1_000_000,
+			},
+			authority: AuraId::from(Alice.public()),
+		}
+	});
+	let genesis = chain.execute(pallet_musicchain_songs::Pallet::<Runtime>::genesis_hash);
+	let signature = Alice.pair().sign(&verdict.signing_payload(genesis.as_ref()));
+	let call = RuntimeCall::Songs(pallet_musicchain_songs::Call::submit_verdict {
+		verdict,
+		signature: signature.into(),
+	});
+	let xt = chain.execute(|| {
+		<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call)
+	});
+	assert_eq!(chain.apply(xt), Ok(Ok(())), "a current authority's vote is accepted");
+	assert_eq!(status(&mut chain, 1), Some(SongStatus::Pending), "and decides nothing");
+	let files = |chain: &mut Chain, song| {
+		chain.execute(|| pallet_musicchain_songs::SongVariants::<Runtime>::get(song).len())
+	};
+	assert_eq!(files(&mut chain, 0), 1);
+	// Without a majority the stranger's song becomes its own at its timeout.
+	chain.advance(timeout + 1);
+	assert_eq!(status(&mut chain, 1), Some(SongStatus::Active));
+	assert_eq!((files(&mut chain, 0), files(&mut chain, 1)), (1, 1));
+	let artist_of =
+		chain.execute(|| pallet_musicchain_songs::Songs::<Runtime>::get(1).map(|r| r.artist));
+	assert_eq!(artist_of, Some(id(&victim)));
+}

@@ -55,6 +55,7 @@ use polkadot_sdk::{
 			UnixTime,
 		},
 	},
+	frame_system::pallet_prelude::BlockNumberFor,
 	sp_runtime::{
 		traits::{IdentifyAccount, Saturating, Verify},
 		DispatchError, Perbill,
@@ -107,10 +108,11 @@ pub mod pallet {
 	use super::*;
 	use polkadot_sdk::frame_system::pallet_prelude::*;
 
-	/// The storage layout version: 1 added serving bonds ([`Bonds`],
-	/// [`ServerDailyPlays`]), which start empty, and counts [`LastPlay`] in
-	/// chain time.
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The storage layout version: 1 added serving bonds, which started
+	/// empty, and counts [`LastPlay`] in chain time; 2 keeps a server's
+	/// daily count in its [`Bond`] (version 1 had a map of its own, which
+	/// every play read besides the bond).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -205,15 +207,11 @@ pub mod pallet {
 	pub type DailyPlays<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, DayCount, OptionQuery>;
 
-	/// Serving bonds, by server.
+	/// Serving bonds, by server, with the rewarded plays each countersigned
+	/// today.
 	#[pallet::storage]
 	pub type Bonds<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, Bond<BlockNumberFor<T>>, OptionQuery>;
-
-	/// Rewarded plays a server countersigned on one day (chain time, UTC).
-	#[pallet::storage]
-	pub type ServerDailyPlays<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, DayCount, OptionQuery>;
 
 	/// Weight of the plays in this block so far (see [`CheckPlayShare`]).
 	/// Lives within its block: `on_finalize` takes it, so it never reaches
@@ -409,7 +407,10 @@ pub mod pallet {
 			let amount = T::ServingBond::get();
 			T::Currency::hold(&HoldReason::ServingBond.into(), &server, amount)
 				.map_err(|_| Error::<T>::CannotHoldBond)?;
-			Bonds::<T>::insert(&server, Bond { amount, unbonding_at: None });
+			Bonds::<T>::insert(
+				&server,
+				Bond { amount, unbonding_at: None, served: DayCount::default() },
+			);
 			Self::deposit_event(Event::Bonded { server, amount });
 			Ok(())
 		}
@@ -455,7 +456,6 @@ pub mod pallet {
 				Precision::BestEffort,
 			)?;
 			Bonds::<T>::remove(&server);
-			ServerDailyPlays::<T>::remove(&server);
 			Self::deposit_event(Event::BondWithdrawn { server, amount });
 			Ok(())
 		}
@@ -477,7 +477,6 @@ pub mod pallet {
 				Precision::BestEffort,
 				Fortitude::Force,
 			)?;
-			ServerDailyPlays::<T>::remove(&server);
 			Self::deposit_event(Event::BondSlashed { server, amount });
 			Ok(())
 		}
@@ -502,6 +501,9 @@ pub struct Bond<BlockNumber> {
 	pub amount: u128,
 	/// When unbonding, the block from which it can be withdrawn.
 	pub unbonding_at: Option<BlockNumber>,
+	/// Rewarded plays the server countersigned on its last day of serving
+	/// (chain time, UTC).
+	pub served: DayCount,
 }
 
 /// A listener's last settled receipt for a song.
@@ -527,6 +529,7 @@ pub struct PlayMark {
 #[derive(
 	Clone,
 	Copy,
+	Default,
 	PartialEq,
 	Eq,
 	Debug,
@@ -542,15 +545,15 @@ pub struct DayCount {
 }
 
 /// A receipt that passed every gate.
-pub struct VerifiedPlay<AccountId> {
+pub struct VerifiedPlay<AccountId, BlockNumber> {
 	pub song: PlayableSong<AccountId>,
 	pub stats: PlayStats,
 	/// Chain time of the settlement.
 	pub at_ms: u64,
 	pub day: u32,
 	pub day_count: u32,
-	/// The server's rewarded plays today before this one.
-	pub server_count: u32,
+	/// The server's bond, with this play counted.
+	pub bond: Bond<BlockNumber>,
 }
 
 impl<T: Config> Pallet<T> {
@@ -592,7 +595,7 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		receipt: &SessionReceipt<T::AccountId>,
 		server_signature: &T::ReceiptSignature,
-	) -> Result<VerifiedPlay<T::AccountId>, Error<T>> {
+	) -> Result<VerifiedPlay<T::AccountId, BlockNumberFor<T>>, Error<T>> {
 		ensure!(*who == receipt.listener, Error::<T>::SignerNotListener);
 		ensure!(receipt.listener != receipt.server, Error::<T>::SelfServe);
 		ensure!(
@@ -617,10 +620,9 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::ReceiptExpired
 		);
 
-		ensure!(
-			Bonds::<T>::get(&receipt.server).is_some_and(|b| b.unbonding_at.is_none()),
-			Error::<T>::ServerNotBonded
-		);
+		let bond = Bonds::<T>::get(&receipt.server)
+			.filter(|b| b.unbonding_at.is_none())
+			.ok_or(Error::<T>::ServerNotBonded)?;
 		let previous = LastPlay::<T>::get(&receipt.listener, receipt.song);
 		ensure!(previous.is_none_or(|p| p.nonce != receipt.nonce), Error::<T>::ReplayedReceipt);
 
@@ -656,19 +658,17 @@ impl<T: Config> Pallet<T> {
 			_ => 0,
 		};
 		ensure!(day_count < T::MaxPlaysPerDay::get(), Error::<T>::DailyLimitReached);
-		let server_count = match ServerDailyPlays::<T>::get(&receipt.server) {
-			Some(d) if d.day == day => d.count,
-			_ => 0,
-		};
+		let server_count = if bond.served.day == day { bond.served.count } else { 0 };
 		ensure!(server_count < T::MaxServerPlaysPerDay::get(), Error::<T>::ServerDailyLimitReached);
+		let bond = Bond { served: DayCount { day, count: server_count.saturating_add(1) }, ..bond };
 
-		Ok(VerifiedPlay { song, stats, at_ms: now, day, day_count, server_count })
+		Ok(VerifiedPlay { song, stats, at_ms: now, day, day_count, bond })
 	}
 
 	/// Pays out a verified play and records it; returns what it paid.
 	fn settle(
 		receipt: SessionReceipt<T::AccountId>,
-		play: VerifiedPlay<T::AccountId>,
+		play: VerifiedPlay<T::AccountId, BlockNumberFor<T>>,
 	) -> Result<PlayReward, DispatchError> {
 		let reward =
 			T::Settlement::settle(receipt.song, &play.song, &receipt.listener, &receipt.server)?;
@@ -681,10 +681,7 @@ impl<T: Config> Pallet<T> {
 			&receipt.listener,
 			DayCount { day: play.day, count: play.day_count.saturating_add(1) },
 		);
-		ServerDailyPlays::<T>::insert(
-			&receipt.server,
-			DayCount { day: play.day, count: play.server_count.saturating_add(1) },
-		);
+		Bonds::<T>::insert(&receipt.server, play.bond);
 		Self::deposit_event(Event::PlaySettled {
 			song: receipt.song,
 			listener: receipt.listener,
@@ -702,11 +699,11 @@ impl<T: Config> Pallet<T> {
 		for (_, d) in DailyPlays::<T>::iter() {
 			ensure!(d.count <= T::MaxPlaysPerDay::get(), "a listener above the daily cap");
 		}
-		for (server, d) in ServerDailyPlays::<T>::iter() {
-			ensure!(d.count <= T::MaxServerPlaysPerDay::get(), "a server above the daily cap");
-			ensure!(Bonds::<T>::contains_key(&server), "a server's count without a bond");
-		}
 		for (server, bond) in Bonds::<T>::iter() {
+			ensure!(
+				bond.served.count <= T::MaxServerPlaysPerDay::get(),
+				"a server above the daily cap"
+			);
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::ServingBond.into(), &server)
 					== bond.amount,
@@ -809,4 +806,59 @@ pub mod migrations {
 		Pallet<T>,
 		<T as polkadot_sdk::frame_system::Config>::DbWeight,
 	>;
+	/// Version 1 to 2 moves each server's daily count from its own map
+	/// into the server's [`Bond`] (one read less per play).
+	pub mod v2 {
+		use super::*;
+		use polkadot_sdk::frame_support::storage_alias;
+
+		/// A bond as version 1 stored it.
+		#[derive(Encode, Decode)]
+		pub struct OldBond<BlockNumber> {
+			pub amount: u128,
+			pub unbonding_at: Option<BlockNumber>,
+		}
+
+		/// Version 1's daily counts of the servers.
+		#[storage_alias]
+		pub type ServerDailyPlays<T: Config> = StorageMap<
+			Pallet<T>,
+			Blake2_128Concat,
+			<T as polkadot_sdk::frame_system::Config>::AccountId,
+			DayCount,
+			OptionQuery,
+		>;
+
+		/// Rewrites every bond with its server's count, then removes the
+		/// counts' map. One entry per bonded server (each holds 100 MUSIC),
+		/// so the bonds are few enough to move in one block.
+		pub struct Inner<T>(core::marker::PhantomData<T>);
+
+		impl<T: Config> UncheckedOnRuntimeUpgrade for Inner<T> {
+			fn on_runtime_upgrade() -> Weight {
+				let mut bonds = 0u64;
+				Bonds::<T>::translate::<OldBond<BlockNumberFor<T>>, _>(|server, old| {
+					bonds = bonds.saturating_add(1);
+					let served = ServerDailyPlays::<T>::take(&server).unwrap_or_default();
+					Some(Bond { amount: old.amount, unbonding_at: old.unbonding_at, served })
+				});
+				// Counts of servers without a bond (none, by version 1's
+				// try_state) go with the map.
+				let stale = ServerDailyPlays::<T>::clear(u32::MAX, None);
+				T::DbWeight::get().reads_writes(
+					bonds.saturating_mul(2).saturating_add(u64::from(stale.loops)),
+					bonds.saturating_mul(2).saturating_add(u64::from(stale.unique)),
+				)
+			}
+		}
+
+		/// The versioned migration from 1 to 2.
+		pub type MigrateToV2<T> = VersionedMigration<
+			1,
+			2,
+			Inner<T>,
+			Pallet<T>,
+			<T as polkadot_sdk::frame_system::Config>::DbWeight,
+		>;
+	}
 }

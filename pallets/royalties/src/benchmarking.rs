@@ -81,6 +81,18 @@ mod benchmarks {
 		Ok(())
 	}
 
+	#[benchmark]
+	fn set_discovery_budget() -> Result<(), BenchmarkError> {
+		let origin =
+			T::BudgetOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, 1_000);
+
+		assert_eq!(DiscoveryBudget::<T>::get(), 1_000);
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(
 		Pallet,
 		crate::mock::new_test_ext(crate::mock::BENCH_ISSUANCE),

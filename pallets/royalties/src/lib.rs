@@ -145,12 +145,20 @@ pub mod pallet {
 
 	/// The most MUSIC discovery-tier plays (and the credits paid out) may
 	/// mint per chain day.
+	///
+	/// Every discovery play reads it, and [`DiscoveryMinted`], which every
+	/// such play writes: both are whitelisted in the benchmarks and charged
+	/// once per block in `on_initialize` (a value written many times in a
+	/// block reaches the database once, when the block is committed).
 	#[pallet::storage]
+	#[pallet::whitelist_storage]
 	pub type DiscoveryBudget<T: Config> =
 		StorageValue<_, u128, ValueQuery, T::DefaultDiscoveryBudget>;
 
-	/// What discovery-tier plays minted on the current chain day.
+	/// What discovery-tier plays minted on the current chain day (charged
+	/// per block, see [`DiscoveryBudget`]).
 	#[pallet::storage]
+	#[pallet::whitelist_storage]
 	pub type DiscoveryMinted<T: Config> = StorageValue<_, DayTotal, ValueQuery>;
 
 	/// Escrow of this block's plays, not yet minted into the escrow account
@@ -216,11 +224,13 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// The block's escrow mint in `on_finalize`, charged up front, with
-		/// the first read of [`PendingEscrow`] (whitelisted in the
-		/// benchmarks, where it is always in the overlay).
+		/// the first read of [`PendingEscrow`] and the block's one read of
+		/// the discovery budget and one read and write of what it minted
+		/// (all three whitelisted in the benchmarks, where they are always
+		/// in the overlay).
 		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
 			T::WeightInfo::flush_escrow()
-				.saturating_add(T::DbWeight::get().reads(1))
+				.saturating_add(T::DbWeight::get().reads_writes(3, 1))
 				.saturating_add(Self::settle_payouts(T::CreditPayoutsPerBlock::get()))
 		}
 
@@ -262,7 +272,7 @@ pub mod pallet {
 		/// # Errors
 		/// - `BadOrigin` unless the budget origin (Root).
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::DbWeight::get().writes(1))]
+		#[pallet::weight(T::WeightInfo::set_discovery_budget())]
 		pub fn set_discovery_budget(origin: OriginFor<T>, budget: u128) -> DispatchResult {
 			T::BudgetOrigin::ensure_origin(origin)?;
 			DiscoveryBudget::<T>::put(budget);

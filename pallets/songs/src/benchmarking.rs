@@ -162,8 +162,10 @@ fn song<T: Config>(
 }
 
 /// The heaviest verdict: a pending song, whose deadline list is full, is
-/// the same recording as an Active song with one free file slot. Signed by
-/// a new key made a current authority. Returns the verdict, its signature
+/// the same recording as an Active song with one free file slot. The
+/// authorities are as many as allowed, all but one voted already (half of
+/// them for this verdict, the others for another), and this verdict, signed
+/// by the last one, makes the majority. Returns the verdict, its signature
 /// and the song it folds into.
 #[allow(clippy::type_complexity)]
 fn fold_verdict<T: Config>() -> Result<
@@ -177,8 +179,11 @@ fn fold_verdict<T: Config>() -> Result<
 	fill_deadlines::<T>(deadline_of_now::<T>(), T::MaxPendingPerBlock::get())?;
 	let fingerprint_hash = |song| Songs::<T>::get(song).map(|r| r.fingerprint_hash);
 
-	let authority = T::AuthorityId::generate_pair(None);
-	T::BenchmarkHelper::make_authority(&authority);
+	let authorities: Vec<T::AuthorityId> =
+		(0..T::MaxAuthorities::get()).map(|_| T::AuthorityId::generate_pair(None)).collect();
+	T::BenchmarkHelper::set_authorities(&authorities);
+	let (authority, others) = authorities.split_last().ok_or("no authorities allowed")?;
+	let authority = authority.clone();
 	let verdict = Verdict {
 		song: pending,
 		fingerprint_hash: fingerprint_hash(pending).ok_or("the pending song is missing")?,
@@ -189,6 +194,16 @@ fn fold_verdict<T: Config>() -> Result<
 		},
 		authority: authority.clone(),
 	};
+	let half = authorities.len() / 2;
+	let votes: Vec<_> = others
+		.iter()
+		.enumerate()
+		.map(|(i, who)| (who.clone(), if i < half { verdict.outcome } else { Outcome::Unique }))
+		.collect();
+	VerdictVotes::<T>::insert(
+		pending,
+		BoundedVec::try_from(votes).map_err(|_| "more votes than authorities")?,
+	);
 	// Signed exactly as `authorize_verdict` verifies it.
 	let signature = authority
 		.sign(&verdict.signing_payload(Pallet::<T>::genesis_hash().as_ref()))
@@ -246,7 +261,8 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The last file a song can have.
+	/// The last file a song can have, added while the song awaits the
+	/// moderators (its deposit grows).
 	#[benchmark]
 	fn add_variant() -> Result<(), BenchmarkError> {
 		let caller: T::AccountId = whitelisted_caller();
@@ -260,6 +276,10 @@ mod benchmarks {
 
 		assert_eq!(SongVariants::<T>::get(song).len() as u32, T::MaxVariants::get());
 		assert_eq!(Variants::<T>::get(file.content_hash).map(|v| v.song), Some(song));
+		assert_eq!(
+			Deposits::<T>::get(song).map(|d| d.amount),
+			T::SongDeposit::get().checked_add(T::VariantDeposit::get())
+		);
 		Ok(())
 	}
 
@@ -376,15 +396,23 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// The same song rejected: its deposit burned, its credits voided, hidden.
+	/// A song rejected while it awaits its verdict, in a full deadline
+	/// list, with as many files as allowed: its deposit burned, its credits
+	/// voided, its files and fingerprint freed, hidden.
 	#[benchmark]
 	fn reject_song() -> Result<(), BenchmarkError> {
-		let (song, origin) = song_to_vet::<T>()?;
+		let artist = funded::<T>("artist", 0);
+		let song = song::<T>(&artist, 1, T::MaxVariants::get(), SongStatus::Pending)?;
+		fill_deadlines::<T>(deadline_of_now::<T>(), T::MaxPendingPerBlock::get())?;
+		T::BenchmarkHelper::credit_song(song);
+		let origin =
+			T::ModeratorOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, song);
 
 		assert_eq!(Vetting::<T>::get(song), Some(Decision::Rejected));
+		assert!(SongVariants::<T>::get(song).is_empty());
 		assert_eq!(Songs::<T>::get(song).map(|r| r.status), Some(SongStatus::Hidden));
 		Ok(())
 	}

@@ -25,7 +25,9 @@
 //! worker ([`offchain`]) keeps an inverted index of all indexed fingerprints
 //! in its node's offchain storage, matches every pending song against it and
 //! submits a signed [`Verdict`] through the authorized call
-//! [`Pallet::submit_verdict`]: `Unique` makes the song Active,
+//! [`Pallet::submit_verdict`]. A verdict applies once more than half of the
+//! current authorities submitted the same one ([`VerdictVotes`]), so no
+//! single validator decides: `Unique` makes the song Active,
 //! `DuplicateOf(X)` folds its file into song X as a variant and removes the
 //! pending record, so no second royalty entry exists.
 
@@ -60,7 +62,7 @@ use polkadot_sdk::{
 		traits::{
 			fungible::{InspectHold, MutateHold},
 			tokens::{Fortitude, Precision},
-			Contains, UnixTime,
+			UnixTime,
 		},
 	},
 	frame_system::offchain::CreateAuthorizedTransaction,
@@ -75,16 +77,15 @@ pub mod offchain;
 pub const INVALID_TARGET: u8 = 1;
 
 /// What the benchmarks need from the runtime that this pallet cannot do
-/// itself: a key of the benchmark's own making among the block authors.
+/// itself: keys of the benchmark's own making as the block authors.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AuthorityId> {
-	/// Makes `id` a current block author, so that [`Config::Authorities`]
-	/// contains it from now on. The benchmarks generate `id` in the
-	/// keystore (`RuntimeAppPublic::generate_pair`) and sign verdicts with
-	/// it. In the musicchain runtime: put it into pallet-aura's authorities,
-	/// ideally last in a list filled to its bound, so the membership check
-	/// is at its worst.
-	fn make_authority(id: &AuthorityId);
+	/// Makes `ids` (at most [`Config::MaxAuthorities`]) the current block
+	/// authors, so that [`Config::Authorities`] returns them from now on.
+	/// The benchmarks generate them in the keystore
+	/// (`RuntimeAppPublic::generate_pair`) and sign verdicts with them. In
+	/// the musicchain runtime: pallet-aura's authorities.
+	fn set_authorities(ids: &[AuthorityId]);
 
 	/// Gives `song` pending credits in the royalty ledger, so that vetting
 	/// it queues their payout (the costlier path of [`Config::OnVetted`]).
@@ -128,6 +129,11 @@ pub mod pallet {
 		/// decide: returned on approval, burned on rejection.
 		#[pallet::constant]
 		type SongDeposit: Get<u128>;
+		/// Held from the artist per file added to a song that awaits the
+		/// moderators, with the song's deposit: returned on approval,
+		/// burned on rejection.
+		#[pallet::constant]
+		type VariantDeposit: Get<u128>;
 		/// Shortest song, in ms.
 		#[pallet::constant]
 		type MinDurationMs: Get<u32>;
@@ -163,8 +169,12 @@ pub mod pallet {
 			+ Ord
 			+ MaybeSerializeDeserialize
 			+ MaxEncodedLen;
-		/// The current block authors: only their verdicts are accepted.
-		type Authorities: Contains<Self::AuthorityId>;
+		/// The current block authors: only their verdicts count, and a
+		/// verdict applies once more than half of them submitted it.
+		type Authorities: Get<alloc::vec::Vec<Self::AuthorityId>>;
+		/// Most block authors there can be (the bound of a song's votes).
+		#[pallet::constant]
+		type MaxAuthorities: Get<u32>;
 		/// Least similarity (1 - bit error rate at the best alignment) of two
 		/// fingerprints of one recording.
 		#[pallet::constant]
@@ -234,6 +244,18 @@ pub mod pallet {
 	pub type UnvettedSongs<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, SongId, (), OptionQuery>;
 
+	/// The dedupe verdicts submitted so far for each pending song, one per
+	/// authority, until more than half of the current authorities agree
+	/// (then the verdict applies and the votes go).
+	#[pallet::storage]
+	pub type VerdictVotes<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		SongId,
+		BoundedVec<(T::AuthorityId, Outcome), T::MaxAuthorities>,
+		ValueQuery,
+	>;
+
 	/// The deposit held for each song that awaits the moderators.
 	#[pallet::storage]
 	pub type Deposits<T: Config> =
@@ -242,6 +264,16 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
+		/// An authority submitted its dedupe verdict on a pending song;
+		/// `agreeing` current authorities said the same so far, and it
+		/// applies when more than half of the `authorities` do.
+		VerdictVoted {
+			song: SongId,
+			authority: T::AuthorityId,
+			outcome: Outcome,
+			agreeing: u32,
+			authorities: u32,
+		},
 		/// A song was registered and awaits its dedupe verdict.
 		SongRegistered {
 			song: SongId,
@@ -251,7 +283,8 @@ pub mod pallet {
 		},
 		/// A pending song became active because no verdict came in time.
 		SongActivated { song: SongId },
-		/// A validator found no other recording like this one: it is Active.
+		/// More than half of the validators found no other recording like
+		/// this one: it is Active. `authority` cast the deciding vote.
 		SongVerified { song: SongId, authority: T::AuthorityId },
 		/// A pending song was the same recording as `into`: its file is now a
 		/// variant of `into` and the pending record is gone. `dropped` files
@@ -342,6 +375,10 @@ pub mod pallet {
 		NotActive,
 		/// The account already is the song's artist.
 		AlreadyArtist,
+		/// This authority already submitted this verdict on the song.
+		AlreadyVoted,
+		/// More authorities than [`Config::MaxAuthorities`].
+		TooManyAuthorities,
 	}
 
 	#[pallet::hooks]
@@ -350,6 +387,7 @@ pub mod pallet {
 			let due = PendingDeadlines::<T>::take(n);
 			let count = due.len() as u32;
 			for song in due {
+				VerdictVotes::<T>::remove(song);
 				Songs::<T>::mutate(song, |r| {
 					if let Some(r) = r.as_mut().filter(|r| r.status == SongStatus::Pending) {
 						r.status = SongStatus::Active;
@@ -423,12 +461,15 @@ pub mod pallet {
 
 		/// Adds a file (another encoding of the same recording) to a song.
 		/// Only the song's artist may; anyone else's file of the recording
-		/// registers, and the dedupe verdict folds it in.
+		/// registers, and the dedupe verdict folds it in. While the song
+		/// awaits the moderators, [`Config::VariantDeposit`] is held from the
+		/// artist with the song's deposit.
 		///
 		/// # Errors
 		/// - `NotFound`, `SongPending`: no such song, or not yet active.
 		/// - `NotArtist`: the signer is not the song's artist.
 		/// - `VariantExists`, `TooManyVariants`, `InvalidVariant`.
+		/// - `CannotHoldDeposit`: the artist cannot cover the deposit.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::add_variant())]
 		pub fn add_variant(
@@ -441,6 +482,7 @@ pub mod pallet {
 			ensure!(record.artist == who, Error::<T>::NotArtist);
 			ensure!(record.status != SongStatus::Pending, Error::<T>::SongPending);
 			Self::insert_variant(song, variant)?;
+			Self::hold_variant_deposit(song, &who)?;
 			Self::deposit_event(Event::VariantAdded { song, content_hash: variant.content_hash });
 			Ok(())
 		}
@@ -511,13 +553,17 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Applies a block author's dedupe verdict on a pending song. Sent by
-		/// the offchain worker; authorized by [`Pallet::authorize_verdict`]
-		/// (a current authority's signature), so no account pays for it.
+		/// Records a block author's dedupe verdict on a pending song, and
+		/// applies it once more than half of the current authorities
+		/// submitted the same one (a later verdict of the same authority
+		/// replaces its earlier one). Sent by the offchain worker; authorized
+		/// by [`Pallet::authorize_verdict`] (a current authority's
+		/// signature), so no account pays for it.
 		///
 		/// # Errors
 		/// - `NotPending`, `StaleVerdict`, `InvalidTarget`: the verdict no
 		///   longer applies to the chain's state.
+		/// - `AlreadyVoted`: this authority already submitted this verdict.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::submit_verdict())]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_verdict())]
@@ -530,6 +576,19 @@ pub mod pallet {
 		) -> DispatchResult {
 			polkadot_sdk::frame_system::ensure_authorized(origin)?;
 			let record = Self::check_verdict(&verdict)?;
+			let tally = Self::tally(&verdict)?;
+			if tally.agreeing.saturating_mul(2) <= tally.authorities {
+				VerdictVotes::<T>::insert(verdict.song, tally.votes);
+				Self::deposit_event(Event::VerdictVoted {
+					song: verdict.song,
+					authority: verdict.authority,
+					outcome: verdict.outcome,
+					agreeing: tally.agreeing,
+					authorities: tally.authorities,
+				});
+				return Ok(());
+			}
+			VerdictVotes::<T>::remove(verdict.song);
 			Self::remove_deadline(verdict.song, record.registered_at);
 			match verdict.outcome {
 				Outcome::Unique => {
@@ -585,7 +644,10 @@ pub mod pallet {
 		/// Rejects a song: its deposit is burned, its pending credits are
 		/// void, it is hidden if it was Active, and it never earns again. A
 		/// song approved earlier (or through its artist) can still be
-		/// rejected; what it was paid stays paid.
+		/// rejected; what it was paid stays paid. Its files and its
+		/// fingerprint are freed: whoever really has the recording registers
+		/// them anew (a squatter cannot keep a file or a recording from its
+		/// artist by registering it first).
 		///
 		/// # Errors
 		/// - `BadOrigin` unless the moderator origin; `NotFound`;
@@ -681,6 +743,29 @@ impl<T: Config> Pallet<T> {
 			.or_else(|| ApprovedArtists::<T>::contains_key(artist).then_some(Decision::Approved))
 	}
 
+	/// Adds [`Config::VariantDeposit`] to the deposit of `song` of `artist`
+	/// while the song awaits the moderators. A song whose deposit a former
+	/// artist paid (see `reassign_artist`) keeps its one payer: the new
+	/// artist's files add nothing to it.
+	fn hold_variant_deposit(song: SongId, artist: &T::AccountId) -> DispatchResult {
+		let amount = T::VariantDeposit::get();
+		if amount == 0 || Self::vetting(song, artist).is_some() {
+			return Ok(());
+		}
+		let mut deposit =
+			Deposits::<T>::get(song).unwrap_or(Deposit { who: artist.clone(), amount: 0 });
+		if deposit.who != *artist {
+			return Ok(());
+		}
+		deposit.amount = deposit.amount.checked_add(amount).ok_or(DispatchError::Arithmetic(
+			polkadot_sdk::sp_runtime::ArithmeticError::Overflow,
+		))?;
+		T::Currency::hold(&HoldReason::SongDeposit.into(), artist, amount)
+			.map_err(|_| Error::<T>::CannotHoldDeposit)?;
+		Deposits::<T>::insert(song, deposit);
+		Ok(())
+	}
+
 	/// Returns the deposit held for `song`, if any; returns the amount.
 	fn return_deposit(song: SongId) -> u128 {
 		let Some(deposit) = Deposits::<T>::take(song) else { return 0 };
@@ -711,6 +796,22 @@ impl<T: Config> Pallet<T> {
 		Vetting::<T>::insert(song, Decision::Rejected);
 		UnvettedSongs::<T>::remove(&record.artist, song);
 		if record.status == SongStatus::Active {
+			Songs::<T>::mutate(song, |r| {
+				if let Some(r) = r {
+					r.status = SongStatus::Hidden;
+				}
+			});
+		}
+		for file in SongVariants::<T>::take(song) {
+			Variants::<T>::remove(file);
+		}
+		if ByFingerprint::<T>::get(record.fingerprint_hash) == Some(song) {
+			ByFingerprint::<T>::remove(record.fingerprint_hash);
+		}
+		if record.status == SongStatus::Pending {
+			// Nothing is left to judge: it is hidden at once.
+			Self::remove_deadline(song, record.registered_at);
+			VerdictVotes::<T>::remove(song);
 			Songs::<T>::mutate(song, |r| {
 				if let Some(r) = r {
 					r.status = SongStatus::Hidden;
@@ -824,7 +925,11 @@ impl<T: Config> Pallet<T> {
 		PendingDeadlines::<T>::try_mutate(deadline, |due| due.try_push(song))
 			.map_err(|_| Error::<T>::PendingQueueFull)?;
 		Self::insert_variant(song, variant)?;
-		if !ApprovedArtists::<T>::contains_key(&artist) {
+		if ApprovedArtists::<T>::contains_key(&artist) {
+			// Recorded on the song itself, so that a play reads one
+			// decision, not the song's and then its artist's.
+			Vetting::<T>::insert(song, Decision::Approved);
+		} else {
 			let amount = T::SongDeposit::get();
 			if amount > 0 {
 				T::Currency::hold(&HoldReason::SongDeposit.into(), &artist, amount)
@@ -862,6 +967,16 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
+/// The votes on a pending song with one more counted (see [`Pallet::tally`]).
+pub struct Tally<T: Config> {
+	/// The votes to keep: current authorities' only, one each.
+	pub votes: BoundedVec<(T::AuthorityId, Outcome), T::MaxAuthorities>,
+	/// Votes that agree with the one counted, itself included.
+	pub agreeing: u32,
+	/// Current authorities.
+	pub authorities: u32,
+}
+
 /// A song record of this runtime.
 pub type SongRecordOf<T> = SongRecord<
 	<T as polkadot_sdk::frame_system::Config>::AccountId,
@@ -895,9 +1010,32 @@ impl<T: Config> Pallet<T> {
 		Ok(record)
 	}
 
+	/// The votes on `verdict`'s song with `verdict` counted: the votes of
+	/// current authorities only, this authority's earlier one replaced.
+	pub fn tally(verdict: &Verdict<T::AuthorityId>) -> Result<Tally<T>, Error<T>> {
+		let authorities = T::Authorities::get();
+		let mut votes = VerdictVotes::<T>::get(verdict.song);
+		ensure!(
+			!votes.iter().any(|(who, outcome)| {
+				*who == verdict.authority && outcome.agrees_with(&verdict.outcome)
+			}),
+			Error::<T>::AlreadyVoted
+		);
+		votes.retain(|(who, _)| *who != verdict.authority && authorities.contains(who));
+		votes
+			.try_push((verdict.authority.clone(), verdict.outcome))
+			.map_err(|_| Error::<T>::TooManyAuthorities)?;
+		let agreeing = votes.iter().filter(|(_, o)| o.agrees_with(&verdict.outcome)).count();
+		Ok(Tally {
+			votes,
+			agreeing: u32::try_from(agreeing).unwrap_or(u32::MAX),
+			authorities: u32::try_from(authorities.len()).unwrap_or(u32::MAX),
+		})
+	}
+
 	/// Transaction validity of a `submit_verdict` call: the verdict applies,
-	/// it is signed by a current authority, and only one verdict per song is
-	/// in the pool at a time.
+	/// it is signed by a current authority that has not submitted it yet,
+	/// and each authority has one verdict per song in the pool at a time.
 	pub fn authorize_verdict(
 		_source: TransactionSource,
 		verdict: &Verdict<T::AuthorityId>,
@@ -907,16 +1045,17 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::InvalidTarget => InvalidTransaction::Custom(INVALID_TARGET),
 			_ => InvalidTransaction::Stale,
 		})?;
-		if !T::Authorities::contains(&verdict.authority) {
+		if !T::Authorities::get().contains(&verdict.authority) {
 			return Err(InvalidTransaction::BadSigner.into());
 		}
 		let payload = verdict.signing_payload(Self::genesis_hash().as_ref());
 		if !verdict.authority.verify(&payload, signature) {
 			return Err(InvalidTransaction::BadProof.into());
 		}
+		Self::tally(verdict).map_err(|_| InvalidTransaction::Stale)?;
 		ValidTransaction::with_tag_prefix("MusicchainVerdict")
 			.priority(T::VerdictPriority::get())
-			.and_provides(verdict.song)
+			.and_provides((verdict.song, &verdict.authority))
 			.longevity(offchain::RESEND_AFTER_BLOCKS.into())
 			.propagate(true)
 			.build()
@@ -930,6 +1069,12 @@ impl<T: Config> Pallet<T> {
 		let next = NextSongId::<T>::get();
 		for (song, record) in Songs::<T>::iter() {
 			ensure!(song < next, "a song id at or above NextSongId");
+			if Vetting::<T>::get(song) == Some(Decision::Rejected) {
+				// Its files and fingerprint were freed.
+				ensure!(SongVariants::<T>::get(song).is_empty(), "a rejected song keeps files");
+				ensure!(record.status == SongStatus::Hidden, "a rejected song not hidden");
+				continue;
+			}
 			// Found by its fingerprint, or (a registration of a fingerprint
 			// already known, awaiting its fold, or activated by the timeout)
 			// sharing it with the song that is.
@@ -948,6 +1093,9 @@ impl<T: Config> Pallet<T> {
 					Variants::<T>::get(file).is_some_and(|v| v.song == song),
 					"a song lists a file that points elsewhere"
 				);
+			}
+			if record.status != SongStatus::Pending {
+				ensure!(!VerdictVotes::<T>::contains_key(song), "votes on a song not pending");
 			}
 			if record.status == SongStatus::Pending {
 				let deadline = record.registered_at.saturating_add(T::VerdictTimeout::get());
@@ -1019,6 +1167,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Songs::<T>::remove(song);
+		VerdictVotes::<T>::remove(song);
 		ByFingerprint::<T>::insert(record.fingerprint_hash, into);
 		// The registration was another file of a known recording, not a
 		// new song: nothing is left to vet, and its deposit goes back.
@@ -1038,14 +1187,15 @@ impl<T: Config> SongCatalog<T::AccountId> for Pallet<T> {
 		if record.status == SongStatus::Pending {
 			return Err(CatalogError::NotActive);
 		}
-		if Variants::<T>::get(content_hash).is_none_or(|v| v.song != song) {
-			return Err(CatalogError::NotAVariant);
-		}
+		// (A rejected song's files are freed: say why it does not play.)
 		let approved = match Self::vetting(song, &record.artist) {
 			Some(Decision::Rejected) => return Err(CatalogError::Rejected),
 			Some(Decision::Approved) => true,
 			None => false,
 		};
+		if Variants::<T>::get(content_hash).is_none_or(|v| v.song != song) {
+			return Err(CatalogError::NotAVariant);
+		}
 		Ok(PlayableSong {
 			artist: record.artist,
 			duration_ms: record.duration_ms,

@@ -6,7 +6,7 @@ use musicchain_primitives::{
 use polkadot_sdk::{
 	frame_support::{
 		derive_impl, parameter_types,
-		traits::{ConstU128, ConstU32, ConstU64, Contains, IsInVec},
+		traits::{ConstU128, ConstU32, ConstU64, IsInVec},
 	},
 	frame_system::{self, EnsureSignedBy},
 	pallet_balances, pallet_timestamp,
@@ -57,6 +57,8 @@ impl pallet_balances::Config for Test {
 
 /// What registering holds from an artist.
 pub const DEPOSIT: u128 = 10_000;
+/// What each file added to an unvetted song holds.
+pub const VARIANT_DEPOSIT: u128 = 1_000;
 /// What every account starts with.
 pub const FUNDS: u128 = 1_000_000;
 
@@ -126,14 +128,8 @@ where
 
 parameter_types! {
 	/// The current block authors.
-	pub static AuthoritySet: Vec<UintAuthorityId> = vec![UintAuthorityId(1), UintAuthorityId(2)];
-}
-
-pub struct CurrentAuthorities;
-impl Contains<UintAuthorityId> for CurrentAuthorities {
-	fn contains(id: &UintAuthorityId) -> bool {
-		AuthoritySet::get().contains(id)
-	}
+	pub static AuthoritySet: Vec<UintAuthorityId> =
+		vec![UintAuthorityId(1), UintAuthorityId(2), UintAuthorityId(3)];
 }
 
 impl pallet_songs::Config for Test {
@@ -141,6 +137,7 @@ impl pallet_songs::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type SongDeposit = ConstU128<DEPOSIT>;
+	type VariantDeposit = ConstU128<VARIANT_DEPOSIT>;
 	type MinDurationMs = ConstU32<30_000>;
 	type FingerprintTolerance = FingerprintTolerance;
 	type MaxApprovalsPerCall = ConstU32<2>;
@@ -151,7 +148,8 @@ impl pallet_songs::Config for Test {
 	type MaxVariants = ConstU32<3>;
 	type MaxDurationMs = ConstU32<{ 6 * 3_600_000 }>;
 	type AuthorityId = UintAuthorityId;
-	type Authorities = CurrentAuthorities;
+	type Authorities = AuthoritySet;
+	type MaxAuthorities = ConstU32<8>;
 	type MatchThreshold = MatchThreshold;
 	type DurationToleranceMs = ConstU32<3_000>;
 	type VerdictPriority = ConstU64<{ 1 << 20 }>;
@@ -160,14 +158,14 @@ impl pallet_songs::Config for Test {
 	type BenchmarkHelper = MockBenchmarkHelper;
 }
 
-/// Adds the benchmarks' generated key to [`AuthoritySet`]. (`UintAuthorityId`
+/// Makes the benchmarks' generated keys the [`AuthoritySet`]. (`UintAuthorityId`
 /// generates and signs without a keystore, so the mock registers none.)
 #[cfg(feature = "runtime-benchmarks")]
 pub struct MockBenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<UintAuthorityId> for MockBenchmarkHelper {
-	fn make_authority(id: &UintAuthorityId) {
-		AuthoritySet::mutate(|set| set.push(id.clone()));
+	fn set_authorities(ids: &[UintAuthorityId]) {
+		AuthoritySet::set(ids.to_vec());
 	}
 
 	fn credit_song(_song: u32) {}
@@ -228,6 +226,18 @@ pub fn metadata() -> Metadata {
 /// Registers song `seed` by [`ARTIST`] with file `[seed; 32]`.
 pub fn register(seed: u8) -> polkadot_sdk::sp_runtime::DispatchResult {
 	register_file(fingerprint(u32::from(seed)), 240_000, seed)
+}
+
+/// Registers recording `seed` (240 s) as `who`, with file `[file; 32]`.
+pub fn register_as(who: u64, seed: u32, file: u8) -> polkadot_sdk::sp_runtime::DispatchResult {
+	Songs::register(
+		RuntimeOrigin::signed(who),
+		fingerprint(seed),
+		240_000,
+		metadata(),
+		Default::default(),
+		variant(file),
+	)
 }
 
 /// Registers a file `[file; 32]` with this fingerprint and duration.

@@ -20,10 +20,12 @@
 //! `ByFingerprint`, and the verdict names both fingerprint hashes, so a
 //! verdict computed on another fork is refused by `check_verdict`. Double
 //! submission: a local marker per (song, fingerprint) holds back a resend
-//! for [`RESEND_AFTER_BLOCKS`], and the pool keeps one verdict per song.
+//! for [`RESEND_AFTER_BLOCKS`], a song this node's key already voted on is
+//! not judged again, and the pool keeps one verdict per song and authority.
+//! A verdict applies once more than half of the authorities submitted it.
 
 use crate::{
-	pallet::{ByFingerprint, Call, Config, NextSongId, PendingDeadlines, Songs},
+	pallet::{ByFingerprint, Call, Config, NextSongId, PendingDeadlines, Songs, VerdictVotes},
 	Outcome, Pallet, SongStatus, Verdict,
 };
 use alloc::vec::Vec;
@@ -33,7 +35,7 @@ use musicchain_primitives::{
 	FingerprintHash, SongId,
 };
 use polkadot_sdk::{
-	frame_support::traits::{Contains, Get},
+	frame_support::traits::Get,
 	frame_system::{
 		offchain::{CreateAuthorizedTransaction, SubmitTransaction},
 		pallet_prelude::BlockNumberFor,
@@ -99,7 +101,8 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 
 /// A key of this node's keystore that is a current authority.
 fn local_authority<T: Config>() -> Option<T::AuthorityId> {
-	T::AuthorityId::all().into_iter().find(T::Authorities::contains)
+	let current = T::Authorities::get();
+	T::AuthorityId::all().into_iter().find(|key| current.contains(key))
 }
 
 /// Adds songs to the index in id order from where the last run stopped.
@@ -157,6 +160,9 @@ fn judge_pending<T: Config>(
 		let sent_at =
 			store.get(&sent_key).and_then(|v| BlockNumberFor::<T>::decode(&mut &v[..]).ok());
 		if sent_at.is_some_and(|at| now < at.saturating_add(RESEND_AFTER_BLOCKS.into())) {
+			continue;
+		}
+		if VerdictVotes::<T>::get(song).iter().any(|(who, _)| who == key) {
 			continue;
 		}
 		let Some(items) = index_song(store, song, &record.fingerprint_hash) else { continue };

@@ -111,6 +111,22 @@ pub enum Outcome {
 	DuplicateOf { song: SongId, fingerprint_hash: FingerprintHash, similarity_ppm: u32 },
 }
 
+impl Outcome {
+	/// Whether two verdicts say the same thing: both `Unique`, or both fold
+	/// into the same song (the similarity each validator measured may
+	/// differ a little with what its index held).
+	pub fn agrees_with(&self, other: &Outcome) -> bool {
+		match (self, other) {
+			(Outcome::Unique, Outcome::Unique) => true,
+			(
+				Outcome::DuplicateOf { song: a, fingerprint_hash: fa, .. },
+				Outcome::DuplicateOf { song: b, fingerprint_hash: fb, .. },
+			) => a == b && fa == fb,
+			_ => false,
+		}
+	}
+}
+
 /// A signed dedupe verdict, as submitted by a validator's offchain worker.
 #[derive(
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,

@@ -6,7 +6,7 @@ use polkadot_sdk::{
 	frame_support::{parameter_types, traits::ConstU32, weights::Weight},
 	frame_system::EnsureRoot,
 	pallet_collective::{self, EnsureProportionMoreThan, Instance1},
-	pallet_membership,
+	pallet_membership, pallet_multisig,
 	sp_runtime::Perbill,
 };
 
@@ -49,4 +49,25 @@ impl pallet_membership::Config<Instance1> for Runtime {
 	type MembershipChanged = crate::Moderators;
 	type MaxMembers = ConstU32<MAX_MODERATORS>;
 	type WeightInfo = pallet_membership::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	// What a multisig operation holds while it collects approvals: a base
+	// and a part per signatory, as for any storage an account opens.
+	pub const MultisigDepositBase: crate::Balance = crate::UNIT;
+	pub const MultisigDepositFactor: crate::Balance = crate::UNIT / 10;
+}
+
+/// Multisig accounts: on a public network the sudo key is the 2-of-3
+/// multisig of the technical committee (see `genesis_config_presets`), so
+/// Root takes two of its three members.
+impl pallet_multisig::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type Currency = crate::Balances;
+	type DepositBase = MultisigDepositBase;
+	type DepositFactor = MultisigDepositFactor;
+	type MaxSignatories = ConstU32<16>;
+	type WeightInfo = pallet_multisig::weights::SubstrateWeight<Runtime>;
+	type BlockNumberProvider = crate::System;
 }

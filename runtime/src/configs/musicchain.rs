@@ -10,7 +10,7 @@ use polkadot_sdk::sp_runtime::Perbill;
 use polkadot_sdk::{
 	frame_support::{
 		parameter_types,
-		traits::{ConstU128, ConstU32, ConstU64, Contains},
+		traits::{ConstU128, ConstU32, ConstU64, Get},
 		PalletId,
 	},
 	pallet_aura,
@@ -58,9 +58,9 @@ impl pallet_musicchain_supply::Config for Runtime {
 
 /// The current Aura authorities: the only keys whose dedupe verdicts count.
 pub struct AuraAuthorities;
-impl Contains<AuraId> for AuraAuthorities {
-	fn contains(id: &AuraId) -> bool {
-		pallet_aura::Authorities::<Runtime>::get().contains(id)
+impl Get<alloc::vec::Vec<AuraId>> for AuraAuthorities {
+	fn get() -> alloc::vec::Vec<AuraId> {
+		pallet_aura::Authorities::<Runtime>::get().into_inner()
 	}
 }
 
@@ -69,6 +69,7 @@ impl pallet_musicchain_songs::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type SongDeposit = ConstU128<{ 10 * UNIT }>;
+	type VariantDeposit = ConstU128<UNIT>;
 	type MinDurationMs = ConstU32<30_000>;
 	type FingerprintTolerance = FingerprintTolerance;
 	type MaxApprovalsPerCall = ConstU32<64>;
@@ -80,6 +81,7 @@ impl pallet_musicchain_songs::Config for Runtime {
 	type MaxDurationMs = ConstU32<{ 6 * 3_600_000 }>;
 	type AuthorityId = AuraId;
 	type Authorities = AuraAuthorities;
+	type MaxAuthorities = <Runtime as pallet_aura::Config>::MaxAuthorities;
 	type MatchThreshold = MatchThreshold;
 	type DurationToleranceMs = ConstU32<3_000>;
 	type VerdictPriority = VerdictPriority;

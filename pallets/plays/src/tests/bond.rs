@@ -1,7 +1,7 @@
 //! Serving bonds: only a bonded server countersigns rewarded receipts, each
 //! server has a daily cap, and the moderators can slash (DESIGN §2.6).
 
-use crate::{mock::*, Bond, Bonds, Error, Event, HoldReason, ServerDailyPlays};
+use crate::{mock::*, Bond, Bonds, DayCount, Error, Event, HoldReason};
 use musicchain_primitives::SessionReceipt;
 use polkadot_sdk::{
 	frame_support::{
@@ -80,7 +80,11 @@ fn a_server_has_a_daily_cap() {
 			receipt,
 			signature
 		));
-		assert_eq!(ServerDailyPlays::<Test>::get(Bob.to_account_id()).map(|d| d.count), Some(1));
+		let day = (NOW / crate::DAY_MS + 1) as u32;
+		assert_eq!(
+			Bonds::<Test>::get(Bob.to_account_id()).map(|b| b.served),
+			Some(DayCount { day, count: 1 })
+		);
 	});
 }
 
@@ -139,7 +143,49 @@ fn a_bond_is_what_the_mock_server_starts_with() {
 	test(|| {
 		assert_eq!(
 			Bonds::<Test>::get(Bob.to_account_id()),
-			Some(Bond { amount: BOND, unbonding_at: None })
+			Some(Bond { amount: BOND, unbonding_at: None, served: DayCount::default() })
 		);
+	});
+}
+
+#[test]
+fn the_v2_migration_moves_the_servers_counts_into_their_bonds() {
+	use crate::migrations::v2::{MigrateToV2, OldBond, ServerDailyPlays};
+	use codec::Encode;
+	use polkadot_sdk::frame_support::{
+		storage::unhashed,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+	test(|| {
+		// State as version 1 left it: Bob bonded and served twice today,
+		// Charlie is unbonding and served nothing; a stale count of Dave's.
+		let (bob, charlie, dave) =
+			(Bob.to_account_id(), Charlie.to_account_id(), Dave.to_account_id());
+		let put_old = |who: &AccountId, old: OldBond<u64>| {
+			unhashed::put_raw(&Bonds::<Test>::hashed_key_for(who), &old.encode());
+		};
+		put_old(&bob, OldBond { amount: BOND, unbonding_at: None });
+		put_old(&charlie, OldBond { amount: BOND, unbonding_at: Some(9) });
+		ServerDailyPlays::<Test>::insert(&bob, DayCount { day: 7, count: 2 });
+		ServerDailyPlays::<Test>::insert(&dave, DayCount { day: 7, count: 1 });
+		StorageVersion::new(1).put::<Plays>();
+
+		MigrateToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Plays::on_chain_storage_version(), StorageVersion::new(2));
+		assert_eq!(
+			Bonds::<Test>::get(&bob),
+			Some(Bond { amount: BOND, unbonding_at: None, served: DayCount { day: 7, count: 2 } })
+		);
+		assert_eq!(
+			Bonds::<Test>::get(&charlie),
+			Some(Bond { amount: BOND, unbonding_at: Some(9), served: DayCount::default() })
+		);
+		assert!(Bonds::<Test>::get(&dave).is_none());
+		assert_eq!(ServerDailyPlays::<Test>::iter().count(), 0);
+		// A second upgrade leaves the new layout alone.
+		MigrateToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Bonds::<Test>::get(&bob).map(|b| b.served.count), Some(2));
+		// (Charlie's bond was never held in this mock.)
+		Bonds::<Test>::remove(&charlie);
 	});
 }

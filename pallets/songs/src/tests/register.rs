@@ -119,27 +119,10 @@ fn a_file_registered_twice_is_refused_and_a_known_fingerprint_awaits_its_fold() 
 	test(|| {
 		assert_ok!(register(1));
 		// Other fingerprint, same file.
-		assert_noop!(
-			Songs::register(
-				RuntimeOrigin::signed(OTHER),
-				fingerprint(2),
-				240_000,
-				metadata(),
-				Default::default(),
-				variant(1)
-			),
-			Error::<Test>::VariantExists
-		);
+		assert_noop!(register_as(OTHER, 2, 1), Error::<Test>::VariantExists);
 		// Same fingerprint, another account's file (a re-tagged copy): it
 		// registers, Pending, while the fingerprint keeps finding song 0.
-		assert_ok!(Songs::register(
-			RuntimeOrigin::signed(OTHER),
-			fingerprint(1),
-			240_000,
-			metadata(),
-			Default::default(),
-			variant(2)
-		));
+		assert_ok!(register_as(OTHER, 1, 2));
 		assert_eq!(SongsMap::<Test>::get(1).map(|r| r.status), Some(SongStatus::Pending));
 		let known = SongsMap::<Test>::get(0).map(|r| r.fingerprint_hash).unwrap_or_default();
 		assert_eq!(ByFingerprint::<Test>::get(known), Some(0));

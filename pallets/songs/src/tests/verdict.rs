@@ -2,7 +2,7 @@
 
 use crate::{
 	mock::*, ByFingerprint, Error, Event, Outcome, PendingDeadlines, SongStatus, SongVariants,
-	Songs as SongsMap, Variants, Verdict, INVALID_TARGET,
+	Songs as SongsMap, Variants, Verdict, VerdictVotes, INVALID_TARGET,
 };
 use musicchain_primitives::traits::SongCatalog;
 use polkadot_sdk::{
@@ -58,11 +58,21 @@ fn authorize(verdict: &Verdict<UintAuthorityId>, key: u64) -> Result<(), Transac
 }
 
 /// Authorizes and dispatches a verdict signed by its own authority, as a
-/// block does.
-pub fn apply(verdict: Verdict<UintAuthorityId>) -> polkadot_sdk::sp_runtime::DispatchResult {
+/// block does: one authority's vote.
+pub fn vote(verdict: Verdict<UintAuthorityId>) -> polkadot_sdk::sp_runtime::DispatchResult {
 	authorize(&verdict, verdict.authority.0).map_err(|e| DispatchError::Other(e.into()))?;
 	let signature = sign(&verdict, verdict.authority.0);
 	Songs::submit_verdict(RawOrigin::Authorized.into(), verdict, signature)
+}
+
+/// A majority of the mock's three authorities submits `verdict`: another
+/// authority's vote for the same outcome, then the verdict's own, which
+/// applies it.
+pub fn apply(verdict: Verdict<UintAuthorityId>) -> polkadot_sdk::sp_runtime::DispatchResult {
+	let seconder =
+		Verdict { authority: UintAuthorityId(verdict.authority.0 % 3 + 1), ..verdict.clone() };
+	vote(seconder)?;
+	vote(verdict)
 }
 
 #[test]
@@ -191,7 +201,83 @@ fn dispatch_rechecks_state_and_origin() {
 		assert_ok!(Songs::submit_verdict(authorized(), v.clone(), sign(&v, 1)));
 		assert_noop!(
 			Songs::submit_verdict(authorized(), v.clone(), sign(&v, 1)),
+			Error::<Test>::AlreadyVoted
+		);
+		let second = unique(0, 2);
+		assert_ok!(Songs::submit_verdict(authorized(), second.clone(), sign(&second, 2)));
+		let third = unique(0, 3);
+		assert_noop!(
+			Songs::submit_verdict(authorized(), third.clone(), sign(&third, 3)),
 			Error::<Test>::NotPending
 		);
+	});
+}
+
+#[test]
+fn one_authority_alone_decides_nothing() {
+	test(|| {
+		assert_ok!(register(1));
+		assert_ok!(apply(unique(0, 1)));
+		assert_ok!(register(2));
+		// One of three says song 1 is song 0: recorded, not applied.
+		assert_ok!(vote(duplicate(1, 0)));
+		System::assert_last_event(
+			Event::VerdictVoted {
+				song: 1,
+				authority: UintAuthorityId(1),
+				outcome: duplicate(1, 0).outcome,
+				agreeing: 1,
+				authorities: 3,
+			}
+			.into(),
+		);
+		assert_eq!(SongsMap::<Test>::get(1).map(|r| r.status), Some(SongStatus::Pending));
+		assert_eq!(VerdictVotes::<Test>::get(1).len(), 1);
+		// The same vote again is refused, in the pool and in a block.
+		let invalid = |e| Err(TransactionValidityError::Invalid(e));
+		assert_eq!(authorize(&duplicate(1, 0), 1), invalid(InvalidTransaction::Stale));
+		assert_noop!(vote(duplicate(1, 0)), DispatchError::Other("Transaction is outdated"));
+		// Another says Unique: still no majority.
+		assert_ok!(vote(unique(1, 2)));
+		assert_eq!(SongsMap::<Test>::get(1).map(|r| r.status), Some(SongStatus::Pending));
+		// The first authority changes its mind; its earlier vote is
+		// replaced, and with the second it makes two of three: Unique.
+		assert_ok!(vote(unique(1, 1)));
+		assert_eq!(SongsMap::<Test>::get(1).map(|r| r.status), Some(SongStatus::Active));
+		System::assert_last_event(
+			Event::SongVerified { song: 1, authority: UintAuthorityId(1) }.into(),
+		);
+		assert!(!VerdictVotes::<Test>::contains_key(1));
+	});
+}
+
+#[test]
+fn votes_of_former_authorities_do_not_count() {
+	test(|| {
+		assert_ok!(register(1));
+		assert_ok!(vote(unique(0, 3)));
+		// Authority 3 leaves; 4 joins. 3's vote no longer counts, so 1's
+		// is one of three, not two.
+		AuthoritySet::set(vec![UintAuthorityId(1), UintAuthorityId(2), UintAuthorityId(4)]);
+		assert_ok!(vote(unique(0, 1)));
+		assert_eq!(SongsMap::<Test>::get(0).map(|r| r.status), Some(SongStatus::Pending));
+		assert_eq!(
+			VerdictVotes::<Test>::get(0).into_inner(),
+			vec![(UintAuthorityId(1), Outcome::Unique)],
+			"the former authority's vote is gone"
+		);
+		assert_ok!(vote(unique(0, 4)));
+		assert_eq!(SongsMap::<Test>::get(0).map(|r| r.status), Some(SongStatus::Active));
+	});
+}
+
+#[test]
+fn a_song_without_a_majority_activates_at_its_timeout_and_its_votes_go() {
+	test(|| {
+		assert_ok!(register(1));
+		assert_ok!(vote(unique(0, 1)));
+		run_to(TIMEOUT + 2);
+		assert_eq!(SongsMap::<Test>::get(0).map(|r| r.status), Some(SongStatus::Active));
+		assert!(!VerdictVotes::<Test>::contains_key(0));
 	});
 }

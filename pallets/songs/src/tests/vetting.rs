@@ -64,17 +64,7 @@ fn registering_holds_the_deposit_and_fails_without_it() {
 		assert!(UnvettedSongs::<Test>::contains_key(ARTIST, 0));
 		assert_eq!(Balances::total_issuance(), issuance);
 		// Account 7 has nothing to hold.
-		assert_noop!(
-			Songs::register(
-				RuntimeOrigin::signed(7),
-				fingerprint(2),
-				240_000,
-				metadata(),
-				Default::default(),
-				variant(2)
-			),
-			Error::<Test>::CannotHoldDeposit
-		);
+		assert_noop!(register_as(7, 2, 2), Error::<Test>::CannotHoldDeposit);
 		// Unvetted, a played song is not approved: its plays earn credits.
 		run_to(TIMEOUT + 1);
 		assert!(Songs::playable(0, &[1; 32]).is_ok_and(|s| !s.approved));
@@ -176,6 +166,8 @@ fn approving_an_artist_approves_its_songs_now_and_later() {
 		assert_eq!(held(ARTIST), 0);
 		assert!(Deposits::<Test>::get(d).is_none());
 		assert!(Songs::playable(d, &[4; 32]).is_ok_and(|s| s.approved));
+		// On the song itself: a play reads one decision.
+		assert_eq!(Vetting::<Test>::get(d), Some(Decision::Approved));
 		// Another artist is not.
 		assert!(!ApprovedArtists::<Test>::contains_key(OTHER));
 	});
@@ -188,14 +180,7 @@ fn a_folded_registration_gets_its_deposit_back() {
 		// Another account's file of the same recording registers, and the
 		// verdict folds it in: no second royalty entry, and its deposit
 		// is returned (it was no attempt at a new song).
-		assert_ok!(Songs::register(
-			RuntimeOrigin::signed(OTHER),
-			fingerprint(2),
-			240_000,
-			metadata(),
-			Default::default(),
-			variant(2)
-		));
+		assert_ok!(register_as(OTHER, 2, 2));
 		assert_eq!(held(OTHER), DEPOSIT);
 		assert_ok!(apply(duplicate(song + 1, song)));
 		assert_eq!((held(OTHER), Balances::balance(&OTHER)), (0, FUNDS));
@@ -263,5 +248,82 @@ fn a_song_moved_to_an_approved_artist_is_approved() {
 		assert_eq!(Vetting::<Test>::get(song), Some(Decision::Approved));
 		assert_eq!(held(ARTIST), 0, "the deposit went back to its payer");
 		assert!(Vetted::get().contains(&VettingCall::Approved(song)));
+	});
+}
+
+#[test]
+fn files_added_to_an_unvetted_song_hold_a_deposit_that_follows_the_song() {
+	test(|| {
+		let issuance = Balances::total_issuance();
+		// Approved: the song's and its file's deposits come back.
+		let kept = active(1);
+		assert_ok!(Songs::add_variant(RuntimeOrigin::signed(ARTIST), kept, variant(10)));
+		assert_eq!(held(ARTIST), DEPOSIT + VARIANT_DEPOSIT);
+		assert_eq!(Deposits::<Test>::get(kept).map(|d| d.amount), Some(DEPOSIT + VARIANT_DEPOSIT));
+		assert_ok!(Songs::approve_song(moderator(), kept));
+		assert_eq!(held(ARTIST), 0);
+		// Once approved, more files hold nothing.
+		assert_ok!(Songs::add_variant(RuntimeOrigin::signed(ARTIST), kept, variant(11)));
+		assert_eq!(held(ARTIST), 0);
+		assert_eq!(Balances::total_issuance(), issuance);
+
+		// Rejected: the song's and its file's deposits are burned.
+		let squatted = active(2);
+		assert_ok!(Songs::add_variant(RuntimeOrigin::signed(ARTIST), squatted, variant(20)));
+		assert_eq!(held(ARTIST), DEPOSIT + VARIANT_DEPOSIT);
+		let free = Balances::balance(&ARTIST);
+		assert_ok!(Songs::reject_song(moderator(), squatted));
+		assert_eq!((held(ARTIST), Balances::balance(&ARTIST)), (0, free));
+		assert_eq!(Balances::total_issuance(), issuance - DEPOSIT - VARIANT_DEPOSIT);
+	});
+}
+
+#[test]
+fn a_file_needs_its_deposit() {
+	test(|| {
+		let song = active(1);
+		// Everything the artist has beyond the existential deposit is held
+		// or spent: the file is refused and nothing changes.
+		let spare = Balances::balance(&ARTIST) - Balances::minimum_balance();
+		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(ARTIST), OTHER, spare));
+		assert_noop!(
+			Songs::add_variant(RuntimeOrigin::signed(ARTIST), song, variant(10)),
+			Error::<Test>::CannotHoldDeposit
+		);
+	});
+}
+
+#[test]
+fn rejection_frees_the_files_and_the_recording_for_their_artist() {
+	test(|| {
+		// A squatter registers someone's file (and so its recording) first.
+		let squatted = active(1);
+		let fingerprint_hash =
+			SongsMap::<Test>::get(squatted).map(|r| r.fingerprint_hash).expect("the song");
+		assert_ok!(Songs::reject_song(moderator(), squatted));
+		assert!(crate::Variants::<Test>::get([1; 32]).is_none());
+		assert!(crate::SongVariants::<Test>::get(squatted).is_empty());
+		assert!(crate::ByFingerprint::<Test>::get(fingerprint_hash).is_none());
+		assert_eq!(Songs::playable(squatted, &[1; 32]), Err(CatalogError::Rejected));
+		// The real artist registers the same file: a new song, found by the
+		// recording's fingerprint from now on.
+		assert_ok!(register_as(OTHER, 1, 1));
+		let song = squatted + 1;
+		assert_eq!(crate::Variants::<Test>::get([1; 32]).map(|v| v.song), Some(song));
+		assert_eq!(crate::ByFingerprint::<Test>::get(fingerprint_hash), Some(song));
+	});
+}
+
+#[test]
+fn rejecting_a_song_that_awaits_its_verdict_hides_it_at_once() {
+	test(|| {
+		assert_ok!(register(1));
+		assert_ok!(super::verdict::vote(unique(0, 1)));
+		assert_ok!(Songs::reject_song(moderator(), 0));
+		assert_eq!(SongsMap::<Test>::get(0).map(|r| r.status), Some(SongStatus::Hidden));
+		assert!(!crate::VerdictVotes::<Test>::contains_key(0));
+		assert!(crate::PendingDeadlines::<Test>::iter().next().is_none());
+		run_to(TIMEOUT + 2);
+		assert_eq!(SongsMap::<Test>::get(0).map(|r| r.status), Some(SongStatus::Hidden));
 	});
 }
