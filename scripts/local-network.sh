@@ -49,18 +49,16 @@ index_of() {
 pid_of() { cat "$dir/$1/pid" 2>/dev/null || true; }
 running() { local pid; pid=$(pid_of "$1"); [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; }
 
-# Every node gets a fixed node key (so its peer id, and so the others'
-# bootnode addresses, survive restarts).
+# Every node gets the well-known node key of its index (Alice 1, Bob 2,
+# Charlie 3, Dave 4: public, like the development account keys), so its
+# peer id is the one the `local` chain spec lists as a boot node.
 ensure_keys() {
-	local name
+	local name i
 	for name in "${names[@]}"; do
+		i=$(index_of "$name")
 		mkdir -p "$dir/$name"
-		if [[ ! -s "$dir/$name/node-key" ]]; then
-			"$node" key generate-node-key --file "$dir/$name/node-key" 2>/dev/null
-		fi
-		if [[ ! -s "$dir/$name/peer-id" ]]; then
-			"$node" key inspect-node-key --file "$dir/$name/node-key" >"$dir/$name/peer-id"
-		fi
+		printf '%064x' $((i + 1)) >"$dir/$name/node-key"
+		"$node" key inspect-node-key --file "$dir/$name/node-key" >"$dir/$name/peer-id"
 	done
 }
 

@@ -39,11 +39,11 @@ fn chain_specs_carry_the_token_properties() {
 	assert!(out.status.success(), "build-spec: {}", stderr(&out));
 	let spec: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
 	assert!(spec["genesis"]["raw"]["top"].is_object(), "a raw genesis");
-	// The committed raw specs load and hold this build's genesis state. The
-	// runtime's code is left out: its wasm names no build path any more
-	// (runtime/build.rs), but the symbol hashes of the workspace's crates
-	// still depend on where the checkout is relative to the target
-	// directory, so another checkout builds other bytes.
+	// The committed raw specs load and hold this build's genesis state,
+	// the runtime's code included: the wasm does not depend on where it was
+	// built (runtime/build.rs), so every checkout reproduces them, and a
+	// light client given chain-specs/dev-raw.json computes the genesis of a
+	// `--dev` node.
 	const CODE: &str = "0x3a636f6465";
 	for (chain, file) in
 		[("dev", "dev-raw.json"), ("local", "local-raw.json"), ("staging", "staging-raw.json")]
@@ -59,14 +59,45 @@ fn chain_specs_carry_the_token_properties() {
 		let built: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
 		let state = |spec: &serde_json::Value| {
 			let mut top = spec["genesis"]["raw"]["top"].as_object().cloned().unwrap_or_default();
-			assert!(top.remove(CODE).is_some(), "{chain}: a raw spec with :code");
-			top
+			let code = top.remove(CODE).expect("a raw spec with :code");
+			(top, code)
 		};
+		let ((committed_state, committed_code), (state, code)) = (state(&committed), state(&built));
 		assert!(
-			state(&committed) == state(&built),
+			committed_state == state,
 			"{file} holds another genesis state than this build: run scripts/chain-specs.sh"
 		);
+		assert!(
+			committed_code == code,
+			"{file} holds another runtime than this build: if the runtime changed, run \
+			 scripts/chain-specs.sh; if not, the wasm build depends on where it ran \
+			 (runtime/build.rs)"
+		);
 	}
+	// The local and staging specs name their validators' nodes as boot
+	// nodes: the peer ids of the well-known node keys 1, 2, ... that
+	// scripts/local-network.sh gives them, on consecutive loopback ports.
+	let dir = tempfile::tempdir().expect("temp dir");
+	for (chain, count) in [("dev", 0), ("local", 4), ("staging", 2)] {
+		let out = node(&["export-chain-spec", "--chain", chain]);
+		let spec: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+		let boot_nodes: Vec<String> = spec["bootNodes"]
+			.as_array()
+			.expect("bootNodes")
+			.iter()
+			.map(|b| b.as_str().expect("an address").to_string())
+			.collect();
+		assert_eq!(boot_nodes.len(), count, "{chain}: {boot_nodes:?}");
+		for (i, address) in boot_nodes.iter().enumerate() {
+			let key = dir.path().join(format!("node-key-{i}"));
+			std::fs::write(&key, format!("{:064x}", i + 1)).expect("write the node key");
+			let out = node(&["key", "inspect-node-key", "--file", key.to_str().expect("utf-8")]);
+			assert!(out.status.success(), "{}", stderr(&out));
+			let expected = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", 30333 + i, stdout(&out).trim());
+			assert_eq!(*address, expected, "{chain}: boot node {i}");
+		}
+	}
+
 	let out = node(&["export-chain-spec", "--chain", "/nonexistent/spec.json"]);
 	assert!(!out.status.success());
 	assert!(stderr(&out).contains("/nonexistent/spec.json"), "{}", stderr(&out));
