@@ -64,58 +64,50 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Songs::Songs` (r:1 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::Variants` (r:1 w:0)
-	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Vetting` (r:1 w:0)
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::Bonds` (r:1 w:0)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Variants` (r:1 w:0)
+	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::Bonds` (r:1 w:1)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:1 w:1)
 	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::DailyPlays` (r:1 w:1)
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::ServerDailyPlays` (r:1 w:1)
-	/// Proof: `Plays::ServerDailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::DiscoveryMinted` (r:1 w:1)
-	/// Proof: `Royalties::DiscoveryMinted` (`max_values`: Some(1), `max_size`: Some(20), added: 515, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::DiscoveryBudget` (r:1 w:0)
-	/// Proof: `Royalties::DiscoveryBudget` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 4800]`.
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_discovery(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `793 + s * (46 ±0)`
+		//  Measured:  `719 + s * (46 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 359_390_000 picoseconds.
-		Weight::from_parts(185_666_589, 6196)
-			// Standard Error: 285
-			.saturating_add(Weight::from_parts(73_722, 0).saturating_mul(h.into()))
-			// Standard Error: 159_012
-			.saturating_add(Weight::from_parts(25_300_875, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		// Minimum execution time: 349_464_000 picoseconds.
+		Weight::from_parts(127_201_962, 6196)
+			// Standard Error: 296
+			.saturating_add(Weight::from_parts(81_429, 0).saturating_mul(h.into()))
+			// Standard Error: 165_356
+			.saturating_add(Weight::from_parts(29_448_567, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(s.into()))
 	}
 	/// Storage: `Songs::Songs` (r:1 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::Variants` (r:1 w:0)
-	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Vetting` (r:1 w:0)
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::Bonds` (r:1 w:0)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Variants` (r:1 w:0)
+	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::Bonds` (r:1 w:1)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:1 w:1)
 	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::DailyPlays` (r:1 w:1)
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::ServerDailyPlays` (r:1 w:1)
-	/// Proof: `Plays::ServerDailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
@@ -124,15 +116,15 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_mature(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `769 + s * (45 ±0)`
+		//  Measured:  `755 + s * (46 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 357_919_000 picoseconds.
-		Weight::from_parts(166_051_760, 6196)
-			// Standard Error: 267
-			.saturating_add(Weight::from_parts(78_996, 0).saturating_mul(h.into()))
-			// Standard Error: 148_943
-			.saturating_add(Weight::from_parts(26_442_652, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Minimum execution time: 354_201_000 picoseconds.
+		Weight::from_parts(166_708_697, 6196)
+			// Standard Error: 211
+			.saturating_add(Weight::from_parts(73_687, 0).saturating_mul(h.into()))
+			// Standard Error: 117_697
+			.saturating_add(Weight::from_parts(26_494_489, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
@@ -140,20 +132,18 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Songs::Songs` (r:1 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::Variants` (r:1 w:0)
-	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Vetting` (r:1 w:0)
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::ApprovedArtists` (r:1 w:0)
 	/// Proof: `Songs::ApprovedArtists` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::Bonds` (r:1 w:0)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Variants` (r:1 w:0)
+	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::Bonds` (r:1 w:1)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:1 w:1)
 	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::DailyPlays` (r:1 w:1)
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::ServerDailyPlays` (r:1 w:1)
-	/// Proof: `Plays::ServerDailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::Credits` (r:11 w:11)
@@ -162,75 +152,71 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_credited(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `589 + s * (36 ±0)`
+		//  Measured:  `549 + s * (36 ±0)`
 		//  Estimated: `8643 + s * (2551 ±0)`
-		// Minimum execution time: 125_699_000 picoseconds.
-		Weight::from_parts(108_497_277, 8643)
-			// Standard Error: 195
-			.saturating_add(Weight::from_parts(78_530, 0).saturating_mul(h.into()))
-			// Standard Error: 109_008
-			.saturating_add(Weight::from_parts(2_793_001, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		// Minimum execution time: 113_290_000 picoseconds.
+		Weight::from_parts(104_758_792, 8643)
+			// Standard Error: 153
+			.saturating_add(Weight::from_parts(74_308, 0).saturating_mul(h.into()))
+			// Standard Error: 85_261
+			.saturating_add(Weight::from_parts(2_046_906, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2551).saturating_mul(s.into()))
 	}
 	/// Storage: `Plays::Bonds` (r:1 w:1)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn bond() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3586`
-		// Minimum execution time: 42_426_000 picoseconds.
-		Weight::from_parts(47_442_000, 3586)
+		// Minimum execution time: 41_875_000 picoseconds.
+		Weight::from_parts(45_106_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Plays::Bonds` (r:1 w:1)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `53`
-		//  Estimated: `3534`
-		// Minimum execution time: 9_455_000 picoseconds.
-		Weight::from_parts(10_382_000, 3534)
+		//  Measured:  `61`
+		//  Estimated: `3542`
+		// Minimum execution time: 9_175_000 picoseconds.
+		Weight::from_parts(10_401_000, 3542)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Plays::Bonds` (r:1 w:1)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::ServerDailyPlays` (r:0 w:1)
-	/// Proof: `Plays::ServerDailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `113`
+		//  Measured:  `120`
 		//  Estimated: `3586`
-		// Minimum execution time: 39_957_000 picoseconds.
-		Weight::from_parts(44_409_000, 3586)
+		// Minimum execution time: 38_109_000 picoseconds.
+		Weight::from_parts(42_347_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Plays::Bonds` (r:1 w:1)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::ServerDailyPlays` (r:0 w:1)
-	/// Proof: `Plays::ServerDailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn slash_bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `249`
+		//  Measured:  `256`
 		//  Estimated: `3593`
-		// Minimum execution time: 32_697_000 picoseconds.
-		Weight::from_parts(36_671_000, 3593)
+		// Minimum execution time: 30_708_000 picoseconds.
+		Weight::from_parts(33_134_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Plays::SweepCursor` (r:1 w:1)
 	/// Proof: `Plays::SweepCursor` (`max_values`: Some(1), `max_size`: Some(130), added: 625, mode: `MaxEncodedLen`)
@@ -242,8 +228,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `114`
 		//  Estimated: `6092`
-		// Minimum execution time: 15_134_000 picoseconds.
-		Weight::from_parts(17_784_000, 6092)
+		// Minimum execution time: 14_929_000 picoseconds.
+		Weight::from_parts(16_474_000, 6092)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -253,58 +239,50 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	/// Storage: `Songs::Songs` (r:1 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::Variants` (r:1 w:0)
-	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Vetting` (r:1 w:0)
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::Bonds` (r:1 w:0)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Variants` (r:1 w:0)
+	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::Bonds` (r:1 w:1)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:1 w:1)
 	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::DailyPlays` (r:1 w:1)
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::ServerDailyPlays` (r:1 w:1)
-	/// Proof: `Plays::ServerDailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::DiscoveryMinted` (r:1 w:1)
-	/// Proof: `Royalties::DiscoveryMinted` (`max_values`: Some(1), `max_size`: Some(20), added: 515, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::DiscoveryBudget` (r:1 w:0)
-	/// Proof: `Royalties::DiscoveryBudget` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 4800]`.
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_discovery(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `793 + s * (46 ±0)`
+		//  Measured:  `719 + s * (46 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 359_390_000 picoseconds.
-		Weight::from_parts(185_666_589, 6196)
-			// Standard Error: 285
-			.saturating_add(Weight::from_parts(73_722, 0).saturating_mul(h.into()))
-			// Standard Error: 159_012
-			.saturating_add(Weight::from_parts(25_300_875, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
+		// Minimum execution time: 349_464_000 picoseconds.
+		Weight::from_parts(127_201_962, 6196)
+			// Standard Error: 296
+			.saturating_add(Weight::from_parts(81_429, 0).saturating_mul(h.into()))
+			// Standard Error: 165_356
+			.saturating_add(Weight::from_parts(29_448_567, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(s.into()))
 	}
 	/// Storage: `Songs::Songs` (r:1 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::Variants` (r:1 w:0)
-	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Vetting` (r:1 w:0)
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::Bonds` (r:1 w:0)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Variants` (r:1 w:0)
+	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::Bonds` (r:1 w:1)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:1 w:1)
 	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::DailyPlays` (r:1 w:1)
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::ServerDailyPlays` (r:1 w:1)
-	/// Proof: `Plays::ServerDailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
@@ -313,15 +291,15 @@ impl WeightInfo for () {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_mature(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `769 + s * (45 ±0)`
+		//  Measured:  `755 + s * (46 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 357_919_000 picoseconds.
-		Weight::from_parts(166_051_760, 6196)
-			// Standard Error: 267
-			.saturating_add(Weight::from_parts(78_996, 0).saturating_mul(h.into()))
-			// Standard Error: 148_943
-			.saturating_add(Weight::from_parts(26_442_652, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
+		// Minimum execution time: 354_201_000 picoseconds.
+		Weight::from_parts(166_708_697, 6196)
+			// Standard Error: 211
+			.saturating_add(Weight::from_parts(73_687, 0).saturating_mul(h.into()))
+			// Standard Error: 117_697
+			.saturating_add(Weight::from_parts(26_494_489, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
@@ -329,20 +307,18 @@ impl WeightInfo for () {
 	}
 	/// Storage: `Songs::Songs` (r:1 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::Variants` (r:1 w:0)
-	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Vetting` (r:1 w:0)
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::ApprovedArtists` (r:1 w:0)
 	/// Proof: `Songs::ApprovedArtists` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::Bonds` (r:1 w:0)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Variants` (r:1 w:0)
+	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::Bonds` (r:1 w:1)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:1 w:1)
 	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::DailyPlays` (r:1 w:1)
 	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::ServerDailyPlays` (r:1 w:1)
-	/// Proof: `Plays::ServerDailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::PlayCount` (r:1 w:1)
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::Credits` (r:11 w:11)
@@ -351,75 +327,71 @@ impl WeightInfo for () {
 	/// The range of component `s` is `[0, 8]`.
 	fn submit_credited(h: u32, s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `589 + s * (36 ±0)`
+		//  Measured:  `549 + s * (36 ±0)`
 		//  Estimated: `8643 + s * (2551 ±0)`
-		// Minimum execution time: 125_699_000 picoseconds.
-		Weight::from_parts(108_497_277, 8643)
-			// Standard Error: 195
-			.saturating_add(Weight::from_parts(78_530, 0).saturating_mul(h.into()))
-			// Standard Error: 109_008
-			.saturating_add(Weight::from_parts(2_793_001, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(12_u64))
+		// Minimum execution time: 113_290_000 picoseconds.
+		Weight::from_parts(104_758_792, 8643)
+			// Standard Error: 153
+			.saturating_add(Weight::from_parts(74_308, 0).saturating_mul(h.into()))
+			// Standard Error: 85_261
+			.saturating_add(Weight::from_parts(2_046_906, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2551).saturating_mul(s.into()))
 	}
 	/// Storage: `Plays::Bonds` (r:1 w:1)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn bond() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3586`
-		// Minimum execution time: 42_426_000 picoseconds.
-		Weight::from_parts(47_442_000, 3586)
+		// Minimum execution time: 41_875_000 picoseconds.
+		Weight::from_parts(45_106_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Plays::Bonds` (r:1 w:1)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `53`
-		//  Estimated: `3534`
-		// Minimum execution time: 9_455_000 picoseconds.
-		Weight::from_parts(10_382_000, 3534)
+		//  Measured:  `61`
+		//  Estimated: `3542`
+		// Minimum execution time: 9_175_000 picoseconds.
+		Weight::from_parts(10_401_000, 3542)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Plays::Bonds` (r:1 w:1)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::ServerDailyPlays` (r:0 w:1)
-	/// Proof: `Plays::ServerDailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn withdraw_bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `113`
+		//  Measured:  `120`
 		//  Estimated: `3586`
-		// Minimum execution time: 39_957_000 picoseconds.
-		Weight::from_parts(44_409_000, 3586)
+		// Minimum execution time: 38_109_000 picoseconds.
+		Weight::from_parts(42_347_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Plays::Bonds` (r:1 w:1)
-	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `Plays::ServerDailyPlays` (r:0 w:1)
-	/// Proof: `Plays::ServerDailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn slash_bond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `249`
+		//  Measured:  `256`
 		//  Estimated: `3593`
-		// Minimum execution time: 32_697_000 picoseconds.
-		Weight::from_parts(36_671_000, 3593)
+		// Minimum execution time: 30_708_000 picoseconds.
+		Weight::from_parts(33_134_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Plays::SweepCursor` (r:1 w:1)
 	/// Proof: `Plays::SweepCursor` (`max_values`: Some(1), `max_size`: Some(130), added: 625, mode: `MaxEncodedLen`)
@@ -431,8 +403,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `114`
 		//  Estimated: `6092`
-		// Minimum execution time: 15_134_000 picoseconds.
-		Weight::from_parts(17_784_000, 6092)
+		// Minimum execution time: 14_929_000 picoseconds.
+		Weight::from_parts(16_474_000, 6092)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}

@@ -52,6 +52,7 @@ pub trait WeightInfo {
 	fn release_escrow() -> Weight;
 	fn flush_escrow() -> Weight;
 	fn pay_credit() -> Weight;
+	fn set_discovery_budget() -> Weight;
 }
 
 /// Weights for `pallet_musicchain_royalties` using the musicchain node and reference hardware.
@@ -63,10 +64,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn release_escrow() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `246`
+		//  Measured:  `245`
 		//  Estimated: `6196`
-		// Minimum execution time: 62_874_000 picoseconds.
-		Weight::from_parts(71_108_000, 6196)
+		// Minimum execution time: 60_810_000 picoseconds.
+		Weight::from_parts(64_775_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -76,8 +77,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `141`
 		//  Estimated: `3593`
-		// Minimum execution time: 19_198_000 picoseconds.
-		Weight::from_parts(21_913_000, 3593)
+		// Minimum execution time: 18_810_000 picoseconds.
+		Weight::from_parts(20_277_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -85,20 +86,23 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Royalties::Payouts` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::Credits` (r:2 w:1)
 	/// Proof: `Royalties::Credits` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::DiscoveryMinted` (r:1 w:1)
-	/// Proof: `Royalties::DiscoveryMinted` (`max_values`: Some(1), `max_size`: Some(20), added: 515, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::DiscoveryBudget` (r:1 w:0)
-	/// Proof: `Royalties::DiscoveryBudget` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn pay_credit() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `68`
+		//  Measured:  `65`
 		//  Estimated: `6092`
-		// Minimum execution time: 45_638_000 picoseconds.
-		Weight::from_parts(75_624_000, 6092)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 43_355_000 picoseconds.
+		Weight::from_parts(65_140_000, 6092)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	fn set_discovery_budget() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 4_802_000 picoseconds.
+		Weight::from_parts(5_571_000, 0)
 	}
 }
 
@@ -110,10 +114,10 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn release_escrow() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `246`
+		//  Measured:  `245`
 		//  Estimated: `6196`
-		// Minimum execution time: 62_874_000 picoseconds.
-		Weight::from_parts(71_108_000, 6196)
+		// Minimum execution time: 60_810_000 picoseconds.
+		Weight::from_parts(64_775_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
@@ -123,8 +127,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `141`
 		//  Estimated: `3593`
-		// Minimum execution time: 19_198_000 picoseconds.
-		Weight::from_parts(21_913_000, 3593)
+		// Minimum execution time: 18_810_000 picoseconds.
+		Weight::from_parts(20_277_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -132,19 +136,22 @@ impl WeightInfo for () {
 	/// Proof: `Royalties::Payouts` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::Credits` (r:2 w:1)
 	/// Proof: `Royalties::Credits` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::DiscoveryMinted` (r:1 w:1)
-	/// Proof: `Royalties::DiscoveryMinted` (`max_values`: Some(1), `max_size`: Some(20), added: 515, mode: `MaxEncodedLen`)
-	/// Storage: `Royalties::DiscoveryBudget` (r:1 w:0)
-	/// Proof: `Royalties::DiscoveryBudget` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn pay_credit() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `68`
+		//  Measured:  `65`
 		//  Estimated: `6092`
-		// Minimum execution time: 45_638_000 picoseconds.
-		Weight::from_parts(75_624_000, 6092)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		// Minimum execution time: 43_355_000 picoseconds.
+		Weight::from_parts(65_140_000, 6092)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	fn set_discovery_budget() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 4_802_000 picoseconds.
+		Weight::from_parts(5_571_000, 0)
 	}
 }

@@ -92,12 +92,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `296`
 		//  Estimated: `4502`
-		// Minimum execution time: 273_608_000 picoseconds.
-		Weight::from_parts(286_745_052, 4502)
-			// Standard Error: 23
-			.saturating_add(Weight::from_parts(2_167, 0).saturating_mul(f.into()))
-			// Standard Error: 25_235
-			.saturating_add(Weight::from_parts(29_580, 0).saturating_mul(s.into()))
+		// Minimum execution time: 283_603_000 picoseconds.
+		Weight::from_parts(291_081_987, 4502)
+			// Standard Error: 42
+			.saturating_add(Weight::from_parts(2_840, 0).saturating_mul(f.into()))
+			// Standard Error: 45_493
+			.saturating_add(Weight::from_parts(303_101, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -107,14 +107,22 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::SongVariants` (r:1 w:1)
 	/// Proof: `Songs::SongVariants` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Vetting` (r:1 w:0)
+	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::ApprovedArtists` (r:1 w:0)
+	/// Proof: `Songs::ApprovedArtists` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Deposits` (r:1 w:1)
+	/// Proof: `Songs::Deposits` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn add_variant() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2586`
+		//  Measured:  `2714`
 		//  Estimated: `4502`
-		// Minimum execution time: 25_355_000 picoseconds.
-		Weight::from_parts(29_629_000, 4502)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Minimum execution time: 74_063_000 picoseconds.
+		Weight::from_parts(84_370_000, 4502)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Songs::Songs` (r:1 w:1)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
@@ -122,8 +130,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 14_979_000 picoseconds.
-		Weight::from_parts(17_698_000, 4309)
+		// Minimum execution time: 15_179_000 picoseconds.
+		Weight::from_parts(19_517_000, 4309)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -134,10 +142,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 14_010_000 picoseconds.
-		Weight::from_parts(16_593_705, 4309)
-			// Standard Error: 1_723
-			.saturating_add(Weight::from_parts(14_513, 0).saturating_mul(s.into()))
+		// Minimum execution time: 13_847_000 picoseconds.
+		Weight::from_parts(16_333_919, 4309)
+			// Standard Error: 2_380
+			.saturating_add(Weight::from_parts(58_355, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -147,8 +155,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 13_725_000 picoseconds.
-		Weight::from_parts(16_000_000, 4309)
+		// Minimum execution time: 13_401_000 picoseconds.
+		Weight::from_parts(15_864_000, 4309)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -156,23 +164,29 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Songs::PendingDeadlines` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Songs` (r:64 w:64)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::VerdictVotes` (r:0 w:64)
+	/// Proof: `Songs::VerdictVotes` (`max_values`: None, `max_size`: Some(2349), added: 4824, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn activate_timed_out(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `253 + n * (855 ±0)`
 		//  Estimated: `3735 + n * (3319 ±0)`
-		// Minimum execution time: 2_652_000 picoseconds.
-		Weight::from_parts(9_421_453, 3735)
-			// Standard Error: 20_905
-			.saturating_add(Weight::from_parts(7_599_537, 0).saturating_mul(n.into()))
+		// Minimum execution time: 2_555_000 picoseconds.
+		Weight::from_parts(3_336_862, 3735)
+			// Standard Error: 40_318
+			.saturating_add(Weight::from_parts(9_114_317, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3319).saturating_mul(n.into()))
 	}
 	/// Storage: `Songs::Songs` (r:2 w:1)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
+	/// Storage: `Aura::Authorities` (r:1 w:0)
+	/// Proof: `Aura::Authorities` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::VerdictVotes` (r:1 w:1)
+	/// Proof: `Songs::VerdictVotes` (`max_values`: None, `max_size`: Some(2349), added: 4824, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::PendingDeadlines` (r:1 w:1)
 	/// Proof: `Songs::PendingDeadlines` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::SongVariants` (r:2 w:2)
@@ -193,24 +207,26 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	fn submit_verdict() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4084`
+		//  Measured:  `6911`
 		//  Estimated: `8014`
-		// Minimum execution time: 89_854_000 picoseconds.
-		Weight::from_parts(98_862_000, 8014)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+		// Minimum execution time: 135_909_000 picoseconds.
+		Weight::from_parts(168_339_000, 8014)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Songs::Songs` (r:2 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// Storage: `Aura::Authorities` (r:1 w:0)
 	/// Proof: `Aura::Authorities` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::VerdictVotes` (r:1 w:0)
+	/// Proof: `Songs::VerdictVotes` (`max_values`: None, `max_size`: Some(2349), added: 4824, mode: `MaxEncodedLen`)
 	fn authorize_verdict() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3085`
+		//  Measured:  `4784`
 		//  Estimated: `7628`
-		// Minimum execution time: 60_580_000 picoseconds.
-		Weight::from_parts(68_398_000, 7628)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 86_602_000 picoseconds.
+		Weight::from_parts(95_102_000, 7628)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Songs::Songs` (r:1 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
@@ -232,10 +248,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Songs::UnvettedSongs` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn approve_song() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1364`
+		//  Measured:  `1363`
 		//  Estimated: `6092`
-		// Minimum execution time: 67_946_000 picoseconds.
-		Weight::from_parts(76_036_000, 6092)
+		// Minimum execution time: 66_010_000 picoseconds.
+		Weight::from_parts(73_407_000, 6092)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -243,6 +259,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Vetting` (r:1 w:1)
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::SongVariants` (r:1 w:1)
+	/// Proof: `Songs::SongVariants` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::ByFingerprint` (r:1 w:1)
+	/// Proof: `Songs::ByFingerprint` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::PendingDeadlines` (r:1 w:1)
+	/// Proof: `Songs::PendingDeadlines` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Deposits` (r:1 w:1)
 	/// Proof: `Songs::Deposits` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -255,14 +277,18 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Royalties::Payouts` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::UnvettedSongs` (r:0 w:1)
 	/// Proof: `Songs::UnvettedSongs` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::VerdictVotes` (r:0 w:1)
+	/// Proof: `Songs::VerdictVotes` (`max_values`: None, `max_size`: Some(2349), added: 4824, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Variants` (r:0 w:32)
+	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	fn reject_song() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1340`
+		//  Measured:  `2682`
 		//  Estimated: `6092`
-		// Minimum execution time: 58_196_000 picoseconds.
-		Weight::from_parts(65_390_000, 6092)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Minimum execution time: 107_853_000 picoseconds.
+		Weight::from_parts(119_865_000, 6092)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(43_u64))
 	}
 	/// Storage: `Songs::ApprovedArtists` (r:1 w:1)
 	/// Proof: `Songs::ApprovedArtists` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
@@ -285,12 +311,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn approve_artist(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `644 + n * (153 ±0)`
+		//  Measured:  `643 + n * (153 ±0)`
 		//  Estimated: `3593 + n * (5102 ±0)`
-		// Minimum execution time: 14_753_000 picoseconds.
-		Weight::from_parts(15_226_000, 3593)
-			// Standard Error: 82_134
-			.saturating_add(Weight::from_parts(46_118_863, 0).saturating_mul(n.into()))
+		// Minimum execution time: 15_791_000 picoseconds.
+		Weight::from_parts(31_816_741, 3593)
+			// Standard Error: 90_077
+			.saturating_add(Weight::from_parts(44_970_271, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -317,10 +343,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Royalties::Payouts` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	fn reassign_artist() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1463`
+		//  Measured:  `1462`
 		//  Estimated: `6092`
-		// Minimum execution time: 75_121_000 picoseconds.
-		Weight::from_parts(83_188_000, 6092)
+		// Minimum execution time: 72_988_000 picoseconds.
+		Weight::from_parts(78_778_000, 6092)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -354,12 +380,12 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `296`
 		//  Estimated: `4502`
-		// Minimum execution time: 273_608_000 picoseconds.
-		Weight::from_parts(286_745_052, 4502)
-			// Standard Error: 23
-			.saturating_add(Weight::from_parts(2_167, 0).saturating_mul(f.into()))
-			// Standard Error: 25_235
-			.saturating_add(Weight::from_parts(29_580, 0).saturating_mul(s.into()))
+		// Minimum execution time: 283_603_000 picoseconds.
+		Weight::from_parts(291_081_987, 4502)
+			// Standard Error: 42
+			.saturating_add(Weight::from_parts(2_840, 0).saturating_mul(f.into()))
+			// Standard Error: 45_493
+			.saturating_add(Weight::from_parts(303_101, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
@@ -369,14 +395,22 @@ impl WeightInfo for () {
 	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::SongVariants` (r:1 w:1)
 	/// Proof: `Songs::SongVariants` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Vetting` (r:1 w:0)
+	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::ApprovedArtists` (r:1 w:0)
+	/// Proof: `Songs::ApprovedArtists` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Deposits` (r:1 w:1)
+	/// Proof: `Songs::Deposits` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	fn add_variant() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2586`
+		//  Measured:  `2714`
 		//  Estimated: `4502`
-		// Minimum execution time: 25_355_000 picoseconds.
-		Weight::from_parts(29_629_000, 4502)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+		// Minimum execution time: 74_063_000 picoseconds.
+		Weight::from_parts(84_370_000, 4502)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Songs::Songs` (r:1 w:1)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
@@ -384,8 +418,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 14_979_000 picoseconds.
-		Weight::from_parts(17_698_000, 4309)
+		// Minimum execution time: 15_179_000 picoseconds.
+		Weight::from_parts(19_517_000, 4309)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -396,10 +430,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 14_010_000 picoseconds.
-		Weight::from_parts(16_593_705, 4309)
-			// Standard Error: 1_723
-			.saturating_add(Weight::from_parts(14_513, 0).saturating_mul(s.into()))
+		// Minimum execution time: 13_847_000 picoseconds.
+		Weight::from_parts(16_333_919, 4309)
+			// Standard Error: 2_380
+			.saturating_add(Weight::from_parts(58_355, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -409,8 +443,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 13_725_000 picoseconds.
-		Weight::from_parts(16_000_000, 4309)
+		// Minimum execution time: 13_401_000 picoseconds.
+		Weight::from_parts(15_864_000, 4309)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -418,23 +452,29 @@ impl WeightInfo for () {
 	/// Proof: `Songs::PendingDeadlines` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Songs` (r:64 w:64)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::VerdictVotes` (r:0 w:64)
+	/// Proof: `Songs::VerdictVotes` (`max_values`: None, `max_size`: Some(2349), added: 4824, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn activate_timed_out(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `253 + n * (855 ±0)`
 		//  Estimated: `3735 + n * (3319 ±0)`
-		// Minimum execution time: 2_652_000 picoseconds.
-		Weight::from_parts(9_421_453, 3735)
-			// Standard Error: 20_905
-			.saturating_add(Weight::from_parts(7_599_537, 0).saturating_mul(n.into()))
+		// Minimum execution time: 2_555_000 picoseconds.
+		Weight::from_parts(3_336_862, 3735)
+			// Standard Error: 40_318
+			.saturating_add(Weight::from_parts(9_114_317, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3319).saturating_mul(n.into()))
 	}
 	/// Storage: `Songs::Songs` (r:2 w:1)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
+	/// Storage: `Aura::Authorities` (r:1 w:0)
+	/// Proof: `Aura::Authorities` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::VerdictVotes` (r:1 w:1)
+	/// Proof: `Songs::VerdictVotes` (`max_values`: None, `max_size`: Some(2349), added: 4824, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::PendingDeadlines` (r:1 w:1)
 	/// Proof: `Songs::PendingDeadlines` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::SongVariants` (r:2 w:2)
@@ -455,24 +495,26 @@ impl WeightInfo for () {
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	fn submit_verdict() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4084`
+		//  Measured:  `6911`
 		//  Estimated: `8014`
-		// Minimum execution time: 89_854_000 picoseconds.
-		Weight::from_parts(98_862_000, 8014)
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
+		// Minimum execution time: 135_909_000 picoseconds.
+		Weight::from_parts(168_339_000, 8014)
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Songs::Songs` (r:2 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// Storage: `Aura::Authorities` (r:1 w:0)
 	/// Proof: `Aura::Authorities` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::VerdictVotes` (r:1 w:0)
+	/// Proof: `Songs::VerdictVotes` (`max_values`: None, `max_size`: Some(2349), added: 4824, mode: `MaxEncodedLen`)
 	fn authorize_verdict() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3085`
+		//  Measured:  `4784`
 		//  Estimated: `7628`
-		// Minimum execution time: 60_580_000 picoseconds.
-		Weight::from_parts(68_398_000, 7628)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		// Minimum execution time: 86_602_000 picoseconds.
+		Weight::from_parts(95_102_000, 7628)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 	}
 	/// Storage: `Songs::Songs` (r:1 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
@@ -494,10 +536,10 @@ impl WeightInfo for () {
 	/// Proof: `Songs::UnvettedSongs` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn approve_song() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1364`
+		//  Measured:  `1363`
 		//  Estimated: `6092`
-		// Minimum execution time: 67_946_000 picoseconds.
-		Weight::from_parts(76_036_000, 6092)
+		// Minimum execution time: 66_010_000 picoseconds.
+		Weight::from_parts(73_407_000, 6092)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -505,6 +547,12 @@ impl WeightInfo for () {
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Vetting` (r:1 w:1)
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::SongVariants` (r:1 w:1)
+	/// Proof: `Songs::SongVariants` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::ByFingerprint` (r:1 w:1)
+	/// Proof: `Songs::ByFingerprint` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::PendingDeadlines` (r:1 w:1)
+	/// Proof: `Songs::PendingDeadlines` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Deposits` (r:1 w:1)
 	/// Proof: `Songs::Deposits` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -517,14 +565,18 @@ impl WeightInfo for () {
 	/// Proof: `Royalties::Payouts` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::UnvettedSongs` (r:0 w:1)
 	/// Proof: `Songs::UnvettedSongs` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::VerdictVotes` (r:0 w:1)
+	/// Proof: `Songs::VerdictVotes` (`max_values`: None, `max_size`: Some(2349), added: 4824, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Variants` (r:0 w:32)
+	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	fn reject_song() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1340`
+		//  Measured:  `2682`
 		//  Estimated: `6092`
-		// Minimum execution time: 58_196_000 picoseconds.
-		Weight::from_parts(65_390_000, 6092)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+		// Minimum execution time: 107_853_000 picoseconds.
+		Weight::from_parts(119_865_000, 6092)
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
+			.saturating_add(RocksDbWeight::get().writes(43_u64))
 	}
 	/// Storage: `Songs::ApprovedArtists` (r:1 w:1)
 	/// Proof: `Songs::ApprovedArtists` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
@@ -547,12 +599,12 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[0, 64]`.
 	fn approve_artist(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `644 + n * (153 ±0)`
+		//  Measured:  `643 + n * (153 ±0)`
 		//  Estimated: `3593 + n * (5102 ±0)`
-		// Minimum execution time: 14_753_000 picoseconds.
-		Weight::from_parts(15_226_000, 3593)
-			// Standard Error: 82_134
-			.saturating_add(Weight::from_parts(46_118_863, 0).saturating_mul(n.into()))
+		// Minimum execution time: 15_791_000 picoseconds.
+		Weight::from_parts(31_816_741, 3593)
+			// Standard Error: 90_077
+			.saturating_add(Weight::from_parts(44_970_271, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -579,10 +631,10 @@ impl WeightInfo for () {
 	/// Proof: `Royalties::Payouts` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	fn reassign_artist() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1463`
+		//  Measured:  `1462`
 		//  Estimated: `6092`
-		// Minimum execution time: 75_121_000 picoseconds.
-		Weight::from_parts(83_188_000, 6092)
+		// Minimum execution time: 72_988_000 picoseconds.
+		Weight::from_parts(78_778_000, 6092)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
