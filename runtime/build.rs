@@ -5,9 +5,8 @@
 //! reproducible (the node's cli test checks it). Two things would tie it to
 //! the build machine:
 //! - Panic locations name source files: the checkout, Cargo's home and the
-//!   target directory are remapped to fixed names (the node's profile too:
-//!   its chain specs hold this blob as built, not wasm-opt's copy that only
-//!   release builds make, so a debug and a release node agree on genesis).
+//!   target directory (and the node's profile folder in it) are remapped to
+//!   fixed names.
 //! - Cargo hashes the location of each path dependency into its crates'
 //!   symbol names (`-C metadata`), and the symbols decide the code's
 //!   layout: the wasm project reaches the workspace through [`FIXED_ROOT`],

@@ -4,8 +4,7 @@
 //! as files, written by `scripts/chain-specs.sh`.
 
 use musicchain_runtime::{
-	genesis_config_presets::STAGING_PRESET, SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL,
-	WASM_BINARY_BLOATY,
+	genesis_config_presets::STAGING_PRESET, SS58_PREFIX, TOKEN_DECIMALS, TOKEN_SYMBOL, WASM_BINARY,
 };
 use polkadot_sdk::{
 	sc_network::config::MultiaddrWithPeerId,
@@ -29,13 +28,14 @@ fn properties() -> Properties {
 
 /// The runtime as zstd-compressed code: a quarter of the size in chain
 /// specs and in the genesis state, decompressed by every node's executor.
+///
+/// Always compressed here, the same way: a release build embeds the wasm
+/// already compressed (more strongly), a debug build uncompressed, and both
+/// hold the same wasm (a debug build's blob is byte for byte a release
+/// build's wasm-opt'd one), so a debug and a release node agree on genesis.
 fn compressed(wasm: &[u8]) -> Vec<u8> {
-	match blob::decompress(wasm, CODE_BLOB_BOMB_LIMIT) {
-		Ok(Cow::Borrowed(_)) => {
-			blob::compress_weakly(wasm, CODE_BLOB_BOMB_LIMIT).unwrap_or_else(|| wasm.to_vec())
-		},
-		_ => wasm.to_vec(),
-	}
+	let raw = blob::decompress(wasm, CODE_BLOB_BOMB_LIMIT).unwrap_or(Cow::Borrowed(wasm));
+	blob::compress_weakly(&raw, CODE_BLOB_BOMB_LIMIT).unwrap_or_else(|| raw.to_vec())
 }
 
 /// The peer ids of the well-known node keys 1, 2, 3 and 4 (32-byte ed25519
@@ -75,11 +75,7 @@ fn from_preset(
 	preset: &str,
 	boot_nodes: Vec<MultiaddrWithPeerId>,
 ) -> Result<ChainSpec, String> {
-	// The blob as the compiler left it, in every build: a release build
-	// also embeds a wasm-opt'd copy (`WASM_BINARY`, 2 % smaller) that a
-	// debug build lacks, so genesis from it would differ between a debug
-	// and a release node of the same sources.
-	let wasm = WASM_BINARY_BLOATY.ok_or_else(|| {
+	let wasm = WASM_BINARY.ok_or_else(|| {
 		"this node was built without the runtime's wasm (SKIP_WASM_BUILD was set); \
 		 build it again without SKIP_WASM_BUILD"
 			.to_string()
