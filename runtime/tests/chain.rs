@@ -439,13 +439,12 @@ fn staging_root_takes_two_of_the_three_committee_members() {
 		assert_eq!(polkadot_sdk::pallet_sudo::Key::<Runtime>::get(), Some(root.clone()));
 		assert!(!technical_committee().contains(&root));
 	});
-	let budget = || chain_budget();
 	let set_budget = RuntimeCall::Sudo(polkadot_sdk::pallet_sudo::Call::sudo {
 		call: Box::new(RuntimeCall::Royalties(
 			pallet_musicchain_royalties::Call::set_discovery_budget { budget: 123 * UNIT },
 		)),
 	});
-	let before = chain.execute(budget);
+	let before = chain.execute(chain_budget);
 	// No single member is Root: not through sudo...
 	assert!(chain.signed(Dave, set_budget.clone()).expect("included").is_err());
 	let others = |who: Sr25519Keyring| -> Vec<_> {
@@ -463,7 +462,7 @@ fn staging_root_takes_two_of_the_three_committee_members() {
 	// ...nor through the multisig alone: the first signature only opens it.
 	assert_eq!(chain.signed(Dave, as_multi(Dave, None)), Ok(Ok(())));
 	chain.next_block();
-	assert_eq!(chain.execute(budget), before);
+	assert_eq!(chain.execute(chain_budget), before);
 	let call_hash = polkadot_sdk::sp_io::hashing::blake2_256(&codec::Encode::encode(&set_budget));
 	let timepoint = chain
 		.execute(|| pallet_multisig::Multisigs::<Runtime>::get(&root, call_hash))
@@ -471,7 +470,7 @@ fn staging_root_takes_two_of_the_three_committee_members() {
 		.when;
 	// A second member's signature executes it as Root.
 	assert_eq!(chain.signed(Ferdie, as_multi(Ferdie, Some(timepoint))), Ok(Ok(())));
-	assert_eq!(chain.execute(budget), 123 * UNIT);
+	assert_eq!(chain.execute(chain_budget), 123 * UNIT);
 }
 
 fn chain_budget() -> u128 {

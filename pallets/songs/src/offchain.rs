@@ -21,7 +21,8 @@
 //! verdict computed on another fork is refused by `check_verdict`. Double
 //! submission: a local marker per (song, fingerprint) holds back a resend
 //! for [`RESEND_AFTER_BLOCKS`], a song this node's key already voted on is
-//! not judged again, and the pool keeps one verdict per song and authority.
+//! not judged again (a vote is final), and the pool keeps one verdict per
+//! song and authority.
 //! A verdict applies once more than half of the authorities submitted it.
 
 use crate::{

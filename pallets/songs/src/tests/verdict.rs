@@ -237,15 +237,25 @@ fn one_authority_alone_decides_nothing() {
 		let invalid = |e| Err(TransactionValidityError::Invalid(e));
 		assert_eq!(authorize(&duplicate(1, 0), 1), invalid(InvalidTransaction::Stale));
 		assert_noop!(vote(duplicate(1, 0)), DispatchError::Other("Transaction is outdated"));
+		// A vote is final: the same authority cannot vote again, not even
+		// for another outcome (votes are free, so it could fill blocks).
+		assert_eq!(authorize(&unique(1, 1), 1), invalid(InvalidTransaction::Stale));
+		assert_noop!(
+			Songs::submit_verdict(
+				RawOrigin::Authorized.into(),
+				unique(1, 1),
+				sign(&unique(1, 1), 1)
+			),
+			Error::<Test>::AlreadyVoted
+		);
 		// Another says Unique: still no majority.
 		assert_ok!(vote(unique(1, 2)));
 		assert_eq!(SongsMap::<Test>::get(1).map(|r| r.status), Some(SongStatus::Pending));
-		// The first authority changes its mind; its earlier vote is
-		// replaced, and with the second it makes two of three: Unique.
-		assert_ok!(vote(unique(1, 1)));
+		// The third agrees with the second: two of three, Unique.
+		assert_ok!(vote(unique(1, 3)));
 		assert_eq!(SongsMap::<Test>::get(1).map(|r| r.status), Some(SongStatus::Active));
 		System::assert_last_event(
-			Event::SongVerified { song: 1, authority: UintAuthorityId(1) }.into(),
+			Event::SongVerified { song: 1, authority: UintAuthorityId(3) }.into(),
 		);
 		assert!(!VerdictVotes::<Test>::contains_key(1));
 	});
@@ -279,5 +289,28 @@ fn a_song_without_a_majority_activates_at_its_timeout_and_its_votes_go() {
 		run_to(TIMEOUT + 2);
 		assert_eq!(SongsMap::<Test>::get(0).map(|r| r.status), Some(SongStatus::Active));
 		assert!(!VerdictVotes::<Test>::contains_key(0));
+	});
+}
+
+#[test]
+fn nothing_folds_into_a_song_rejected_while_the_votes_came_in() {
+	test(|| {
+		assert_ok!(register(1));
+		assert_ok!(apply(unique(0, 1)));
+		assert_ok!(register(2));
+		// One vote to fold song 1 into song 0; then the moderators reject 0.
+		assert_ok!(vote(duplicate(1, 0)));
+		assert_ok!(Songs::reject_song(RuntimeOrigin::signed(MODERATOR), 0));
+		let second = Verdict { authority: UintAuthorityId(2), ..duplicate(1, 0) };
+		assert_eq!(
+			authorize(&second, 2),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(INVALID_TARGET)))
+		);
+		assert_noop!(
+			Songs::submit_verdict(RawOrigin::Authorized.into(), second.clone(), sign(&second, 2)),
+			Error::<Test>::InvalidTarget
+		);
+		// The file stays with its own registration.
+		assert_eq!(Variants::<Test>::get([2; 32]).map(|v| v.song), Some(1));
 	});
 }
