@@ -20,7 +20,7 @@ target=${CARGO_TARGET_DIR:-$root/target}
 command -v fpcalc >/dev/null || { echo "bench-fingerprint: fpcalc not found (apt-get install libchromaprint-tools)" >&2; exit 1; }
 
 echo "building musicchain (release)..."
-cargo build --release -p musicchain-client --manifest-path "$root/Cargo.toml" >&2
+cargo build --release -p musicchain-cli --manifest-path "$root/Cargo.toml" >&2
 bin="$target/release/musicchain"
 
 fixtures="$target/bench-fixtures"

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-SKIP_WASM_BUILD=1 cargo bench --locked -p musicchain-client --bench swarm "$@"
+SKIP_WASM_BUILD=1 cargo bench --locked -p musicchain-swarm --bench swarm "$@"

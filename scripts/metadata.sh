@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates client/metadata/musicchain.scale, the runtime metadata (V16)
+# Regenerates client/chain/metadata/musicchain.scale, the runtime metadata (V16)
 # the client's chain code is generated from (subxt, at compile time), from
 # the runtime crate itself. runtime/tests/metadata.rs fails when the copy is
 # stale; run this after changing a pallet's calls, storage, events or types.

@@ -22,7 +22,7 @@ scripts/setup.sh
 source scripts/env.sh
 echo "== building the node and the client (the first build takes a while)"
 cargo build --locked -p musicchain-node
-cargo build --locked --release -p musicchain-client
+cargo build --locked --release -p musicchain-cli
 node="$CARGO_TARGET_DIR/debug/musicchain-node"
 client="$CARGO_TARGET_DIR/release/musicchain"
 demo="${MUSICCHAIN_DEMO_DIR:-$HOME/.cache/musicchain/demo}"

@@ -3,7 +3,7 @@
 # in $MUSICCHAIN_DATA_DIR served to it, and a second client (its own data
 # directory) that downloads one file from the swarm, verifies it and adds it
 # to its library. Called by scripts/run.sh; runs alone once the client is
-# built (`cargo build --release -p musicchain-client`).
+# built (`cargo build --release -p musicchain-cli`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh

@@ -35,7 +35,7 @@ echo "== node (dev chain, 4-validator network)"
 cargo test --locked -p musicchain-node 2>&1 | tee -a "$log" || fail "node tests"
 
 echo "== end to end (the dev node and three clients; a node restart under a client)"
-SKIP_WASM_BUILD=1 cargo test --locked -p musicchain-client --test chain --test restart -- --ignored --nocapture 2>&1 |
+SKIP_WASM_BUILD=1 cargo test --locked -p musicchain-cli --test chain --test restart -- --ignored --nocapture 2>&1 |
 	tee -a "$log" || fail "end-to-end test"
 
 echo "tests passed in $(( $(date +%s) - start )) s"

@@ -1,5 +1,5 @@
 //! The client's chain code is generated (by subxt, at compile time) from
-//! `client/metadata/musicchain.scale`, a copy of this runtime's metadata.
+//! `client/chain/metadata/musicchain.scale`, a copy of this runtime's metadata.
 //! This test fails when that copy is stale: regenerate it with
 //! `scripts/metadata.sh` (which runs this test with
 //! `MUSICCHAIN_WRITE_METADATA=1`) and rebuild the client.
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 const VERSION: u32 = 16;
 
 fn checked_in() -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../client/metadata/musicchain.scale")
+	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../client/chain/metadata/musicchain.scale")
 }
 
 /// Only the runtime nodes run (benchmarks add a runtime API of their own).

@@ -1,0 +1,11 @@
+//! The product's flows, for every front end (the command line, the player
+//! app): what a person does with musicchain, built on the library crates.
+//! Nothing here prints; a flow reports what happens through typed events
+//! and returns a summary, and the front end decides what a person reads.
+//!
+//! - [`sync`]: a scanned library meets the chain (match or register every
+//!   file).
+//! - [`search`]: ranked search over the catalog.
+
+pub mod search;
+pub mod sync;

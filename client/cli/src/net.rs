@@ -1,0 +1,316 @@
+//! The swarm subcommands: `serve`, `download`, `peers` and `relay`.
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use libp2p::Multiaddr;
+use musicchain_audio as audio;
+use musicchain_library::{self as library, Change, Record, Stamp, Store};
+use musicchain_swarm::{
+	self as swarm,
+	protocol::{hex, parse_hash},
+	Catalog, DownloadRequest, Host, HostConfig, Role,
+};
+use std::{path::Path, time::Duration};
+
+/// Prints a line to stdout; a closed stdout (a pipe whose reader left)
+/// does not stop a serving host.
+macro_rules! say {
+	($($t:tt)*) => {{
+		use std::io::Write as _;
+		let _ = writeln!(std::io::stdout(), $($t)*);
+	}};
+}
+
+/// Network options shared by the swarm subcommands.
+#[derive(clap::Args, Clone, Debug)]
+pub struct NetArgs {
+	/// Address to listen on (repeatable). Default: every interface, a
+	/// random TCP and QUIC port (4001 for `relay`).
+	#[arg(long, value_name = "MULTIADDR")]
+	listen: Vec<Multiaddr>,
+	/// Do not listen for direct connections (reach us through --relay-via).
+	#[arg(long)]
+	no_listen: bool,
+	/// A mini-node to join, ending in /p2p/PEER_ID (repeatable).
+	#[arg(long, value_name = "MULTIADDR", env = "MUSICCHAIN_BOOTSTRAP", value_delimiter = ',')]
+	bootstrap: Vec<Multiaddr>,
+	/// An address others can reach this peer at (repeatable).
+	#[arg(long, value_name = "MULTIADDR")]
+	external: Vec<Multiaddr>,
+	/// Announce the listen addresses as reachable (a LAN, loopback, or a
+	/// host with a public address).
+	#[arg(long)]
+	advertise_listen: bool,
+	/// Reserve a relay circuit through this mini-node (repeatable), for
+	/// peers that cannot be dialled directly.
+	#[arg(long, value_name = "MULTIADDR")]
+	relay_via: Vec<Multiaddr>,
+	/// Do not try hole punching (DCUtR) over relayed connections.
+	#[arg(long)]
+	no_hole_punch: bool,
+}
+
+impl NetArgs {
+	pub fn config(&self, role: Role, data_dir: &Path) -> Result<HostConfig> {
+		let mut c = HostConfig::client(data_dir);
+		c.role = role;
+		if role == Role::MiniNode {
+			c.listen = vec![
+				"/ip4/0.0.0.0/tcp/4001".parse().context("listen address")?,
+				"/ip4/0.0.0.0/udp/4001/quic-v1".parse().context("listen address")?,
+			];
+		}
+		if !self.listen.is_empty() {
+			c.listen = self.listen.clone();
+		}
+		if self.no_listen {
+			c.listen.clear();
+		}
+		c.bootstrap = self.bootstrap.clone();
+		c.external = self.external.clone();
+		c.advertise_listen = self.advertise_listen;
+		c.relay_via = self.relay_via.clone();
+		c.hole_punch = !self.no_hole_punch;
+		Ok(c)
+	}
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+	tokio::runtime::Builder::new_multi_thread()
+		.enable_all()
+		.build()
+		.context("cannot start the async runtime")
+}
+
+pub fn catalog(data_dir: &Path) -> Result<Catalog> {
+	let store = Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?;
+	Ok(Catalog::from_store(&store)?)
+}
+
+async fn announce(host: &Host, what: &str, files: usize) -> Result<()> {
+	say!("{what} as peer {} ({files} files)", host.peer_id());
+	for a in host.addrs().await? {
+		say!("listening on {a}");
+	}
+	Ok(())
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+async fn stopped() {
+	let term = async {
+		match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+			Ok(mut s) => {
+				s.recv().await;
+			},
+			Err(_) => std::future::pending::<()>().await,
+		}
+	};
+	tokio::select! {
+		_ = tokio::signal::ctrl_c() => {},
+		_ = term => {},
+	}
+}
+
+/// Prints the online view whenever it changes, until stopped.
+pub async fn run_until_stopped(host: &Host) -> Result<()> {
+	let mut last = None;
+	let stop = stopped();
+	tokio::pin!(stop);
+	loop {
+		tokio::select! {
+			_ = &mut stop => break,
+			_ = tokio::time::sleep(Duration::from_secs(2)) => {
+				let online = host.online().await?;
+				let content = host.online_content().await?;
+				let now = (online.len(), content.len());
+				if last != Some(now) {
+					say!("online: {} peers serving {} files", now.0, now.1);
+					last = Some(now);
+				}
+			},
+		}
+	}
+	say!("stopping: closing connections");
+	host.shutdown().await;
+	Ok(())
+}
+
+pub fn serve(data_dir: &Path, net: NetArgs, payout: Option<swarm::Payout>) -> Result<i32> {
+	let catalog = catalog(data_dir)?;
+	let files = catalog.len();
+	runtime()?.block_on(async {
+		let mut config = net.config(Role::Client, data_dir)?;
+		if let Some(p) = &payout {
+			say!("paid on {}", musicchain_wallet::address(&p.account()));
+		}
+		config.payout = payout;
+		let host = swarm::start(config, catalog).await?;
+		announce(&host, "serving", files).await?;
+		run_until_stopped(&host).await?;
+		Ok(0)
+	})
+}
+
+pub fn relay(data_dir: &Path, mut net: NetArgs, peers: Vec<Multiaddr>) -> Result<i32> {
+	net.bootstrap.extend(peers);
+	let dir = data_dir.join("relay");
+	runtime()?.block_on(async {
+		let host = swarm::start(net.config(Role::MiniNode, &dir)?, Catalog::default()).await?;
+		announce(&host, "mini-node", 0).await?;
+		run_until_stopped(&host).await?;
+		Ok(0)
+	})
+}
+
+pub fn peers(data_dir: &Path, net: NetArgs, wait: u64) -> Result<i32> {
+	let catalog = catalog(data_dir)?;
+	runtime()?.block_on(async {
+		let host = swarm::start(net.config(Role::Client, data_dir)?, catalog).await?;
+		tokio::time::sleep(Duration::from_secs(wait)).await;
+		let online = host.online().await?;
+		for c in host.connections().await? {
+			say!("connected\t{}\t{}{}", c.peer, c.addr, if c.relayed { "\t(relayed)" } else { "" });
+		}
+		for p in &online {
+			say!(
+				"online\t{}\t{} files\tdigest {}{}",
+				p.peer,
+				p.files,
+				hex(&p.digest[..8]),
+				if p.listed { "" } else { "\t(list not yet pulled)" }
+			);
+		}
+		say!("{} peers online serving {} files", online.len(), host.online_content().await?.len());
+		host.shutdown().await;
+		Ok(0)
+	})
+}
+
+/// Parses the download arguments.
+pub fn download_request(
+	hash: &str,
+	root: Option<&str>,
+	stream_from: Option<u32>,
+) -> Result<DownloadRequest> {
+	let Some(content_hash) = parse_hash(hash) else {
+		bail!("{hash:?} is not a content hash: expected 64 hex digits (`musicchain library list` shows them)");
+	};
+	let root = match root {
+		Some(r) => {
+			Some(parse_hash(r).with_context(|| format!("--root {r:?}: expected 64 hex digits"))?)
+		},
+		None => None,
+	};
+	Ok(DownloadRequest { content_hash, root, stream_from })
+}
+
+pub fn download(
+	data_dir: &Path,
+	net: NetArgs,
+	request: DownloadRequest,
+	then_serve: bool,
+	payout: Option<swarm::Payout>,
+	progress: bool,
+) -> Result<i32> {
+	let catalog = catalog(data_dir)?;
+	if let Some(s) = catalog.get(&request.content_hash) {
+		say!("already in the library: {}", s.path.display());
+		return Ok(0);
+	}
+	runtime()?.block_on(async {
+		let mut config = net.config(Role::Client, data_dir)?;
+		config.payout = payout;
+		let host = swarm::start(config, catalog).await?;
+		let fetched = fetch(&host, data_dir, request, progress).await;
+		if fetched.is_ok() && then_serve {
+			run_until_stopped(&host).await?;
+		} else {
+			host.shutdown().await;
+		}
+		fetched.map(|_| 0)
+	})
+}
+
+/// Downloads one file with a progress bar, reports where its pieces came
+/// from, and adds it to the library (from then on it is served).
+pub async fn fetch(
+	host: &Host,
+	data_dir: &Path,
+	request: DownloadRequest,
+	progress: bool,
+) -> Result<swarm::Downloaded> {
+	let handle = host.download(request.clone())?;
+	let bar = ProgressBar::with_draw_target(
+		None,
+		if progress { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+	);
+	bar.set_style(
+		ProgressStyle::with_template(
+			"{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+		)
+		.unwrap_or_else(|_| ProgressStyle::default_bar())
+		.progress_chars("=> "),
+	);
+	bar.set_message("looking for providers");
+	bar.enable_steady_tick(Duration::from_millis(200));
+	let mut watch = handle.progress.clone();
+	let bar2 = bar.clone();
+	let ticker = tokio::spawn(async move {
+		while watch.changed().await.is_ok() {
+			let p = watch.borrow().clone();
+			if p.size > 0 {
+				bar2.set_length(p.size);
+				bar2.set_position(
+					(u64::from(p.verified) * u64::from(musicchain_primitives::PIECE_SIZE))
+						.min(p.size),
+				);
+				bar2.set_message(format!("{} providers", p.providers));
+			}
+		}
+	});
+	let result = handle.finish().await;
+	ticker.abort();
+	bar.finish_and_clear();
+	let done = match result {
+		Ok(d) => d,
+		Err(e) => bail!("download of {} failed: {e}", hex(&request.content_hash)),
+	};
+	say!(
+		"downloaded {} ({} bytes, {} pieces{}) to {}",
+		hex(&request.content_hash),
+		done.size,
+		done.pieces.len(),
+		if done.resumed > 0 {
+			format!(", {} resumed from an earlier run", done.resumed)
+		} else {
+			String::new()
+		},
+		done.path.display()
+	);
+	for (peer, n) in &done.delivered {
+		say!("  {n} pieces from {peer}");
+	}
+	for (peer, why) in &done.dropped {
+		say!("  dropped {peer}: {why:?}");
+	}
+	// The host serves it from now on; the library keeps it for later runs.
+	if let Err(e) = add_to_library(data_dir, &done.path) {
+		eprintln!("{}: not added to the library: {e:#}", done.path.display());
+	}
+	Ok(done)
+}
+
+pub fn add_to_library(data_dir: &Path, path: &Path) -> Result<()> {
+	let store = Store::open(data_dir)?;
+	if let Some(dir) = path.parent() {
+		library::add_root(&store, dir)?;
+	}
+	let meta = std::fs::metadata(path)?;
+	let analysis = audio::analyze(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+	store.apply(&[Change::Put(
+		path.to_path_buf(),
+		Box::new(Record { stamp: Stamp::of(&meta), analysis }),
+	)])?;
+	say!("added to the library");
+	Ok(())
+}

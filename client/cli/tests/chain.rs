@@ -1,0 +1,309 @@
+//! The whole loop on a real dev chain: the `musicchain-node` binary
+//! (`--dev`) and three real `musicchain` clients on loopback.
+//!
+//! A (Alice) scans and registers 3 songs (a 10 MUSIC deposit each), bonds
+//! to serve and serves them; B (Bob) discovers them, plays one past half
+//! from A and the receipt settles as pending credits, since the moderators
+//! have not approved the song (B +1 MUSIC, A +1 as server and +1 as artist,
+//! exactly, and nothing minted); B's second play at once gets the cooldown
+//! answer; a play of less than half and a chorus on loop earn nothing and
+//! say why; C (Charlie) registers a re-encoding of A's song and the
+//! validators' verdict folds it into A's song as a variant; B downloads an
+//! album and C then streams a song of it from B alone; the moderator
+//! council approves A's song by majority, and the credits and the deposit
+//! are paid out.
+//!
+//! It needs the node binary, built beside this test (`cargo build -p
+//! musicchain-node`), so it is ignored in a plain `cargo test`;
+//! `scripts/test.sh` runs it after the node is built.
+
+mod common;
+
+use common::{
+	fixtures,
+	node::{free_port, DevNode, Proc},
+};
+use musicchain_chain::{catalog::Status, Chain};
+use musicchain_primitives::UNIT;
+use std::{
+	io::{BufRead, BufReader, Write},
+	process::{Command, Output, Stdio},
+	time::{Duration, Instant},
+};
+
+const CLIENT: &str = env!("CARGO_BIN_EXE_musicchain");
+
+/// One user of the client: a data directory, a dev account.
+struct User {
+	name: &'static str,
+	dir: tempfile::TempDir,
+	node: String,
+}
+
+impl User {
+	fn new(name: &'static str, uri: &str, node: &DevNode) -> User {
+		let user = User { name, dir: tempfile::tempdir().expect("tmp"), node: node.url.clone() };
+		let mut child = user
+			.command(&["wallet", "import", "--uri"])
+			.stdin(Stdio::piped())
+			.stdout(Stdio::piped())
+			.stderr(Stdio::piped())
+			.spawn()
+			.expect("wallet import");
+		child.stdin.take().expect("stdin").write_all(format!("{uri}\n").as_bytes()).expect("uri");
+		let out = child.wait_with_output().expect("import");
+		assert!(
+			out.status.success(),
+			"{name}: import failed: {}",
+			String::from_utf8_lossy(&out.stderr)
+		);
+		user
+	}
+
+	fn command(&self, args: &[&str]) -> Command {
+		let mut c = Command::new(CLIENT);
+		c.args(args)
+			.env("MUSICCHAIN_DATA_DIR", self.dir.path())
+			.env("MUSICCHAIN_PASSWORD", format!("{} password", self.name))
+			.env("MUSICCHAIN_NODE", &self.node)
+			// Test accounts stay out of a developer's own keyring.
+			.env("MUSICCHAIN_KEYRING", "off")
+			// Silent on a developer's machine too.
+			.env("MUSICCHAIN_OUTPUT", "null")
+			.env_remove("MUSICCHAIN_BOOTSTRAP");
+		c
+	}
+
+	/// Runs the client to its end; whether it succeeded, and what it
+	/// printed (standard output, then standard error).
+	fn run(&self, args: &[&str]) -> (bool, String) {
+		let Output { status, stdout, stderr } =
+			self.command(args).stdin(Stdio::null()).output().expect("run the client");
+		let out =
+			format!("{}{}", String::from_utf8_lossy(&stdout), String::from_utf8_lossy(&stderr));
+		println!("--- {} $ musicchain {}\n{out}", self.name, args.join(" "));
+		(status.success(), out)
+	}
+
+	/// Starts `serve` on a loopback port; returns it and its address.
+	fn serve(&self) -> (Proc, String) {
+		let port = free_port();
+		let listen = format!("/ip4/127.0.0.1/tcp/{port}");
+		let mut child = self
+			.command(&["serve", "--listen", &listen, "--advertise-listen"])
+			.stdin(Stdio::null())
+			.stdout(Stdio::piped())
+			.stderr(Stdio::inherit())
+			.spawn()
+			.expect("serve");
+		let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+		let addr = loop {
+			let line = lines.next().expect("serve printed its address").expect("utf-8");
+			println!("{}: {line}", self.name);
+			if let Some(addr) = line.strip_prefix("listening on ") {
+				break addr.to_string();
+			}
+		};
+		// Keep draining its output so that it never blocks on a full pipe.
+		std::thread::spawn(move || for _ in lines {});
+		(Proc(child), addr)
+	}
+
+	fn account(&self) -> [u8; 32] {
+		let (_, out) = self.run(&["wallet", "show"]);
+		let address = out.lines().next().and_then(|l| l.strip_prefix("account ")).expect("address");
+		musicchain_wallet::public_of_address(address).expect("ss58")
+	}
+}
+
+fn library(files: &[&str]) -> tempfile::TempDir {
+	let dir = tempfile::tempdir().expect("tmp");
+	for f in files {
+		let from = fixtures().join(f);
+		std::fs::copy(&from, dir.path().join(from.file_name().expect("name"))).expect("copy");
+	}
+	dir
+}
+
+/// The song id on the line of `out` that names `title`.
+fn song_of(out: &str, title: &str) -> u32 {
+	out.lines()
+		.find(|l| l.contains(title) && l.trim_start().starts_with("song"))
+		.and_then(|l| l.split_whitespace().nth(1))
+		.and_then(|id| id.parse().ok())
+		.unwrap_or_else(|| panic!("no song line for {title} in:\n{out}"))
+}
+
+/// Reads the chain's state (the best block) for the test's checks, the
+/// way a wallet or explorer would, over its own connection (on a runtime of
+/// its own, which keeps the connection's tasks alive between looks).
+struct Reader {
+	rt: tokio::runtime::Runtime,
+	chain: Chain,
+}
+
+impl Reader {
+	fn new(url: &str) -> Reader {
+		let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("rt");
+		let chain = rt.block_on(Chain::connect(url, 60, |_, _| {})).expect("connect");
+		Reader { rt, chain }
+	}
+
+	fn songs(&self) -> Vec<musicchain_chain::catalog::Song> {
+		self.rt.block_on(self.chain.songs()).expect("songs")
+	}
+}
+
+#[derive(Debug, PartialEq)]
+struct State {
+	free: u128,
+	credits: u128,
+}
+
+fn state(reader: &Reader, who: [u8; 32]) -> State {
+	reader.rt.block_on(async {
+		State {
+			free: reader.chain.balance(who).await.expect("balance").free,
+			credits: reader.chain.credits(who).await.expect("credits"),
+		}
+	})
+}
+
+#[test]
+#[ignore = "needs the musicchain-node binary; scripts/test.sh runs it after building the node"]
+fn the_whole_loop_on_a_dev_chain() {
+	let node = DevNode::start();
+	let chain = Reader::new(&node.url);
+	let (a, b, c) = (
+		User::new("A", "//Alice", &node),
+		User::new("B", "//Bob", &node),
+		User::new("C", "//Charlie", &node),
+	);
+
+	// A scans and registers three songs.
+	let a_lib = library(&["good/a.flac", "other/b-320k.mp3", "album/c.flac"]);
+	let (ok, out) =
+		a.run(&["library", "add", a_lib.path().to_str().expect("utf-8"), "--no-progress"]);
+	assert!(ok, "A's scan and sync");
+	assert_eq!(out.matches("registered (a new song").count(), 3, "{out}");
+	let (fixture, other, third) =
+		(song_of(&out, "Fixture Song"), song_of(&out, "Other Song"), song_of(&out, "Third Song"));
+	let started = Instant::now();
+	while chain.songs().iter().any(|s| s.status != Status::Active) {
+		assert!(started.elapsed() < Duration::from_secs(120), "the dedupe verdicts never came");
+		std::thread::sleep(Duration::from_secs(1));
+	}
+
+	// A bonds to serve: only a bonded server's receipts earn.
+	let (ok, out) = a.run(&["bond"]);
+	assert!(ok && out.contains("your play receipts earn"), "{out}");
+	let (a_serve, a_addr) = a.serve();
+	let from_a = ["--bootstrap", a_addr.as_str(), "--no-listen"];
+
+	// B discovers them, grouped artist -> album -> tracks.
+	let (ok, out) = b.run(&[&["discover"][..], &from_a].concat());
+	assert!(ok);
+	let generators = out.find("The Generators").expect("artist");
+	let sessions = out.find("  Synthetic Sessions").expect("album");
+	assert!(generators < sessions && sessions < out.find("3. Fixture Song").expect("track 3"));
+	assert!(out.find("3. Fixture Song") < out.find("4. Third Song"), "tracks in order");
+	assert!(out.contains("Noise Makers") && out.contains("Other Song"));
+	assert!(out.contains("3 of 3 songs on chain have an online peer"));
+
+	// B plays the Fixture Song (32 s) past half, from A; the receipt
+	// settles as pending credits: the moderators have not approved it.
+	let (acc_a, acc_b) = (a.account(), b.account());
+	let (before_a, before_b) = (state(&chain, acc_a), state(&chain, acc_b));
+	let id = fixture.to_string();
+	let (ok, out) =
+		b.run(&[&["play", id.as_str(), "--segments", "0-10,14-22"][..], &from_a].concat());
+	assert!(ok, "the play settles");
+	assert!(out.contains("settled in") && out.contains("as pending credits"), "{out}");
+	let (after_a, after_b) = (state(&chain, acc_a), state(&chain, acc_b));
+	assert_eq!(after_b, State { free: before_b.free, credits: before_b.credits + UNIT });
+	assert_eq!(
+		after_a,
+		State { free: before_a.free, credits: before_a.credits + 2 * UNIT },
+		"A +1 MUSIC as the server and +1 as the artist, as credits"
+	);
+	// The same, through the client.
+	let (_, out) = b.run(&["balance"]);
+	assert!(out.contains(&format!("free      {} MUSIC", after_b.free / UNIT)), "{out}");
+	assert!(out.contains("credits   1 MUSIC"), "{out}");
+
+	// At once again: the cooldown.
+	let (_, out) = b.run(&[&["play", id.as_str(), "--segments", "0-17"][..], &from_a].concat());
+	assert!(out.contains("earned nothing") && out.contains("CooldownActive"), "{out}");
+	// Less than half, and the chorus on loop, of another song.
+	let id = other.to_string();
+	let (_, out) = b.run(&[&["play", id.as_str(), "--segments", "0-5"][..], &from_a].concat());
+	assert!(out.contains("less than half") && out.contains("InsufficientCoverage"), "{out}");
+	let (_, out) =
+		b.run(&[&["play", id.as_str(), "--segments", "5-9,5-9,5-9,5-9,5-9"][..], &from_a].concat());
+	assert!(out.contains("over and over") && out.contains("RepeatedCoverage"), "{out}");
+	// Refused plays earn nothing and pay their fee (a few thousandths).
+	let now = state(&chain, acc_b).free;
+	assert!(now < after_b.free && after_b.free - now < UNIT / 100, "{now} vs {}", after_b.free);
+
+	// C's re-encoding of the Fixture Song: only A adds files to A's song,
+	// so C's registers, and the validators' verdict folds it in.
+	let c_lib = library(&["good/a-128k.mp3"]);
+	let (ok, out) =
+		c.run(&["library", "add", c_lib.path().to_str().expect("utf-8"), "--no-progress"]);
+	assert!(ok);
+	assert!(
+		out.contains("joined (another encoding")
+			&& out.contains("for the validators' verdict to fold in")
+			&& song_of(&out, "Fixture Song") == fixture,
+		"{out}"
+	);
+	let started = Instant::now();
+	loop {
+		let songs = chain.songs();
+		let variants = songs.iter().find(|s| s.id == fixture).expect("song").variants.len();
+		if songs.len() == 3 && variants == 2 {
+			break;
+		}
+		assert!(started.elapsed() < Duration::from_secs(120), "the fold never came: {songs:?}");
+		std::thread::sleep(Duration::from_secs(1));
+	}
+
+	// B downloads the album, then serves it; with A gone, C streams a song
+	// of it from B.
+	let (ok, out) = b.run(
+		&[&["download", "--album", "Synthetic Sessions", "--no-progress"][..], &from_a].concat(),
+	);
+	assert!(ok && out.contains("2 of 2 songs downloaded"), "{out}");
+	let (ok, out) = b.run(&["bond"]);
+	assert!(ok, "{out}");
+	let (b_serve, b_addr) = b.serve();
+	drop(a_serve);
+	let b_peer = b_addr.rsplit('/').next().expect("peer id").to_string();
+	let id = third.to_string();
+	let (_, out) =
+		c.run(&["play", &id, "--segments", "0-3", "--bootstrap", &b_addr, "--no-listen"]);
+	assert!(out.contains(&format!("streaming from {b_peer}")), "{out}");
+	assert!(out.contains("first audio") && out.contains("less than half"), "{out}");
+	drop(b_serve);
+
+	// The council (Alice, Bob, Charlie) approves the Fixture Song: one
+	// moderator's motion is not enough, the second one's vote passes it;
+	// A's deposit comes back and the credits are paid out.
+	let credited = state(&chain, acc_a);
+	assert!(credited.credits >= 2 * UNIT);
+	let (ok, out) = b.run(&["moderate", "approve", &fixture.to_string()]);
+	assert!(ok && out.contains("1 of the 2 ayes"), "{out}");
+	assert_eq!(state(&chain, acc_a), credited, "one moderator cannot approve");
+	let (ok, out) = c.run(&["moderate", "approve", &fixture.to_string()]);
+	assert!(ok && out.contains("passed: done"), "{out}");
+	let started = Instant::now();
+	while state(&chain, acc_a).credits > 0 {
+		assert!(started.elapsed() < Duration::from_secs(60), "the credits were never paid");
+		std::thread::sleep(Duration::from_millis(500));
+	}
+	assert_eq!(
+		state(&chain, acc_a).free,
+		credited.free + credited.credits + 10 * UNIT,
+		"the credits and the deposit paid to A"
+	);
+}

@@ -1,0 +1,474 @@
+//! Playback: decodes a song (while it is still arriving from the swarm)
+//! and plays it in real time, segment by segment, to the audio device, a
+//! WAV file or nowhere, reporting what was heard for the play session's
+//! heartbeats.
+//!
+//! A play is paced by the wall clock whatever the output: the heartbeats
+//! must show as much wall time as audio, or the chain refuses the receipt
+//! as a fast-forward.
+
+pub mod device;
+
+use musicchain_audio::{decode::PcmStream, AudioError};
+use musicchain_primitives::Format;
+use std::{
+	fs::File,
+	io::{Read, Seek, SeekFrom, Write},
+	path::PathBuf,
+	sync::{Arc, Condvar, Mutex},
+	time::{Duration, Instant},
+};
+use symphonia::core::io::MediaSource;
+
+/// Wall time between two heartbeats while a segment plays.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+
+/// Where the sound goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+	/// The default audio device when there is one, else nowhere.
+	Auto,
+	/// An audio device: a cpal id such as `alsa:default`, or the default.
+	Device(Option<String>),
+	/// Decoded and paced, then dropped.
+	Null,
+	/// A 16-bit PCM WAV file.
+	Wav(PathBuf),
+}
+
+/// What the player reports while it plays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+	/// Where the sound goes, for the user to read.
+	Output(String),
+	/// The first sample went out.
+	Started,
+	/// `[from_ms, to_ms)` of the song was heard since the last report.
+	Heard { from_ms: u32, to_ms: u32 },
+}
+
+/// How much of a file has arrived, shared between the download and the
+/// reader that waits for it.
+#[derive(Default)]
+pub struct Arrival {
+	state: Mutex<ArrivalState>,
+	changed: Condvar,
+}
+
+#[derive(Default)]
+struct ArrivalState {
+	/// Bytes from the start that are verified and on disk.
+	bytes: u64,
+	/// The download gave up: reads past `bytes` fail instead of waiting.
+	failed: Option<String>,
+}
+
+impl Arrival {
+	pub fn set(&self, bytes: u64) {
+		if let Ok(mut s) = self.state.lock() {
+			s.bytes = s.bytes.max(bytes);
+		}
+		self.changed.notify_all();
+	}
+
+	pub fn fail(&self, why: String) {
+		if let Ok(mut s) = self.state.lock() {
+			s.failed = Some(why);
+		}
+		self.changed.notify_all();
+	}
+
+	/// Waits until `end` bytes have arrived (or the download failed).
+	fn wait_for(&self, end: u64) -> std::io::Result<u64> {
+		let mut s = self.state.lock().map_err(|_| std::io::Error::other("poisoned"))?;
+		loop {
+			if s.bytes >= end {
+				return Ok(s.bytes);
+			}
+			if let Some(why) = &s.failed {
+				return Err(std::io::Error::other(format!("the download failed: {why}")));
+			}
+			s = self
+				.changed
+				.wait_timeout(s, Duration::from_millis(200))
+				.map_err(|_| std::io::Error::other("poisoned"))?
+				.0;
+		}
+	}
+}
+
+/// A file that is still being written from its start: reads wait until
+/// the bytes they ask for have arrived.
+pub struct GrowingFile {
+	file: File,
+	pos: u64,
+	size: u64,
+	arrival: Arc<Arrival>,
+}
+
+impl GrowingFile {
+	pub fn new(file: File, size: u64, arrival: Arc<Arrival>) -> GrowingFile {
+		GrowingFile { file, pos: 0, size, arrival }
+	}
+}
+
+impl Read for GrowingFile {
+	fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+		if self.pos >= self.size || buf.is_empty() {
+			return Ok(0);
+		}
+		let available = self.arrival.wait_for(self.pos + 1)?.min(self.size);
+		let n = (buf.len() as u64).min(available - self.pos) as usize;
+		let n = std::os::unix::fs::FileExt::read_at(&self.file, &mut buf[..n], self.pos)?;
+		self.pos += n as u64;
+		Ok(n)
+	}
+}
+
+impl Seek for GrowingFile {
+	fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+		let pos = match to {
+			SeekFrom::Start(p) => Some(p),
+			SeekFrom::End(d) => self.size.checked_add_signed(d),
+			SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+		};
+		self.pos = pos.ok_or_else(|| std::io::Error::other("seek before the start"))?;
+		Ok(self.pos)
+	}
+}
+
+impl MediaSource for GrowingFile {
+	fn is_seekable(&self) -> bool {
+		true
+	}
+	fn byte_len(&self) -> Option<u64> {
+		Some(self.size)
+	}
+}
+
+/// Writes 16-bit PCM as a WAV file; the header's sizes are filled in at
+/// the end.
+struct WavWriter {
+	file: std::io::BufWriter<File>,
+	data_bytes: u32,
+}
+
+impl WavWriter {
+	fn create(path: &PathBuf, rate: u32, channels: u16) -> std::io::Result<WavWriter> {
+		let mut file = std::io::BufWriter::new(File::create(path)?);
+		let block = channels * 2;
+		let mut header = Vec::with_capacity(44);
+		header.extend_from_slice(b"RIFF\0\0\0\0WAVEfmt ");
+		header.extend_from_slice(&16u32.to_le_bytes());
+		header.extend_from_slice(&1u16.to_le_bytes());
+		header.extend_from_slice(&channels.to_le_bytes());
+		header.extend_from_slice(&rate.to_le_bytes());
+		header.extend_from_slice(&(rate * u32::from(block)).to_le_bytes());
+		header.extend_from_slice(&block.to_le_bytes());
+		header.extend_from_slice(&16u16.to_le_bytes());
+		header.extend_from_slice(b"data\0\0\0\0");
+		file.write_all(&header)?;
+		Ok(WavWriter { file, data_bytes: 0 })
+	}
+
+	fn write(&mut self, samples: &[i16]) -> std::io::Result<()> {
+		for s in samples {
+			self.file.write_all(&s.to_le_bytes())?;
+		}
+		self.data_bytes = self.data_bytes.saturating_add((samples.len() * 2) as u32);
+		Ok(())
+	}
+
+	fn finish(mut self) -> std::io::Result<()> {
+		self.file.flush()?;
+		let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
+		file.seek(SeekFrom::Start(4))?;
+		file.write_all(&self.data_bytes.saturating_add(36).to_le_bytes())?;
+		file.seek(SeekFrom::Start(40))?;
+		file.write_all(&self.data_bytes.to_le_bytes())?;
+		file.sync_all()
+	}
+}
+
+/// Why a play stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum PlayerError {
+	#[error("cannot decode the song: {0}")]
+	Audio(#[from] AudioError),
+	#[error("cannot write the output: {0}")]
+	Output(#[from] std::io::Error),
+	#[error("cannot play to the audio device: {0} (--output null or FILE.wav plays without one)")]
+	Device(String),
+}
+
+/// The open output of a play.
+enum Sink {
+	None,
+	Wav(WavWriter),
+	Device(device::DeviceSink),
+}
+
+impl Sink {
+	/// Opens `output` for audio of `rate` Hz and `channels`.
+	fn open(output: &Output, rate: u32, channels: u16) -> Result<(Sink, String), PlayerError> {
+		Ok(match output {
+			Output::Null => (Sink::None, "nowhere (--output null), paced in real time".into()),
+			Output::Wav(path) => {
+				(Sink::Wav(WavWriter::create(path, rate, channels)?), path.display().to_string())
+			},
+			Output::Device(id) => {
+				let sink = device::DeviceSink::open(id.as_deref(), rate, channels)
+					.map_err(PlayerError::Device)?;
+				let name = sink.describe();
+				(Sink::Device(sink), name)
+			},
+			Output::Auto => match device::DeviceSink::open(None, rate, channels) {
+				Ok(sink) => {
+					let name = sink.describe();
+					(Sink::Device(sink), name)
+				},
+				Err(why) => (
+					Sink::None,
+					format!("nowhere, paced in real time all the same (no audio device: {why})"),
+				),
+			},
+		})
+	}
+
+	/// How far ahead of the wall clock audio is handed over: a device is
+	/// kept half a queue ahead, so that it never waits for the next packet.
+	fn lead(&self) -> Duration {
+		match self {
+			Sink::Device(_) => device::QUEUE / 2,
+			Sink::None | Sink::Wav(_) => Duration::ZERO,
+		}
+	}
+
+	fn write(&mut self, samples: &[i16]) -> Result<(), PlayerError> {
+		match self {
+			Sink::None => {},
+			Sink::Wav(w) => w.write(samples)?,
+			Sink::Device(d) => d.write(samples),
+		}
+		Ok(())
+	}
+
+	fn finish(self) -> Result<(), PlayerError> {
+		match self {
+			Sink::None => {},
+			Sink::Wav(w) => w.finish()?,
+			Sink::Device(d) => {
+				d.drain();
+				let late = d.starved();
+				if late >= Duration::from_millis(50) {
+					tracing::warn!(
+						"audio device: {} ms of silence where audio was late (a slow disk or network)",
+						late.as_millis()
+					);
+				}
+			},
+		}
+		Ok(())
+	}
+}
+
+/// Plays `segments` (`[from_ms, to_ms)` of the song, in order; a jump
+/// between them is a seek) of the file `open` opens, in real time, into
+/// `output`. `report` hears [`Event`]s: a `Heard` at least every
+/// [`HEARTBEAT_EVERY`] and at the end of every segment. Returns the
+/// milliseconds heard.
+pub fn play(
+	open: &dyn Fn() -> Result<PcmStream, AudioError>,
+	output: &Output,
+	segments: &[(u32, u32)],
+	report: &mut dyn FnMut(Event),
+) -> Result<u32, PlayerError> {
+	play_controlled(open, output, segments, None, report)
+}
+
+/// What a listener does while a song plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+	/// Go to this point of the song (ms) and play on from there to the end
+	/// of the current segment.
+	SeekTo(u32),
+	/// Move by this many ms (negative: back).
+	SeekBy(i64),
+	/// End the play here.
+	Stop,
+}
+
+impl Control {
+	/// A listener's line: `+S` / `-S` moves by S seconds, `M:SS` or `S`
+	/// goes there, `f` / `b` move 10 s, `q` stops.
+	pub fn parse(line: &str) -> Result<Control, String> {
+		let line = line.trim();
+		let secs = |t: &str| -> Option<f64> {
+			let v = match t.split_once(':') {
+				Some((m, s)) => m.parse::<u32>().ok()? as f64 * 60.0 + s.parse::<f64>().ok()?,
+				None => t.parse::<f64>().ok()?,
+			};
+			(v.is_finite() && v >= 0.0).then_some(v)
+		};
+		let ms = |v: f64| (v * 1000.0).min(f64::from(u32::MAX)) as i64;
+		match line {
+			"q" | "quit" | "stop" => return Ok(Control::Stop),
+			"f" => return Ok(Control::SeekBy(10_000)),
+			"b" => return Ok(Control::SeekBy(-10_000)),
+			_ => {},
+		}
+		let parsed = if let Some(rest) = line.strip_prefix('+') {
+			secs(rest).map(|v| Control::SeekBy(ms(v)))
+		} else if let Some(rest) = line.strip_prefix('-') {
+			secs(rest).map(|v| Control::SeekBy(-ms(v)))
+		} else {
+			secs(line).map(|v| Control::SeekTo(ms(v) as u32))
+		};
+		parsed.ok_or_else(|| {
+			format!("`{line}`: type +S or -S (seconds), M:SS, f or b (10 s), or q, then Enter")
+		})
+	}
+}
+
+/// [`play`], taking [`Control`]s from `control` while it plays (checked
+/// after every decoded packet).
+pub fn play_controlled(
+	open: &dyn Fn() -> Result<PcmStream, AudioError>,
+	output: &Output,
+	segments: &[(u32, u32)],
+	control: Option<&std::sync::mpsc::Receiver<Control>>,
+	report: &mut dyn FnMut(Event),
+) -> Result<u32, PlayerError> {
+	let mut plan: std::collections::VecDeque<(u32, u32)> = segments.iter().copied().collect();
+	let mut sink: Option<Sink> = None;
+	let mut started = false;
+	let mut heard_total = 0u32;
+	// The decoder, and how far it has decoded (frames, and ms).
+	let mut stream: Option<(PcmStream, u64)> = None;
+	let mut decoded_ms = 0u32;
+	while let Some((from_ms, to_ms)) = plan.pop_front() {
+		if decoded_ms > from_ms {
+			// A seek backwards: decode from the top again.
+			stream = None;
+			decoded_ms = 0;
+		}
+		let mut clock: Option<(Instant, u32)> = None;
+		let mut reported_ms = from_ms;
+		let mut played_ms = from_ms;
+		let mut last_report = Instant::now();
+		loop {
+			let (pcm, at) = match &mut stream {
+				Some(open) => open,
+				none => none.insert((open()?, 0)),
+			};
+			let Some(chunk) = pcm.next_chunk()? else { break };
+			let ch = usize::from(chunk.channels.max(1));
+			let rate = u64::from(chunk.rate.max(1));
+			let chunk_start_ms = (*at * 1000 / rate) as u32;
+			*at += (chunk.samples.len() / ch) as u64;
+			let chunk_end_ms = (*at * 1000 / rate) as u32;
+			decoded_ms = chunk_end_ms;
+			if chunk_end_ms <= from_ms {
+				continue; // before the segment: a seek forwards
+			}
+			// The part of the chunk inside the segment.
+			let begin_ms = chunk_start_ms.max(from_ms);
+			let end_ms = chunk_end_ms.min(to_ms);
+			let skip = (u64::from(begin_ms - chunk_start_ms) * rate / 1000) as usize * ch;
+			let keep = (u64::from(end_ms.saturating_sub(begin_ms)) * rate / 1000) as usize * ch;
+			let samples = &chunk.samples[skip.min(chunk.samples.len())..];
+			let samples = &samples[..keep.min(samples.len())];
+
+			// Opened at the first audio, whose rate and channels it takes.
+			let out = match &mut sink {
+				Some(open) => open,
+				none => {
+					let (opened, name) = Sink::open(output, chunk.rate, chunk.channels)?;
+					report(Event::Output(name));
+					none.insert(opened)
+				},
+			};
+			if !started {
+				started = true;
+				report(Event::Started);
+			}
+			let (t0, base_ms) = *clock.get_or_insert((Instant::now(), begin_ms));
+			out.write(samples)?;
+			let lead = out.lead();
+			played_ms = end_ms;
+			// Paced: the audio up to `end_ms` is due `end_ms - base_ms` after
+			// t0 (less the sink's lead, well inside the chain's grace).
+			let due = t0 + Duration::from_millis(u64::from(end_ms.saturating_sub(base_ms)));
+			if let Some(wait) =
+				due.checked_sub(lead).and_then(|d| d.checked_duration_since(Instant::now()))
+			{
+				std::thread::sleep(wait);
+			}
+			if last_report.elapsed() >= HEARTBEAT_EVERY && played_ms > reported_ms {
+				report(Event::Heard { from_ms: reported_ms, to_ms: played_ms });
+				heard_total += played_ms - reported_ms;
+				reported_ms = played_ms;
+				last_report = Instant::now();
+			}
+			if chunk_end_ms >= to_ms {
+				break;
+			}
+			if let Some(c) = control.and_then(|c| c.try_recv().ok()) {
+				let target = match c {
+					Control::Stop => {
+						plan.clear();
+						break;
+					},
+					Control::SeekTo(ms) => ms,
+					Control::SeekBy(d) => {
+						u32::try_from(i64::from(played_ms).saturating_add(d).max(0)).unwrap_or(0)
+					},
+				};
+				// The rest of this segment from the new point on.
+				if target < to_ms {
+					plan.push_front((target, to_ms));
+				}
+				break;
+			}
+		}
+		if played_ms > reported_ms {
+			report(Event::Heard { from_ms: reported_ms, to_ms: played_ms });
+			heard_total += played_ms - reported_ms;
+		}
+	}
+	if let Some(sink) = sink {
+		sink.finish()?;
+	}
+	Ok(heard_total)
+}
+
+/// A decodable stream from the start of `file`, which is still arriving.
+/// The open file is shared, so that the stream can be opened again (for a
+/// seek backwards) after the finished download was moved into the library.
+pub fn open_growing(
+	file: &File,
+	size: u64,
+	format: Format,
+	arrival: Arc<Arrival>,
+) -> Result<PcmStream, AudioError> {
+	let file = file.try_clone()?;
+	PcmStream::open(Box::new(GrowingFile::new(file, size, arrival)), format, None)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::Control;
+
+	#[test]
+	fn listener_lines_are_controls() {
+		assert_eq!(Control::parse("+15"), Ok(Control::SeekBy(15_000)));
+		assert_eq!(Control::parse("-2.5"), Ok(Control::SeekBy(-2_500)));
+		assert_eq!(Control::parse("1:30\n"), Ok(Control::SeekTo(90_000)));
+		assert_eq!(Control::parse("42"), Ok(Control::SeekTo(42_000)));
+		assert_eq!(Control::parse("f"), Ok(Control::SeekBy(10_000)));
+		assert_eq!(Control::parse(" q "), Ok(Control::Stop));
+		assert!(Control::parse("louder").is_err());
+		assert!(Control::parse("-").is_err());
+		assert!(Control::parse("1:xx").is_err());
+	}
+}

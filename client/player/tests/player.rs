@@ -1,0 +1,150 @@
+//! The player on real encoded audio: segments with seeks both ways, paced
+//! in real time, into a WAV file, from a file that is still arriving.
+
+use musicchain_testkit as common;
+
+use musicchain_audio::decode::PcmStream;
+use musicchain_player::{self as player, Arrival, Event, Output};
+use musicchain_primitives::Format;
+use std::{
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+#[test]
+fn segments_play_in_real_time_from_a_file_still_arriving() {
+	let flac = common::fixtures().join("good/a.flac");
+	let size = std::fs::metadata(&flac).expect("fixture").len();
+	// The bytes arrive in four steps, 150 ms apart.
+	let arrival = Arc::new(Arrival::default());
+	let feed = arrival.clone();
+	let feeder = std::thread::spawn(move || {
+		for step in 1..=4u64 {
+			std::thread::sleep(Duration::from_millis(150));
+			feed.set(size * step / 4);
+		}
+	});
+	let out = tempfile::tempdir().expect("tmp");
+	let wav = out.path().join("heard.wav");
+	let file = std::fs::File::open(&flac).expect("open");
+	let open = || player::open_growing(&file, size, Format::Flac, arrival.clone());
+	let mut events = Vec::new();
+	let started = Instant::now();
+	// Forwards past a gap, then back to the start.
+	let segments = [(1_000, 2_500), (6_000, 7_000), (0, 500)];
+	let heard = player::play(&open, &Output::Wav(wav.clone()), &segments, &mut |e| events.push(e))
+		.expect("plays");
+	let took = started.elapsed();
+	feeder.join().expect("feeder");
+
+	assert_eq!(heard, 3_000);
+	assert_eq!(
+		events,
+		vec![
+			Event::Output(wav.display().to_string()),
+			Event::Started,
+			Event::Heard { from_ms: 1_000, to_ms: 2_500 },
+			Event::Heard { from_ms: 6_000, to_ms: 7_000 },
+			Event::Heard { from_ms: 0, to_ms: 500 },
+		]
+	);
+	assert!(took >= Duration::from_millis(2_900), "paced by the wall clock: {took:?}");
+	// 3 s of 44.1 kHz stereo 16-bit after a 44-byte header, within a packet.
+	let bytes = std::fs::metadata(&wav).expect("wav").len();
+	let expected = 44 + 3 * 44_100 * 4;
+	assert!(bytes.abs_diff(expected) < 4 * 4_608, "{bytes} bytes, expected about {expected}");
+	let wav_bytes = std::fs::read(&wav).expect("read wav");
+	assert_eq!(&wav_bytes[..4], b"RIFF");
+	assert_eq!(u32::from_le_bytes(wav_bytes[40..44].try_into().expect("4")) as u64, bytes - 44);
+}
+
+#[test]
+fn a_failed_download_ends_the_play_with_its_reason() {
+	let flac = common::fixtures().join("good/a.flac");
+	let size = std::fs::metadata(&flac).expect("fixture").len();
+	let arrival = Arc::new(Arrival::default());
+	arrival.set(size / 8);
+	let failing = arrival.clone();
+	std::thread::spawn(move || {
+		std::thread::sleep(Duration::from_millis(100));
+		failing.fail("every provider left".into());
+	});
+	let file = std::fs::File::open(&flac).expect("open");
+	let open = || -> Result<PcmStream, _> {
+		player::open_growing(&file, size, Format::Flac, arrival.clone())
+	};
+	let err = player::play(&open, &Output::Null, &[(20_000, 21_000)], &mut |_| {})
+		.expect_err("the bytes never come");
+	assert!(err.to_string().contains("every provider left"), "{err}");
+}
+
+/// `auto` plays to the default device when there is one; on a machine
+/// without a sound card (CI) it plays nowhere, paced all the same, and
+/// says why.
+#[test]
+fn auto_output_names_where_the_sound_went() {
+	let open = open_fixture;
+	let mut events = Vec::new();
+	let started = Instant::now();
+	let heard =
+		player::play(&open, &Output::Auto, &[(0, 600)], &mut |e| events.push(e)).expect("plays");
+	assert_eq!(heard, 600);
+	assert!(started.elapsed() >= Duration::from_millis(550), "paced: {:?}", started.elapsed());
+	match &events[0] {
+		Event::Output(name) => {
+			eprintln!("auto: {name}");
+			assert!(name.contains("Hz") || name.starts_with("nowhere, "), "{name}");
+		},
+		other => panic!("the output is named first, not {other:?}"),
+	}
+}
+
+/// A listener seeks while the song plays: forwards past a gap, back, then
+/// stops. The controls are all waiting before the play starts, so the
+/// player takes one after each decoded packet: each part is exactly one
+/// packet long, reported as heard (so the heartbeats credit unique seconds),
+/// and the pacing follows the wall clock throughout.
+#[test]
+fn seeks_while_playing_are_reported_as_the_parts_heard() {
+	let open = open_fixture;
+	let (tx, rx) = std::sync::mpsc::channel();
+	for c in
+		[player::Control::SeekTo(5_000), player::Control::SeekBy(-3_000), player::Control::Stop]
+	{
+		tx.send(c).expect("queued");
+	}
+	let mut events = Vec::new();
+	let started = Instant::now();
+	let heard = player::play_controlled(&open, &Output::Null, &[(0, 9_000)], Some(&rx), &mut |e| {
+		events.push(e)
+	})
+	.expect("plays");
+	let took = started.elapsed();
+	let parts: Vec<(u32, u32)> = events
+		.iter()
+		.filter_map(|e| match e {
+			Event::Heard { from_ms, to_ms } => Some((*from_ms, *to_ms)),
+			_ => None,
+		})
+		.collect();
+	assert_eq!(parts.len(), 3, "{events:?}");
+	// One FLAC packet of the fixture: 4608 frames at 44.1 kHz, 104 ms.
+	let packet = parts[0].1;
+	assert!((100..=110).contains(&packet), "{parts:?}");
+	assert_eq!(parts[0], (0, packet));
+	// From 5 s to the end of the packet holding 5 s.
+	assert_eq!(parts[1].0, 5_000);
+	assert!(parts[1].1 > 5_000 && parts[1].1 <= 5_000 + packet, "{parts:?}");
+	// Back 3 s from there, to the end of that packet.
+	assert_eq!(parts[2].0, parts[1].1 - 3_000);
+	assert!(parts[2].1 > parts[2].0 && parts[2].1 <= parts[2].0 + packet, "{parts:?}");
+	let total: u32 = parts.iter().map(|(a, b)| b - a).sum();
+	assert_eq!(heard, total);
+	assert!(took >= Duration::from_millis(u64::from(total)), "paced: {took:?} for {total} ms");
+}
+
+/// The first fixture song, decoded from its start.
+fn open_fixture() -> Result<PcmStream, musicchain_audio::AudioError> {
+	let file = std::fs::File::open(common::fixtures().join("good/a.flac"))?;
+	PcmStream::open(Box::new(file), Format::Flac, None)
+}

@@ -1,0 +1,390 @@
+//! The event loop's downloading work: finding providers, manifests,
+//! scheduling piece requests, verifying and writing (off the loop), and
+//! finishing with the whole-file check.
+
+use super::*;
+
+impl EventLoop {
+	pub(super) fn start_download(
+		&mut self,
+		request: DownloadRequest,
+		progress: watch::Sender<Progress>,
+		done: oneshot::Sender<Result<Downloaded, DownloadError>>,
+	) {
+		let dl = self.next_download;
+		self.next_download += 1;
+		let part = files::part_path(&self.config.data_dir, &request.content_hash);
+		let query =
+			self.swarm.behaviour_mut().kad.get_providers(RecordKey::new(&request.content_hash));
+		self.provider_queries.insert(query, dl);
+		let now = Instant::now();
+		self.downloads.insert(
+			dl,
+			Download {
+				request: request.clone(),
+				started: now,
+				progress,
+				done: Some(done),
+				manifest: None,
+				ready: Vec::new(),
+				asked_manifest: HashSet::new(),
+				unreachable: HashMap::new(),
+				file: None,
+				schedule: None,
+				resumed: 0,
+				first_piece: None,
+				last_provider: now,
+				last_piece: now,
+				lookups: 1,
+				last_lookup: now,
+				finishing: false,
+				part,
+				hash: None,
+			},
+		);
+		for p in self.presence.providers(&request.content_hash) {
+			self.ask_manifest(dl, p, false);
+		}
+	}
+
+	/// Asks `peer` for the manifest. `again`: even if a request to it is
+	/// still out (Kademlia just gave addresses the first request lacked).
+	pub(super) fn ask_manifest(&mut self, dl: u64, peer: PeerId, again: bool) {
+		if peer == self.peer_id || self.banned.contains(&peer) {
+			return;
+		}
+		let Some(d) = self.downloads.get_mut(&dl) else { return };
+		let providing = d.ready.contains(&peer)
+			|| d.schedule.as_ref().is_some_and(|s| s.providers().any(|p| *p == peer));
+		let resting = d.unreachable.get(&peer).is_some_and(|t| t.elapsed() < MANIFEST_RETRY);
+		if providing || (resting && !again) || (!d.asked_manifest.insert(peer) && !again) {
+			return;
+		}
+		let request = Request::Manifest { content_hash: d.request.content_hash };
+		let addrs = self.book.get(&peer).cloned().unwrap_or_default();
+		let id =
+			self.swarm.behaviour_mut().manifest.send_request_with_addresses(&peer, request, addrs);
+		self.awaiting(id, Pending::Manifest { dl });
+	}
+
+	pub(super) fn on_manifest(&mut self, dl: u64, peer: PeerId, response: Response) {
+		let Some(d) = self.downloads.get_mut(&dl) else { return };
+		let Response::Manifest { size, piece_size, format, pieces } = response else { return };
+		let expected = size.div_ceil(u64::from(PIECE_SIZE)).max(1);
+		let root = manifest_root(&pieces);
+		let valid = piece_size == PIECE_SIZE
+			&& pieces.len() as u64 == expected
+			&& pieces.len() <= MAX_PIECES
+			&& d.request.root.is_none_or(|r| r == root);
+		if !valid {
+			tracing::warn!("{peer} sent a manifest that does not match; not downloading from it");
+			return;
+		}
+		match &d.manifest {
+			None => {
+				let pieces = Arc::new(pieces);
+				d.manifest = Some(Manifest { size, format, pieces: pieces.clone(), root });
+				d.ready.push(peer);
+				let part = d.part.clone();
+				let tx = self.internal_tx.clone();
+				tokio::task::spawn_blocking(move || {
+					let result = files::open_part(&part, size, &pieces).and_then(|(f, have)| {
+						let hash = RunningHash::start(&part, size, &have)?;
+						Ok((f, have, hash))
+					});
+					let _ = tx.send(Internal::Opened { dl, result });
+				});
+			},
+			Some(m) if m.size == size && m.root == root => {
+				if let Some(s) = d.schedule.as_mut() {
+					// A dropped provider stays dropped, and does not keep a
+					// download with no provider alive.
+					if s.add_provider(peer) {
+						d.last_provider = Instant::now();
+					}
+				} else {
+					d.ready.push(peer);
+				}
+				self.pump(dl);
+			},
+			Some(_) => tracing::warn!("{peer} sent a manifest unlike the others; ignored"),
+		}
+	}
+
+	pub(super) fn pump(&mut self, dl: u64) {
+		let Some(d) = self.downloads.get_mut(&dl) else { return };
+		let Some(s) = d.schedule.as_mut() else { return };
+		let asks = s.next_asks(Instant::now());
+		let hash = d.request.content_hash;
+		for a in asks {
+			let id = self.swarm.behaviour_mut().pieces.send_request(
+				&a.peer,
+				Request::Pieces { content_hash: hash, first: a.first, count: a.count },
+			);
+			self.awaiting(id, Pending::Pieces { dl, first: a.first, count: a.count });
+		}
+		self.report(dl);
+	}
+
+	pub(super) fn report(&mut self, dl: u64) {
+		let Some(d) = self.downloads.get(&dl) else { return };
+		let (pieces, verified, contiguous, providers) = match &d.schedule {
+			Some(s) => {
+				let n = d.manifest.as_ref().map(|m| m.pieces.len() as u32).unwrap_or(0);
+				(n, n - s.missing(), s.contiguous(), s.providers().count())
+			},
+			None => (0, 0, 0, d.ready.len()),
+		};
+		let p = Progress {
+			size: d.manifest.as_ref().map(|m| m.size).unwrap_or(0),
+			pieces,
+			verified,
+			contiguous,
+			providers,
+			first_piece: d.first_piece,
+		};
+		d.progress.send_if_modified(|old| {
+			let changed = *old != p;
+			*old = p;
+			changed
+		});
+	}
+
+	pub(super) fn on_pieces(
+		&mut self,
+		dl: u64,
+		peer: PeerId,
+		first: u32,
+		count: u32,
+		response: Response,
+	) {
+		let Some(d) = self.downloads.get_mut(&dl) else { return };
+		let (Some(m), Some(file)) = (&d.manifest, &d.file) else { return };
+		let data = match response {
+			Response::Pieces { first: f, data } if f == first => data,
+			// A busy provider is not a failing one: wait a moment.
+			Response::Refused(Refusal::Busy) => {
+				if let Some(s) = d.schedule.as_mut() {
+					s.busy(&peer, first, count, Instant::now());
+				}
+				return self.pump(dl);
+			},
+			_ => {
+				if let Some(s) = d.schedule.as_mut() {
+					s.request_ended(&peer, first, count, false);
+				}
+				return self.pump(dl);
+			},
+		};
+		let pieces = m.pieces.clone();
+		let size = m.size;
+		let file = file.clone();
+		let tx = self.internal_tx.clone();
+		let feed = d.hash.as_ref().map(RunningHash::feed);
+		tokio::task::spawn_blocking(move || {
+			let verdicts =
+				files::verify_and_write(&file, &pieces, size, first, count, data, feed.as_ref());
+			let _ = tx.send(Internal::Written { dl, peer, first, count, verdicts });
+		});
+	}
+
+	pub(super) fn ban(&mut self, peer: PeerId, why: &str) {
+		if !self.banned.insert(peer) {
+			return;
+		}
+		tracing::warn!("dropping peer {peer}: {why}");
+		for d in self.downloads.values_mut() {
+			if let Some(s) = d.schedule.as_mut() {
+				s.drop_provider(peer, Dropped::Corrupt);
+			}
+		}
+		let _ = self.swarm.disconnect_peer_id(peer);
+	}
+
+	pub(super) fn on_written(
+		&mut self,
+		dl: u64,
+		peer: PeerId,
+		first: u32,
+		count: u32,
+		verdicts: Vec<(u32, bool)>,
+	) {
+		let corrupt = verdicts.iter().any(|(_, ok)| !ok);
+		let Some(d) = self.downloads.get_mut(&dl) else { return };
+		let Some(s) = d.schedule.as_mut() else { return };
+		for (piece, ok) in &verdicts {
+			if *ok && s.piece_done(&peer, *piece) {
+				d.last_piece = Instant::now();
+				d.first_piece.get_or_insert_with(|| d.started.elapsed());
+			}
+		}
+		s.request_ended(&peer, first, count, !corrupt && verdicts.len() as u32 == count);
+		if corrupt {
+			self.ban(peer, "it sent a piece that does not match the manifest");
+		}
+		self.check_done(dl);
+		self.pump(dl);
+	}
+
+	pub(super) fn check_done(&mut self, dl: u64) {
+		let Some(d) = self.downloads.get_mut(&dl) else { return };
+		if d.finishing || !d.schedule.as_ref().is_some_and(|s| s.is_done()) {
+			return;
+		}
+		d.finishing = true;
+		let Some(m) = d.manifest.as_ref() else { return };
+		let ext = musicchain_primitives::Format::from_code(m.format)
+			.map(|f| f.extension())
+			.unwrap_or("bin");
+		let dest = self
+			.config
+			.data_dir
+			.join("downloads")
+			.join(format!("{}.{ext}", hex(&d.request.content_hash)));
+		let part = d.part.clone();
+		let hash = d.request.content_hash;
+		let tx = self.internal_tx.clone();
+		d.file = None;
+		let running = d.hash.take();
+		tokio::task::spawn_blocking(move || {
+			let result = match running.map(RunningHash::finish) {
+				Some(Ok(got)) => files::finish_file(&part, &dest, &got, &hash),
+				Some(Err(e)) => Err(DownloadError::Io(e)),
+				None => Err(DownloadError::Io(std::io::Error::other("no content hash"))),
+			};
+			let _ = tx.send(Internal::Finished { dl, result });
+		});
+	}
+
+	pub(super) fn on_opened(
+		&mut self,
+		dl: u64,
+		result: std::io::Result<(File, Vec<bool>, RunningHash)>,
+	) {
+		let Some(d) = self.downloads.get_mut(&dl) else { return };
+		match result {
+			Ok((file, have, hash)) => {
+				d.hash = Some(hash);
+				let n = have.len() as u32;
+				let mut s = Schedule::new(n, have);
+				d.resumed = n - s.missing();
+				if let Some(from) = d.request.stream_from {
+					s.seek(from);
+				}
+				for p in d.ready.drain(..) {
+					s.add_provider(p);
+				}
+				d.file = Some(Arc::new(file));
+				d.schedule = Some(s);
+				self.check_done(dl);
+				self.pump(dl);
+			},
+			Err(e) => self.fail(dl, DownloadError::Io(e)),
+		}
+	}
+
+	pub(super) fn on_finished(&mut self, dl: u64, result: Result<PathBuf, DownloadError>) {
+		let Some(mut d) = self.downloads.remove(&dl) else { return };
+		let Some(done) = d.done.take() else { return };
+		let (Some(m), Some(s)) = (d.manifest, d.schedule) else { return };
+		let out = result.map(|path| {
+			let hash = d.request.content_hash;
+			let served = Served {
+				path: path.clone(),
+				size: m.size,
+				piece_size: PIECE_SIZE,
+				format: m.format,
+				pieces: m.pieces.clone(),
+			};
+			if self.catalog.insert(hash, served) {
+				self.own_changed(&[hash], &[]);
+				self.provide_queue.push_back(hash);
+			}
+			Downloaded {
+				path,
+				size: m.size,
+				format: m.format,
+				pieces: m.pieces,
+				resumed: d.resumed,
+				first_piece: d.first_piece,
+				delivered: s.delivered(),
+				dropped: s.dropped().iter().map(|(p, w)| (*p, *w)).collect(),
+			}
+		});
+		let _ = done.send(out);
+	}
+
+	pub(super) fn fail(&mut self, dl: u64, error: DownloadError) {
+		if let Some(mut d) = self.downloads.remove(&dl) {
+			if let Some(done) = d.done.take() {
+				let _ = done.send(Err(error));
+			}
+		}
+	}
+
+	/// Downloads look for more providers while they have few, and give up
+	/// when they have had none for a while.
+	pub(super) fn tick_downloads(&mut self) {
+		let ids: Vec<u64> = self.downloads.keys().copied().collect();
+		for dl in ids {
+			let Some(d) = self.downloads.get_mut(&dl) else { continue };
+			if d.finishing {
+				continue;
+			}
+			let active =
+				d.schedule.as_ref().map(|s| s.providers().count()).unwrap_or(d.ready.len());
+			let hash = d.request.content_hash;
+			if active > 0 {
+				d.last_provider = Instant::now();
+			} else if d.last_provider.elapsed() > NO_PROVIDER_TIMEOUT {
+				let dropped = d.schedule.as_ref().map(|s| s.dropped().len()).unwrap_or(0);
+				let err = if dropped > 0 || d.manifest.is_some() {
+					DownloadError::ProvidersFailed(format!("{dropped} dropped"))
+				} else {
+					DownloadError::NoProvider(NO_PROVIDER_TIMEOUT)
+				};
+				self.fail(dl, err);
+				continue;
+			}
+			if let Some(s) = d.schedule.as_ref() {
+				let quiet = d.last_piece.elapsed();
+				if quiet >= STALL_WARNING && quiet.as_secs().is_multiple_of(STALL_WARNING.as_secs())
+				{
+					let conns: Vec<String> = s
+						.providers()
+						.map(|p| {
+							let n = self.open.values().filter(|c| c.peer == *p).count();
+							format!("{p}: {n} connections")
+						})
+						.collect();
+					tracing::warn!(
+						"download of {} has had no piece for {}s: {}; {}",
+						hex(&hash),
+						quiet.as_secs(),
+						s.describe(Instant::now()),
+						conns.join(", ")
+					);
+				}
+			}
+			if active < WANTED_PROVIDERS {
+				// Kademlia is asked again 2, 4 and 8 s after the lookup the
+				// download started with, then every 16 s:
+				// presence names most providers, and a DHT lookup is many
+				// requests to other peers.
+				let wait = Duration::from_secs(1 << d.lookups.min(4));
+				if d.last_lookup.elapsed() >= wait
+					&& !self.provider_queries.values().any(|v| *v == dl)
+				{
+					d.lookups += 1;
+					d.last_lookup = Instant::now();
+					let q = self.swarm.behaviour_mut().kad.get_providers(RecordKey::new(&hash));
+					self.provider_queries.insert(q, dl);
+				}
+				for p in self.presence.providers(&hash) {
+					self.ask_manifest(dl, p, false);
+				}
+			}
+			self.pump(dl);
+		}
+	}
+}

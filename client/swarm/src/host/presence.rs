@@ -1,0 +1,215 @@
+//! The event loop's presence work: hellos and deltas to connected peers,
+//! gossip (mini-nodes), list pulls, the view, and the address book.
+
+use super::*;
+
+impl EventLoop {
+	pub(super) fn send_presence(&mut self, peer: PeerId, request: Request) -> OutboundRequestId {
+		let bytes = protocol::encode_request(&request).map(|b| b.len() as u64).unwrap_or(0);
+		self.stats.presence_sent += 1;
+		self.stats.presence_sent_bytes += bytes;
+		if matches!(request, Request::Hello { .. } | Request::Delta { .. }) {
+			self.stats.announces_sent += 1;
+			self.stats.announce_bytes += bytes;
+		}
+		self.swarm.behaviour_mut().presence.send_request(&peer, request)
+	}
+
+	pub(super) fn publish(&mut self, mut gossip: Gossip) {
+		if self.config.role != Role::MiniNode {
+			return;
+		}
+		if let Gossip::Online { peer, addrs, .. } = &mut gossip {
+			let Some(p) = protocol::peer_from_bytes(peer) else { return };
+			// Announced once identify has said where the peer listens, so
+			// that others can dial it (see the identify handler).
+			if !self.identified.contains(&p) {
+				return;
+			}
+			*addrs = self.addrs_bytes(&p);
+		}
+		let Ok(bytes) = postcard::to_allocvec(&gossip) else { return };
+		let topic = gossipsub::IdentTopic::new(PRESENCE_TOPIC);
+		if self.swarm.behaviour_mut().gossip.publish(topic, bytes).is_ok() {
+			self.stats.gossip_published += 1;
+		}
+	}
+
+	pub(super) fn act(&mut self, actions: Actions) {
+		if let Some((peer, from)) = actions.pull {
+			self.pull(peer, from);
+		}
+		if let Some(g) = actions.gossip {
+			self.publish(g);
+		}
+	}
+
+	/// Remembers addresses `peer` listens on (from identify or presence).
+	pub(super) fn learn_addrs(&mut self, peer: PeerId, addrs: impl IntoIterator<Item = Multiaddr>) {
+		if peer == self.peer_id {
+			return;
+		}
+		let book = self.book.entry(peer).or_default();
+		let mut learned = false;
+		for a in addrs {
+			if !is_unspecified(&a) && !book.contains(&a) && a.len() <= 256 {
+				if book.len() >= protocol::MAX_ADDRS {
+					book.remove(0);
+				}
+				book.push(a);
+				learned = true;
+			}
+		}
+		if learned {
+			// A download that could not reach the peer may try again.
+			for d in self.downloads.values_mut() {
+				d.unreachable.remove(&peer);
+			}
+		}
+	}
+
+	pub(super) fn learn_addr_bytes(&mut self, peer: &[u8], addrs: &[Vec<u8>]) {
+		if let Some(p) = protocol::peer_from_bytes(peer) {
+			let parsed: Vec<Multiaddr> = addrs
+				.iter()
+				.take(protocol::MAX_ADDRS)
+				.filter_map(|b| Multiaddr::try_from(b.clone()).ok())
+				.collect();
+			self.learn_addrs(p, parsed);
+		}
+	}
+
+	pub(super) fn addrs_bytes(&self, peer: &PeerId) -> Vec<Vec<u8>> {
+		self.book.get(peer).map(|v| v.iter().map(|a| a.to_vec()).collect()).unwrap_or_default()
+	}
+
+	/// Pulls the list behind `peer`'s digest from `from`, once at a time.
+	pub(super) fn pull(&mut self, peer: PeerId, from: PeerId) {
+		if !self.pulling.insert(peer) {
+			return;
+		}
+		let target = (peer != from).then(|| peer.to_bytes());
+		let id = self.send_presence(from, Request::List { peer: target });
+		self.awaiting(id, Pending::List { peer });
+	}
+
+	pub(super) fn own_changed(&mut self, added: &[ContentHash], removed: &[ContentHash]) {
+		let Some((prev, next, added, removed)) = self.presence.change_own(added, removed) else {
+			return;
+		};
+		let peers: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
+		for p in peers {
+			let id = self.send_presence(
+				p,
+				Request::Delta { prev, next, added: added.clone(), removed: removed.clone() },
+			);
+			self.awaiting(id, Pending::Presence);
+		}
+	}
+
+	pub(super) fn on_presence_request(
+		&mut self,
+		peer: PeerId,
+		request: Request,
+		channel: ResponseChannel<Response>,
+	) {
+		let response = match request {
+			Request::Hello { digest, files } => {
+				self.stats.hellos_received += 1;
+				let actions = self.presence.on_hello(peer, digest, files);
+				self.act(actions);
+				Response::Ack
+			},
+			Request::Delta { prev, next, added, removed } => {
+				self.stats.deltas_received += 1;
+				if added.len() + removed.len() > protocol::MAX_LIST {
+					Response::Refused(Refusal::TooLarge)
+				} else {
+					let actions = self.presence.on_delta(peer, peer, prev, next, &added, &removed);
+					self.act(actions);
+					Response::Ack
+				}
+			},
+			Request::List { peer: target } => {
+				let target = match target {
+					None => Some(self.peer_id),
+					Some(bytes) => protocol::peer_from_bytes(&bytes),
+				};
+				match target.and_then(|t| self.presence.list_of(&t)) {
+					Some((digest, list)) => {
+						self.stats.lists_served += 1;
+						Response::List { digest, hashes: list.iter().copied().collect() }
+					},
+					None => Response::Refused(Refusal::UnknownPeer),
+				}
+			},
+			Request::View => Response::View {
+				peers: self
+					.presence
+					.view(MAX_VIEW)
+					.into_iter()
+					.map(|mut e| {
+						if let Some(p) = protocol::peer_from_bytes(&e.peer) {
+							e.addrs = self.addrs_bytes(&p);
+						}
+						e
+					})
+					.collect(),
+			},
+			_ => Response::Refused(Refusal::BadRequest),
+		};
+		if matches!(response, Response::Refused(_)) {
+			self.stats.refused += 1;
+		}
+		let _ = self.swarm.behaviour_mut().presence.send_response(channel, response);
+	}
+
+	pub(super) fn on_presence_response(
+		&mut self,
+		peer: PeerId,
+		pending: Pending,
+		response: Response,
+	) {
+		match (pending, response) {
+			(Pending::List { peer: of }, Response::List { digest, hashes }) => {
+				self.stats.lists_pulled += 1;
+				self.pulling.remove(&of);
+				match self.presence.on_list(of, digest, hashes) {
+					Ok(Some(gossip)) => self.publish(gossip),
+					Ok(None) => {},
+					Err(ListMismatch) => {
+						tracing::warn!("{peer} sent a list that does not match its digest")
+					},
+				}
+			},
+			(Pending::List { peer: of }, _) => {
+				self.pulling.remove(&of);
+			},
+			(Pending::View, Response::View { peers }) => {
+				for e in &peers {
+					self.learn_addr_bytes(&e.peer, &e.addrs);
+				}
+				for (of, from) in self.presence.on_view(peer, peers) {
+					self.act(Actions { pull: Some((of, from)), gossip: None });
+				}
+			},
+			_ => {},
+		}
+	}
+
+	pub(super) fn on_gossip(&mut self, message: gossipsub::Message) {
+		let Some(source) = message.source else { return };
+		if source == self.peer_id {
+			return;
+		}
+		let Ok(gossip) = postcard::from_bytes::<Gossip>(&message.data) else {
+			self.stats.malformed += 1;
+			return;
+		};
+		if let Gossip::Online { peer, addrs, .. } = &gossip {
+			self.learn_addr_bytes(peer, addrs);
+		}
+		let actions = self.presence.on_gossip(source, gossip);
+		self.act(actions);
+	}
+}
