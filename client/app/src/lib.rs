@@ -6,6 +6,11 @@
 //! - [`sync`]: a scanned library meets the chain (match or register every
 //!   file).
 //! - [`search`]: ranked search over the catalog.
+//! - [`play`]: stream a song from the swarm, play it, send the heartbeats
+//!   and settle the receipt.
+//! - [`download`]: a finished download joins the library.
 
+pub mod download;
+pub mod play;
 pub mod search;
 pub mod sync;

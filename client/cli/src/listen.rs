@@ -7,19 +7,15 @@ use crate::{
 	onchain::{self, ChainArgs},
 };
 use anyhow::{bail, Context, Result};
-use musicchain_chain::{catalog::Song, format_music, plays::PlayRefused, Chain};
-use musicchain_player::{self as player, Arrival, Event, Output};
-use musicchain_primitives::PIECE_SIZE;
+use musicchain_app::play::{self, PlayEvent, PlayOptions, PlayOutcome};
+use musicchain_chain::{catalog::Song, format_music, Chain};
+use musicchain_player::{self as player, Output};
 use musicchain_swarm::{self as swarm, DownloadRequest, Host, Payout, Role};
 use musicchain_wallet::{Account, PasswordSource};
 use std::{
 	path::Path,
-	sync::Arc,
 	time::{Duration, Instant},
 };
-
-/// How long to look for a peer serving the song.
-const FIND_PEER_FOR: Duration = Duration::from_secs(30);
 
 pub struct PlayArgs {
 	pub song: String,
@@ -123,29 +119,9 @@ pub fn play(
 	})
 }
 
-/// The index of a file of the song that a peer serves now.
-async fn find_server(host: &Host, song: &Song) -> Result<usize> {
-	let deadline = Instant::now() + FIND_PEER_FOR;
-	eprintln!("looking for a peer serving it...");
-	loop {
-		for (i, v) in song.variants.iter().enumerate() {
-			if !host.providers(v.content_hash).await?.is_empty() {
-				return Ok(i);
-			}
-		}
-		if Instant::now() > deadline {
-			bail!(
-				"no online peer serves song {} ({} files) after {} s; try again later, or check \
-				 --bootstrap",
-				song.id,
-				song.variants.len(),
-				FIND_PEER_FOR.as_secs()
-			);
-		}
-		tokio::time::sleep(Duration::from_millis(250)).await;
-	}
-}
-
+/// A song played by `musicchain_app::play`, told as it goes. Exit codes:
+/// 0 settled, 3 heard but earned nothing (a rule refused it, or no serving
+/// peer opened a play session).
 async fn play_on(
 	host: &Host,
 	chain: &Chain,
@@ -155,106 +131,6 @@ async fn play_on(
 	data_dir: &Path,
 	clicked: Instant,
 ) -> Result<i32> {
-	let index = find_server(host, song).await?;
-	let variant = song.variants[index].clone();
-	let nonce: u64 = rand::random();
-	// The play session goes to the first peer serving the file that opens
-	// one (a peer without an account refuses); without any, the song still
-	// plays, but it cannot earn.
-	let mut session = None;
-	for peer in host.providers(variant.content_hash).await? {
-		match host.play_open(peer, variant.content_hash, song.id, listener.public(), nonce).await {
-			Ok(server) => {
-				eprintln!(
-					"streaming from {peer} (paid on {})",
-					musicchain_wallet::address(&server)
-				);
-				session = Some((peer, server));
-				break;
-			},
-			Err(e) => eprintln!("peer {peer} opens no play session: {e}"),
-		}
-	}
-	if session.is_none() {
-		eprintln!("no peer serving it opens a play session: it plays, but this play cannot earn");
-	}
-
-	let handle = host.download(DownloadRequest {
-		content_hash: variant.content_hash,
-		root: Some(variant.manifest_root),
-		stream_from: Some(0),
-	})?;
-	// The reader waits on what has arrived, verified and in order.
-	let arrival = Arc::new(Arrival::default());
-	let mut progress = handle.progress.clone();
-	let feed = arrival.clone();
-	let size = variant.size;
-	let mut ready = tokio::sync::oneshot::channel::<()>();
-	let mut first = Some(ready.0);
-	let watcher = tokio::spawn(async move {
-		loop {
-			let p = progress.borrow_and_update().clone();
-			if p.contiguous > 0 {
-				feed.set((u64::from(p.contiguous) * u64::from(PIECE_SIZE)).min(size));
-				if let Some(tx) = first.take() {
-					let _ = tx.send(());
-				}
-			}
-			if progress.changed().await.is_err() {
-				break;
-			}
-		}
-	});
-	let done_feed = arrival.clone();
-	let mut finisher = Some(tokio::spawn(async move {
-		match handle.finish().await {
-			Ok(done) => {
-				done_feed.set(done.size);
-				Some(done)
-			},
-			Err(e) => {
-				done_feed.fail(e.to_string());
-				None
-			},
-		}
-	}));
-	tokio::select! {
-		_ = &mut ready.1 => {},
-		_ = tokio::time::sleep(FIND_PEER_FOR) => bail!("no piece arrived from the swarm in {} s", FIND_PEER_FOR.as_secs()),
-	}
-
-	let segments =
-		if args.segments.is_empty() { vec![(0, song.duration_ms)] } else { args.segments.clone() };
-	// Opened once: the finished download moves into the library (and may
-	// already have, on a fast link).
-	let part_path = swarm::part_path(data_dir, &variant.content_hash);
-	let mut finished = None;
-	let part = match std::fs::File::open(&part_path) {
-		Ok(file) => file,
-		Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-			let done = match finisher.take() {
-				Some(handle) => handle.await.ok().flatten(),
-				None => None,
-			}
-			.context("the download failed")?;
-			let file = std::fs::File::open(&done.path)
-				.with_context(|| format!("cannot open the download {}", done.path.display()))?;
-			finished = Some(done);
-			file
-		},
-		Err(e) => return Err(e).with_context(|| format!("cannot open {}", part_path.display())),
-	};
-	let finisher = async move {
-		match (finished, finisher) {
-			(Some(done), _) => Some(done),
-			(None, Some(handle)) => handle.await.ok().flatten(),
-			(None, None) => None,
-		}
-	};
-	let format = variant.format;
-	let output = args.output.clone();
-	let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-	let player_arrival = arrival.clone();
 	// On a terminal, with no --segments, the listener seeks while it plays.
 	let interactive =
 		args.segments.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin());
@@ -275,67 +151,60 @@ async fn play_on(
 		});
 		rx
 	});
-	let playing = tokio::task::spawn_blocking(move || {
-		let open = || player::open_growing(&part, size, format, player_arrival.clone());
-		let mut report = |e: Event| {
-			let _ = events_tx.send(e);
-		};
-		player::play_controlled(&open, &output, &segments, control.as_ref(), &mut report)
-	});
-	while let Some(event) = events.recv().await {
-		match event {
-			Event::Output(name) => println!("playing to {name}"),
-			Event::Started => {
-				println!("first audio {} ms after `play`", clicked.elapsed().as_millis());
-			},
-			Event::Heard { from_ms, to_ms } => {
-				eprintln!(
-					"  played {}:{:02}-{}:{:02}",
-					from_ms / 60_000,
-					from_ms / 1000 % 60,
-					to_ms / 60_000,
-					to_ms / 1000 % 60
-				);
-				if let Some((peer, _)) = session {
-					if let Err(e) =
-						host.play_heartbeat(peer, listener.public(), nonce, from_ms, to_ms).await
-					{
-						eprintln!("  the server did not take a heartbeat: {e}");
-					}
-				}
-			},
-		}
-	}
-	watcher.abort();
-	let heard = match playing.await.context("the player stopped")? {
-		Ok(heard_ms) => heard_ms,
-		Err(e) => bail!("playback stopped: {e}"),
+	let options = PlayOptions {
+		output: args.output.clone(),
+		segments: args.segments.clone(),
+		control,
+		asked: clicked,
 	};
-	if let Some(done) = finisher.await {
-		if let Err(e) = net::add_to_library(data_dir, &done.path) {
-			eprintln!("{}: not added to the library: {e:#}", done.path.display());
-		}
-	}
-
-	let Some((peer, server)) = session else {
-		println!(
-			"this play earned nothing: no serving peer opened a play session (none has an account)"
-		);
-		return Ok(3);
-	};
-	let (receipt, signature) = host
-		.play_close(peer, listener.public(), nonce, server, chain.genesis_hash())
-		.await
-		.context("the server gave no valid receipt")?;
-	println!(
-		"heard {}.{} s of {} s; submitting the receipt ({} heartbeats)",
-		heard / 1000,
-		heard % 1000 / 100,
-		song.duration_ms / 1000,
-		receipt.heartbeats.len()
-	);
-	match chain.submit_receipt(listener, &receipt, signature).await {
-		Ok(s) if s.credited => {
+	let outcome = play::play(host, chain, listener, song, options, data_dir, |event| match event {
+		PlayEvent::LookingForPeer => eprintln!("looking for a peer serving it..."),
+		PlayEvent::Streaming { peer, server } => {
+			eprintln!("streaming from {peer} (paid on {})", musicchain_wallet::address(&server))
+		},
+		PlayEvent::NoSession { peer, reason } => {
+			eprintln!("peer {peer} opens no play session: {reason}")
+		},
+		PlayEvent::Unpaid => {
+			eprintln!(
+				"no peer serving it opens a play session: it plays, but this play cannot earn"
+			)
+		},
+		PlayEvent::Output(name) => println!("playing to {name}"),
+		PlayEvent::Started { after } => {
+			println!("first audio {} ms after `play`", after.as_millis())
+		},
+		PlayEvent::Heard { from_ms, to_ms } => eprintln!(
+			"  played {}:{:02}-{}:{:02}",
+			from_ms / 60_000,
+			from_ms / 1000 % 60,
+			to_ms / 60_000,
+			to_ms / 1000 % 60
+		),
+		PlayEvent::HeartbeatRefused { reason } => {
+			eprintln!("  the server did not take a heartbeat: {reason}")
+		},
+		PlayEvent::Kept { .. } => println!("added to the library"),
+		PlayEvent::NotKept { path, reason } => {
+			eprintln!("{}: not added to the library: {reason}", path.display())
+		},
+		PlayEvent::Submitting { heard_ms, heartbeats } => println!(
+			"heard {}.{} s of {} s; submitting the receipt ({heartbeats} heartbeats)",
+			heard_ms / 1000,
+			heard_ms % 1000 / 100,
+			song.duration_ms / 1000,
+		),
+	})
+	.await?;
+	match outcome {
+		PlayOutcome::Unpaid { .. } => {
+			println!(
+				"this play earned nothing: no serving peer opened a play session (none has an \
+				 account)"
+			);
+			Ok(3)
+		},
+		PlayOutcome::Settled(s) if s.credited => {
 			println!(
 				"settled in {:.1} s (finalized) as pending credits: you +{}, the server +{}, the \
 				 artist +{}, paid out when the moderators approve this song{}",
@@ -348,7 +217,7 @@ async fn play_on(
 			println!("play {} of this song", s.prior_plays + 1);
 			Ok(0)
 		},
-		Ok(s) => {
+		PlayOutcome::Settled(s) => {
 			println!(
 				"settled in {:.1} s (finalized): you +{}, the server +{}, the artist +{}{}{}",
 				s.took.as_secs_f64(),
@@ -365,11 +234,10 @@ async fn play_on(
 			println!("play {} of this song", s.prior_plays + 1);
 			Ok(0)
 		},
-		Err(PlayRefused::Rule { name, meaning }) => {
+		PlayOutcome::Refused { name, meaning } => {
 			println!("this play earned nothing: {meaning} ({name})");
 			Ok(3)
 		},
-		Err(PlayRefused::Chain(e)) => Err(e.into()),
 	}
 }
 
@@ -539,7 +407,8 @@ pub fn download(
 		let mut failed = 0;
 		for song in &songs {
 			println!("song {}: {} - {}", song.id, song.artist(), song.title());
-			let fetched = match find_server(&host, song).await {
+			eprintln!("looking for a peer serving it...");
+			let fetched = match play::find_server(&host, song).await {
 				Ok(i) => {
 					let v = &song.variants[i];
 					let request = DownloadRequest {
@@ -549,7 +418,7 @@ pub fn download(
 					};
 					net::fetch(&host, data_dir, request, progress).await.map(|_| ())
 				},
-				Err(e) => Err(e),
+				Err(e) => Err(e.into()),
 			};
 			if let Err(e) = fetched {
 				failed += 1;

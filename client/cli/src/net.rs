@@ -3,8 +3,7 @@
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use libp2p::Multiaddr;
-use musicchain_audio as audio;
-use musicchain_library::{self as library, Change, Record, Stamp, Store};
+use musicchain_library::Store;
 use musicchain_swarm::{
 	self as swarm,
 	protocol::{hex, parse_hash},
@@ -294,23 +293,9 @@ pub async fn fetch(
 		say!("  dropped {peer}: {why:?}");
 	}
 	// The host serves it from now on; the library keeps it for later runs.
-	if let Err(e) = add_to_library(data_dir, &done.path) {
-		eprintln!("{}: not added to the library: {e:#}", done.path.display());
+	match musicchain_app::download::add_to_library(data_dir, &done.path) {
+		Ok(()) => say!("added to the library"),
+		Err(e) => eprintln!("{}: not added to the library: {e}", done.path.display()),
 	}
 	Ok(done)
-}
-
-pub fn add_to_library(data_dir: &Path, path: &Path) -> Result<()> {
-	let store = Store::open(data_dir)?;
-	if let Some(dir) = path.parent() {
-		library::add_root(&store, dir)?;
-	}
-	let meta = std::fs::metadata(path)?;
-	let analysis = audio::analyze(path).map_err(|e| anyhow::anyhow!("{e}"))?;
-	store.apply(&[Change::Put(
-		path.to_path_buf(),
-		Box::new(Record { stamp: Stamp::of(&meta), analysis }),
-	)])?;
-	say!("added to the library");
-	Ok(())
 }

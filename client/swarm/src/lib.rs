@@ -18,4 +18,5 @@ pub use host::{
 	start, Connection, DownloadError, DownloadHandle, DownloadRequest, Downloaded, Host,
 	HostConfig, HostError, OnlinePeer, PlayError, Progress, Role, Stats,
 };
+pub use libp2p::PeerId;
 pub use play::Payout;

@@ -1,0 +1,282 @@
+//! A play: find a peer serving the song, open a play session with it,
+//! stream the file from the swarm while the player plays it in real time,
+//! send the session's heartbeats as the audio is heard, then have the
+//! server sign the receipt and submit it, and keep the downloaded file in
+//! the library.
+
+use crate::download;
+use musicchain_chain::{
+	catalog::Song,
+	plays::{PlayRefused, Settled},
+	Chain, ChainError,
+};
+use musicchain_player::{self as player, Arrival, Control, Event, Output};
+use musicchain_primitives::PIECE_SIZE;
+use musicchain_swarm::{self as swarm, DownloadRequest, Host, PeerId};
+use musicchain_wallet::Account;
+use std::{
+	path::{Path, PathBuf},
+	sync::Arc,
+	time::{Duration, Instant},
+};
+
+/// How long to look for a peer serving the song, and to wait for its first
+/// piece.
+pub const FIND_PEER_FOR: Duration = Duration::from_secs(30);
+
+/// How to play.
+pub struct PlayOptions {
+	/// Where the sound goes.
+	pub output: Output,
+	/// The parts to play, in order, as `[from_ms, to_ms)`; empty: the whole
+	/// song.
+	pub segments: Vec<(u32, u32)>,
+	/// Seeks and stop from the listener while it plays.
+	pub control: Option<std::sync::mpsc::Receiver<Control>>,
+	/// When the listener asked for the play (the time to first audio is
+	/// counted from it).
+	pub asked: Instant,
+}
+
+/// What a play is doing, as it goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlayEvent {
+	/// Looking for a peer that serves one of the song's files.
+	LookingForPeer,
+	/// A play session is open with `peer`, who is paid on `server`.
+	Streaming { peer: PeerId, server: [u8; 32] },
+	/// `peer` serves the file but opened no play session.
+	NoSession { peer: PeerId, reason: String },
+	/// No peer serving the file opened a session: it plays, but cannot earn.
+	Unpaid,
+	/// Where the sound goes.
+	Output(String),
+	/// The first audio went out this long after the play was asked for.
+	Started { after: Duration },
+	/// `[from_ms, to_ms)` of the song was heard (and sent as a heartbeat).
+	Heard { from_ms: u32, to_ms: u32 },
+	/// The server did not take a heartbeat.
+	HeartbeatRefused { reason: String },
+	/// The downloaded file was added to the library (it is served from now).
+	Kept { path: PathBuf },
+	/// The downloaded file could not be added to the library.
+	NotKept { path: PathBuf, reason: String },
+	/// The receipt is going to the chain.
+	Submitting { heard_ms: u32, heartbeats: usize },
+}
+
+/// How a play ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlayOutcome {
+	/// The receipt settled on chain.
+	Settled(Settled),
+	/// The chain refused the receipt by a play rule: its name and meaning.
+	Refused { name: String, meaning: String },
+	/// No serving peer opened a play session, so there was no receipt.
+	Unpaid { heard_ms: u32 },
+}
+
+/// Why a play stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PlayError {
+	#[error(
+		"no online peer serves song {song} ({files} files) after {} s; try again later, or check \
+		 --bootstrap",
+		FIND_PEER_FOR.as_secs()
+	)]
+	NoServer { song: u32, files: usize },
+	#[error("no piece arrived from the swarm in {} s", FIND_PEER_FOR.as_secs())]
+	NoPiece,
+	#[error("the download failed")]
+	DownloadFailed,
+	#[error("cannot open the download {path}: {source}")]
+	Open { path: PathBuf, source: std::io::Error },
+	#[error("playback stopped: {0}")]
+	Player(String),
+	#[error("the server gave no valid receipt: {0}")]
+	Receipt(String),
+	#[error(transparent)]
+	Swarm(#[from] swarm::HostError),
+	#[error(transparent)]
+	Chain(#[from] ChainError),
+}
+
+/// The index of a file of `song` that a peer serves now, looking for up
+/// to [`FIND_PEER_FOR`].
+pub async fn find_server(host: &Host, song: &Song) -> Result<usize, PlayError> {
+	let deadline = Instant::now() + FIND_PEER_FOR;
+	loop {
+		for (i, v) in song.variants.iter().enumerate() {
+			if !host.providers(v.content_hash).await?.is_empty() {
+				return Ok(i);
+			}
+		}
+		if Instant::now() > deadline {
+			return Err(PlayError::NoServer { song: song.id, files: song.variants.len() });
+		}
+		tokio::time::sleep(Duration::from_millis(250)).await;
+	}
+}
+
+/// Plays `song` for `listener` through `host` (a client host paid on the
+/// listener's account) and settles the play on `chain`; `data_dir` is the
+/// client's, where the download lands and joins the library.
+pub async fn play(
+	host: &Host,
+	chain: &Chain,
+	listener: &Account,
+	song: &Song,
+	options: PlayOptions,
+	data_dir: &Path,
+	mut on_event: impl FnMut(PlayEvent),
+) -> Result<PlayOutcome, PlayError> {
+	on_event(PlayEvent::LookingForPeer);
+	let index = find_server(host, song).await?;
+	let variant = song.variants[index].clone();
+	let nonce: u64 = rand::random();
+	// The play session goes to the first peer serving the file that opens
+	// one (a peer without an account refuses); without any, the song still
+	// plays, but it cannot earn.
+	let mut session = None;
+	for peer in host.providers(variant.content_hash).await? {
+		match host.play_open(peer, variant.content_hash, song.id, listener.public(), nonce).await {
+			Ok(server) => {
+				on_event(PlayEvent::Streaming { peer, server });
+				session = Some((peer, server));
+				break;
+			},
+			Err(e) => on_event(PlayEvent::NoSession { peer, reason: e.to_string() }),
+		}
+	}
+	if session.is_none() {
+		on_event(PlayEvent::Unpaid);
+	}
+
+	let handle = host.download(DownloadRequest {
+		content_hash: variant.content_hash,
+		root: Some(variant.manifest_root),
+		stream_from: Some(0),
+	})?;
+	// The reader waits on what has arrived, verified and in order.
+	let arrival = Arc::new(Arrival::default());
+	let mut progress = handle.progress.clone();
+	let feed = arrival.clone();
+	let size = variant.size;
+	let mut ready = tokio::sync::oneshot::channel::<()>();
+	let mut first = Some(ready.0);
+	let watcher = tokio::spawn(async move {
+		loop {
+			let p = progress.borrow_and_update().clone();
+			if p.contiguous > 0 {
+				feed.set((u64::from(p.contiguous) * u64::from(PIECE_SIZE)).min(size));
+				if let Some(tx) = first.take() {
+					let _ = tx.send(());
+				}
+			}
+			if progress.changed().await.is_err() {
+				break;
+			}
+		}
+	});
+	let done_feed = arrival.clone();
+	let mut finisher = Some(tokio::spawn(async move {
+		match handle.finish().await {
+			Ok(done) => {
+				done_feed.set(done.size);
+				Some(done)
+			},
+			Err(e) => {
+				done_feed.fail(e.to_string());
+				None
+			},
+		}
+	}));
+	tokio::select! {
+		_ = &mut ready.1 => {},
+		_ = tokio::time::sleep(FIND_PEER_FOR) => return Err(PlayError::NoPiece),
+	}
+
+	let segments = if options.segments.is_empty() {
+		vec![(0, song.duration_ms)]
+	} else {
+		options.segments.clone()
+	};
+	// Opened once: the finished download moves into the library (and may
+	// already have, on a fast link).
+	let part_path = swarm::part_path(data_dir, &variant.content_hash);
+	let mut finished = None;
+	let part = match std::fs::File::open(&part_path) {
+		Ok(file) => file,
+		Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+			let done = match finisher.take() {
+				Some(handle) => handle.await.ok().flatten(),
+				None => None,
+			}
+			.ok_or(PlayError::DownloadFailed)?;
+			let file = std::fs::File::open(&done.path)
+				.map_err(|source| PlayError::Open { path: done.path.clone(), source })?;
+			finished = Some(done);
+			file
+		},
+		Err(source) => return Err(PlayError::Open { path: part_path, source }),
+	};
+	let finisher = async move {
+		match (finished, finisher) {
+			(Some(done), _) => Some(done),
+			(None, Some(handle)) => handle.await.ok().flatten(),
+			(None, None) => None,
+		}
+	};
+	let format = variant.format;
+	let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+	let player_arrival = arrival.clone();
+	let PlayOptions { output, control, asked, .. } = options;
+	let playing = tokio::task::spawn_blocking(move || {
+		let open = || player::open_growing(&part, size, format, player_arrival.clone());
+		let mut report = |e: Event| {
+			let _ = events_tx.send(e);
+		};
+		player::play_controlled(&open, &output, &segments, control.as_ref(), &mut report)
+	});
+	while let Some(event) = events.recv().await {
+		match event {
+			Event::Output(name) => on_event(PlayEvent::Output(name)),
+			Event::Started => on_event(PlayEvent::Started { after: asked.elapsed() }),
+			Event::Heard { from_ms, to_ms } => {
+				on_event(PlayEvent::Heard { from_ms, to_ms });
+				if let Some((peer, _)) = session {
+					if let Err(e) =
+						host.play_heartbeat(peer, listener.public(), nonce, from_ms, to_ms).await
+					{
+						on_event(PlayEvent::HeartbeatRefused { reason: e.to_string() });
+					}
+				}
+			},
+		}
+	}
+	watcher.abort();
+	let heard_ms = playing
+		.await
+		.map_err(|e| PlayError::Player(e.to_string()))?
+		.map_err(|e| PlayError::Player(e.to_string()))?;
+	if let Some(done) = finisher.await {
+		match download::add_to_library(data_dir, &done.path) {
+			Ok(()) => on_event(PlayEvent::Kept { path: done.path }),
+			Err(e) => on_event(PlayEvent::NotKept { path: done.path, reason: e.to_string() }),
+		}
+	}
+
+	let Some((peer, server)) = session else {
+		return Ok(PlayOutcome::Unpaid { heard_ms });
+	};
+	let (receipt, signature) = host
+		.play_close(peer, listener.public(), nonce, server, chain.genesis_hash())
+		.await
+		.map_err(|e| PlayError::Receipt(e.to_string()))?;
+	on_event(PlayEvent::Submitting { heard_ms, heartbeats: receipt.heartbeats.len() });
+	match chain.submit_receipt(listener, &receipt, signature).await {
+		Ok(settled) => Ok(PlayOutcome::Settled(settled)),
+		Err(PlayRefused::Rule { name, meaning }) => Ok(PlayOutcome::Refused { name, meaning }),
+		Err(PlayRefused::Chain(e)) => Err(e.into()),
+	}
+}
