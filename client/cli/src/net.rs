@@ -1,24 +1,16 @@
-//! The swarm subcommands: `serve`, `download`, `peers` and `relay`.
+//! What the swarm commands share: the network options, the library's
+//! catalog, the host's start and its run until Ctrl-C, and a download
+//! shown with a progress bar.
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use libp2p::Multiaddr;
 use musicchain_library::Store;
 use musicchain_swarm::{
-	self as swarm,
-	protocol::{hex, parse_hash},
-	Catalog, DownloadRequest, Host, HostConfig, Role,
+	self as swarm, protocol::hex, Catalog, DownloadRequest, Host, HostConfig, Payout, Role,
 };
+use musicchain_wallet::Account;
 use std::{path::Path, time::Duration};
-
-/// Prints a line to stdout; a closed stdout (a pipe whose reader left)
-/// does not stop a serving host.
-macro_rules! say {
-	($($t:tt)*) => {{
-		use std::io::Write as _;
-		let _ = writeln!(std::io::stdout(), $($t)*);
-	}};
-}
 
 /// Network options shared by the swarm subcommands.
 #[derive(clap::Args, Clone, Debug)]
@@ -32,7 +24,7 @@ pub struct NetArgs {
 	no_listen: bool,
 	/// A mini-node to join, ending in /p2p/PEER_ID (repeatable).
 	#[arg(long, value_name = "MULTIADDR", env = "MUSICCHAIN_BOOTSTRAP", value_delimiter = ',')]
-	bootstrap: Vec<Multiaddr>,
+	pub bootstrap: Vec<Multiaddr>,
 	/// An address others can reach this peer at (repeatable).
 	#[arg(long, value_name = "MULTIADDR")]
 	external: Vec<Multiaddr>,
@@ -74,19 +66,12 @@ impl NetArgs {
 	}
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-	tokio::runtime::Builder::new_multi_thread()
-		.enable_all()
-		.build()
-		.context("cannot start the async runtime")
-}
-
 pub fn catalog(data_dir: &Path) -> Result<Catalog> {
 	let store = Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?;
 	Ok(Catalog::from_store(&store)?)
 }
 
-async fn announce(host: &Host, what: &str, files: usize) -> Result<()> {
+pub async fn announce(host: &Host, what: &str, files: usize) -> Result<()> {
 	say!("{what} as peer {} ({files} files)", host.peer_id());
 	for a in host.addrs().await? {
 		say!("listening on {a}");
@@ -134,100 +119,17 @@ pub async fn run_until_stopped(host: &Host) -> Result<()> {
 	Ok(())
 }
 
-pub fn serve(data_dir: &Path, net: NetArgs, payout: Option<swarm::Payout>) -> Result<i32> {
-	let catalog = catalog(data_dir)?;
-	let files = catalog.len();
-	runtime()?.block_on(async {
-		let mut config = net.config(Role::Client, data_dir)?;
-		if let Some(p) = &payout {
-			say!("paid on {}", musicchain_wallet::address(&p.account()));
-		}
-		config.payout = payout;
-		let host = swarm::start(config, catalog).await?;
-		announce(&host, "serving", files).await?;
-		run_until_stopped(&host).await?;
-		Ok(0)
-	})
-}
-
-pub fn relay(data_dir: &Path, mut net: NetArgs, peers: Vec<Multiaddr>) -> Result<i32> {
-	net.bootstrap.extend(peers);
-	let dir = data_dir.join("relay");
-	runtime()?.block_on(async {
-		let host = swarm::start(net.config(Role::MiniNode, &dir)?, Catalog::default()).await?;
-		announce(&host, "mini-node", 0).await?;
-		run_until_stopped(&host).await?;
-		Ok(0)
-	})
-}
-
-pub fn peers(data_dir: &Path, net: NetArgs, wait: u64) -> Result<i32> {
-	let catalog = catalog(data_dir)?;
-	runtime()?.block_on(async {
-		let host = swarm::start(net.config(Role::Client, data_dir)?, catalog).await?;
-		tokio::time::sleep(Duration::from_secs(wait)).await;
-		let online = host.online().await?;
-		for c in host.connections().await? {
-			say!("connected\t{}\t{}{}", c.peer, c.addr, if c.relayed { "\t(relayed)" } else { "" });
-		}
-		for p in &online {
-			say!(
-				"online\t{}\t{} files\tdigest {}{}",
-				p.peer,
-				p.files,
-				hex(&p.digest[..8]),
-				if p.listed { "" } else { "\t(list not yet pulled)" }
-			);
-		}
-		say!("{} peers online serving {} files", online.len(), host.online_content().await?.len());
-		host.shutdown().await;
-		Ok(0)
-	})
-}
-
-/// Parses the download arguments.
-pub fn download_request(
-	hash: &str,
-	root: Option<&str>,
-	stream_from: Option<u32>,
-) -> Result<DownloadRequest> {
-	let Some(content_hash) = parse_hash(hash) else {
-		bail!("{hash:?} is not a content hash: expected 64 hex digits (`musicchain library list` shows them)");
-	};
-	let root = match root {
-		Some(r) => {
-			Some(parse_hash(r).with_context(|| format!("--root {r:?}: expected 64 hex digits"))?)
-		},
-		None => None,
-	};
-	Ok(DownloadRequest { content_hash, root, stream_from })
-}
-
-pub fn download(
+/// The host of a client that serves its library, paid on `account` (plays
+/// are refused without one) with receipts bound to `genesis_hash`.
+pub async fn start_host(
 	data_dir: &Path,
-	net: NetArgs,
-	request: DownloadRequest,
-	then_serve: bool,
-	payout: Option<swarm::Payout>,
-	progress: bool,
-) -> Result<i32> {
-	let catalog = catalog(data_dir)?;
-	if let Some(s) = catalog.get(&request.content_hash) {
-		say!("already in the library: {}", s.path.display());
-		return Ok(0);
-	}
-	runtime()?.block_on(async {
-		let mut config = net.config(Role::Client, data_dir)?;
-		config.payout = payout;
-		let host = swarm::start(config, catalog).await?;
-		let fetched = fetch(&host, data_dir, request, progress).await;
-		if fetched.is_ok() && then_serve {
-			run_until_stopped(&host).await?;
-		} else {
-			host.shutdown().await;
-		}
-		fetched.map(|_| 0)
-	})
+	net: &NetArgs,
+	account: Option<&Account>,
+	genesis_hash: [u8; 32],
+) -> Result<Host> {
+	let mut config = net.config(Role::Client, data_dir)?;
+	config.payout = account.map(|a| Payout { key: a.keypair(), genesis_hash });
+	Ok(swarm::start(config, catalog(data_dir)?).await?)
 }
 
 /// Downloads one file with a progress bar, reports where its pieces came

@@ -1,0 +1,299 @@
+//! `musicchain library`: folders, scans, the library's place on chain, and
+//! its listing.
+
+use crate::chain::{connect, unlock, ChainArgs};
+use crate::{chain, Context};
+use anyhow::Result;
+use musicchain_app::sync::sync_library;
+use musicchain_audio::format_name;
+use musicchain_chain::sync::{MatchKind, Outcome, Splits};
+use musicchain_library::{self as library, ScanEvent, ScanOptions, ScanSummary, Store};
+use musicchain_swarm::protocol::hex;
+use musicchain_wallet as wallet;
+use musicchain_wallet::PasswordSource;
+use std::path::PathBuf;
+use std::{io::Write, path::Path};
+
+/// The local music library.
+#[derive(clap::Args)]
+pub struct Args {
+	#[command(subcommand)]
+	command: LibraryCommand,
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+	/// Worker threads (default: one per core).
+	#[arg(long, short = 'j')]
+	jobs: Option<usize>,
+	/// Do not draw progress bars.
+	#[arg(long)]
+	no_progress: bool,
+	/// Only scan; do not match or register the files on chain.
+	#[arg(long)]
+	offline: bool,
+	#[command(flatten)]
+	splits: SplitArgs,
+}
+
+#[derive(clap::Args)]
+struct SplitArgs {
+	/// A share of the artist's royalty for a co-beneficiary of the songs
+	/// this registers, as ADDRESS=PERCENT (repeatable).
+	#[arg(long = "split", value_name = "ADDRESS=PERCENT", value_parser = chain::parse_split)]
+	splits: Vec<([u8; 32], musicchain_primitives::Permill)>,
+}
+
+#[derive(clap::Subcommand)]
+enum LibraryCommand {
+	/// Add a folder to the library and scan it.
+	Add {
+		dir: PathBuf,
+		/// Only remember the folder; scan later.
+		#[arg(long)]
+		no_scan: bool,
+		#[command(flatten)]
+		scan: ScanArgs,
+	},
+	/// Rescan every library folder: new and changed files are analysed,
+	/// unchanged ones are kept, deleted ones leave the library.
+	Scan {
+		#[command(flatten)]
+		scan: ScanArgs,
+	},
+	/// Match every file on chain: join the song it belongs to (adding it as
+	/// a variant if the chain does not have this file) or register a new
+	/// song. `add` and `scan` do this after scanning when there is a wallet.
+	Sync {
+		#[command(flatten)]
+		splits: SplitArgs,
+	},
+	/// List the files in the library (path, format, duration, artist,
+	/// title, album, content hash).
+	List {
+		/// Print whole content hashes (64 hex digits, what `download` takes)
+		/// instead of their first 16 digits.
+		#[arg(long)]
+		hashes: bool,
+	},
+}
+
+async fn library_command(
+	command: LibraryCommand,
+	data_dir: &Path,
+	chain: &ChainArgs,
+	password: &PasswordSource,
+) -> Result<i32> {
+	match command {
+		LibraryCommand::Add { dir, no_scan, scan } => {
+			let store = Store::open(data_dir)?;
+			let root = library::add_root(&store, &dir)?;
+			eprintln!("added {}", root.display());
+			if no_scan {
+				return Ok(0);
+			}
+			scan_then_sync(&store, &scan, data_dir, chain, password).await
+		},
+		LibraryCommand::Scan { scan } => {
+			scan_then_sync(&Store::open(data_dir)?, &scan, data_dir, chain, password).await
+		},
+		LibraryCommand::Sync { splits } => {
+			let store = Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?;
+			let failed = sync(&store, data_dir, chain, password, &splits.splits).await?;
+			Ok(if failed > 0 { 1 } else { 0 })
+		},
+		// Read-only, so that it works while a scan writes the store; a
+		// missing or unclean store is created or recovered by a writer.
+		LibraryCommand::List { hashes } => {
+			list(&Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?, hashes)
+		},
+	}
+}
+
+/// Scans the library, then matches it on chain unless `--offline` (or
+/// there is no wallet yet, which is said).
+async fn scan_then_sync(
+	store: &Store,
+	scan: &ScanArgs,
+	data_dir: &Path,
+	chain: &ChainArgs,
+	password: &PasswordSource,
+) -> Result<i32> {
+	let code = run_scan(store, scan)?;
+	if scan.offline {
+		return Ok(code);
+	}
+	if wallet::load(data_dir)?.is_none() {
+		eprintln!(
+			"not matched on chain: there is no wallet yet (`musicchain wallet create`, then \
+			 `musicchain library sync`)"
+		);
+		return Ok(code);
+	}
+	let failed = sync(store, data_dir, chain, password, &scan.splits.splits).await?;
+	Ok(if failed > 0 { 1 } else { code })
+}
+
+fn run_scan(store: &Store, args: &ScanArgs) -> Result<i32> {
+	use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+	let style = |template| {
+		ProgressStyle::with_template(template)
+			.unwrap_or_else(|_| ProgressStyle::default_bar())
+			.progress_chars("=> ")
+	};
+	// Drawn only on a terminal; problems are printed above the bars.
+	let multi = MultiProgress::with_draw_target(if args.no_progress {
+		ProgressDrawTarget::hidden()
+	} else {
+		ProgressDrawTarget::stderr()
+	});
+	let files = multi.add(ProgressBar::new(0));
+	files.set_style(style("files [{bar:30}] {pos}/{len} {wide_msg}"));
+	let bytes = multi.add(ProgressBar::new(0));
+	bytes.set_style(style(
+		"bytes [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+	));
+	let options = ScanOptions { jobs: args.jobs };
+	let started = std::time::Instant::now();
+	let summary = library::scan(store, &options, &mut |event| match event {
+		ScanEvent::Analysing { files: n, bytes: size } => {
+			files.set_length(n as u64);
+			bytes.set_length(size);
+		},
+		ScanEvent::Analysed { path, bytes: size } => {
+			files.inc(1);
+			bytes.inc(size);
+			files.set_message(
+				path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+			);
+		},
+		ScanEvent::Problem { path, reason } => {
+			multi.suspend(|| eprintln!("{}: {reason}", path.display()))
+		},
+	});
+	files.finish_and_clear();
+	bytes.finish_and_clear();
+	print_summary(&summary?, started.elapsed());
+	Ok(0)
+}
+
+fn print_summary(s: &ScanSummary, took: std::time::Duration) {
+	println!(
+		"scanned {} audio files in {:.1} s: {} decoded ({:.1} MiB), {} added, {} updated, {} unchanged, {} removed, {} failed",
+		s.files,
+		took.as_secs_f64(),
+		s.decoded,
+		s.decoded_bytes as f64 / (1024.0 * 1024.0),
+		s.added,
+		s.updated,
+		s.unchanged,
+		s.removed,
+		s.failed.len(),
+	);
+}
+
+fn list(store: &Store, whole_hashes: bool) -> Result<i32> {
+	let files = store.files()?;
+	let mut out = std::io::stdout().lock();
+	for (path, rec) in &files {
+		let a = &rec.analysis;
+		let secs = a.duration_ms / 1000;
+		let t = &a.tags;
+		writeln!(
+			out,
+			"{}\t{}\t{}:{:02}\t{}\t{}\t{}\t{}",
+			path.display(),
+			a.format().map(format_name).unwrap_or("?"),
+			secs / 60,
+			secs % 60,
+			t.artist.as_deref().unwrap_or("-"),
+			t.title.as_deref().unwrap_or("-"),
+			t.album.as_deref().unwrap_or("-"),
+			hex(if whole_hashes { &a.content_hash[..] } else { &a.content_hash[..8] }),
+		)?;
+	}
+	let failures = store.failures()?;
+	writeln!(
+		out,
+		"{} files in the library, {} that could not be analysed (`library scan` lists them)",
+		files.len(),
+		failures.len()
+	)?;
+	Ok(0)
+}
+
+/// How a file matched its song, for a person.
+fn describe(how: MatchKind) -> String {
+	match how {
+		MatchKind::Fingerprint => "same fingerprint".into(),
+		MatchKind::Similar { similarity_ppm } => {
+			format!("another encoding, {:.1} % similar", f64::from(similarity_ppm) / 10_000.0)
+		},
+	}
+}
+
+/// Matches or registers every file of the library, one line per file.
+/// Returns how many files could not be synced.
+pub async fn sync(
+	store: &Store,
+	data_dir: &Path,
+	args: &ChainArgs,
+	password: &PasswordSource,
+	splits: &Splits,
+) -> Result<usize> {
+	let owner = unlock(data_dir, password)?;
+	let files = store.files()?;
+	{
+		let chain = connect(args).await?;
+		let summary = sync_library(&chain, &owner, &files, splits, |file| {
+			let t = &file.analysis.tags;
+			let name = format!(
+				"{} - {}",
+				t.artist.as_deref().unwrap_or("?"),
+				t.title.as_deref().unwrap_or("?")
+			);
+			let (song, what) = match file.result {
+				Ok(Outcome::Known { song }) => (song, "on chain".to_string()),
+				Ok(Outcome::Joined { song, how }) => {
+					(song, format!("joined ({}; added as a variant)", describe(how)))
+				},
+				Ok(Outcome::Claimed { song, of, how }) => (
+					of,
+					format!(
+						"joined ({}; another artist's song, so registered as song {song} for the \
+						 validators' verdict to fold in)",
+						describe(how)
+					),
+				),
+				Ok(Outcome::Registered { song, unmatched }) => {
+					let what = if unmatched {
+						"registered (a new song; the node has no fingerprint index yet, so the \
+						 validators' dedupe verdict decides if it is one)"
+					} else {
+						"registered (a new song; active after the dedupe verdict)"
+					};
+					(song, what.into())
+				},
+				Err(e) => {
+					eprintln!("{}: not synced: {e}", file.path.display());
+					return;
+				},
+			};
+			println!("song {song:>5}  {what}: {name} ({})", file.path.display());
+		})
+		.await?;
+		println!(
+			"{} files: {} already on chain, {} joined songs, {} registered, {} failed",
+			summary.files,
+			summary.known,
+			summary.joined,
+			summary.registered,
+			summary.failed.len()
+		);
+		Ok(summary.failed.len())
+	}
+}
+
+pub async fn exec(ctx: &Context, args: Args) -> Result<i32> {
+	library_command(args.command, &ctx.data_dir()?, &ctx.chain, &ctx.password).await
+}

@@ -1,0 +1,17 @@
+//! One module per command: its arguments (`Args`) and what it does
+//! (`exec`).
+
+pub mod balance;
+pub mod bond;
+pub mod discover;
+pub mod download;
+pub mod escrow;
+pub mod fingerprint;
+pub mod library;
+pub mod moderate;
+pub mod peers;
+pub mod play;
+pub mod relay;
+pub mod search;
+pub mod serve;
+pub mod wallet;
