@@ -49,9 +49,10 @@ use core::marker::PhantomData;
 
 /// Weight functions needed for `pallet_musicchain_plays`.
 pub trait WeightInfo {
-	fn submit_discovery(h: u32, s: u32, ) -> Weight;
-	fn submit_mature(h: u32, s: u32, ) -> Weight;
-	fn submit_credited(h: u32, s: u32, ) -> Weight;
+	fn check_receipt(h: u32, ) -> Weight;
+	fn submit_discovery(s: u32, ) -> Weight;
+	fn submit_mature(s: u32, ) -> Weight;
+	fn submit_credited(s: u32, ) -> Weight;
 	fn bond() -> Weight;
 	fn unbond() -> Weight;
 	fn withdraw_bond() -> Weight;
@@ -68,6 +69,29 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Variants` (r:1 w:0)
 	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::Bonds` (r:1 w:0)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::LastPlay` (r:1 w:0)
+	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::DailyPlays` (r:1 w:0)
+	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// The range of component `h` is `[1, 4800]`.
+	fn check_receipt(h: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `557`
+		//  Estimated: `4309`
+		// Minimum execution time: 80_310_000 picoseconds.
+		Weight::from_parts(94_327_160, 4309)
+			// Standard Error: 159
+			.saturating_add(Weight::from_parts(79_778, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+	}
+	/// Storage: `Songs::Songs` (r:1 w:0)
+	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Vetting` (r:1 w:0)
+	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Variants` (r:1 w:0)
+	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::Bonds` (r:1 w:1)
 	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Plays::LastPlay` (r:1 w:1)
@@ -78,18 +102,15 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 4800]`.
 	/// The range of component `s` is `[0, 8]`.
-	fn submit_discovery(h: u32, s: u32, ) -> Weight {
+	fn submit_discovery(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `719 + s * (46 ±0)`
+		//  Measured:  `666 + s * (46 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 349_464_000 picoseconds.
-		Weight::from_parts(127_201_962, 6196)
-			// Standard Error: 296
-			.saturating_add(Weight::from_parts(81_429, 0).saturating_mul(h.into()))
-			// Standard Error: 165_356
-			.saturating_add(Weight::from_parts(29_448_567, 0).saturating_mul(s.into()))
+		// Minimum execution time: 150_600_000 picoseconds.
+		Weight::from_parts(216_925_505, 6196)
+			// Standard Error: 90_720
+			.saturating_add(Weight::from_parts(32_425_223, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -112,18 +133,15 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 4800]`.
 	/// The range of component `s` is `[0, 8]`.
-	fn submit_mature(h: u32, s: u32, ) -> Weight {
+	fn submit_mature(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `755 + s * (46 ±0)`
+		//  Measured:  `669 + s * (45 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 354_201_000 picoseconds.
-		Weight::from_parts(166_708_697, 6196)
-			// Standard Error: 211
-			.saturating_add(Weight::from_parts(73_687, 0).saturating_mul(h.into()))
-			// Standard Error: 117_697
-			.saturating_add(Weight::from_parts(26_494_489, 0).saturating_mul(s.into()))
+		// Minimum execution time: 184_166_000 picoseconds.
+		Weight::from_parts(227_083_992, 6196)
+			// Standard Error: 97_491
+			.saturating_add(Weight::from_parts(34_563_681, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -148,18 +166,15 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::Credits` (r:11 w:11)
 	/// Proof: `Royalties::Credits` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 4800]`.
 	/// The range of component `s` is `[0, 8]`.
-	fn submit_credited(h: u32, s: u32, ) -> Weight {
+	fn submit_credited(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `549 + s * (36 ±0)`
 		//  Estimated: `8643 + s * (2551 ±0)`
-		// Minimum execution time: 113_290_000 picoseconds.
-		Weight::from_parts(104_758_792, 8643)
-			// Standard Error: 153
-			.saturating_add(Weight::from_parts(74_308, 0).saturating_mul(h.into()))
-			// Standard Error: 85_261
-			.saturating_add(Weight::from_parts(2_046_906, 0).saturating_mul(s.into()))
+		// Minimum execution time: 107_872_000 picoseconds.
+		Weight::from_parts(141_460_747, 8643)
+			// Standard Error: 44_014
+			.saturating_add(Weight::from_parts(4_305_157, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -174,8 +189,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3586`
-		// Minimum execution time: 41_875_000 picoseconds.
-		Weight::from_parts(45_106_000, 3586)
+		// Minimum execution time: 49_207_000 picoseconds.
+		Weight::from_parts(64_751_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -185,8 +200,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `61`
 		//  Estimated: `3542`
-		// Minimum execution time: 9_175_000 picoseconds.
-		Weight::from_parts(10_401_000, 3542)
+		// Minimum execution time: 12_379_000 picoseconds.
+		Weight::from_parts(17_530_000, 3542)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -198,8 +213,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `120`
 		//  Estimated: `3586`
-		// Minimum execution time: 38_109_000 picoseconds.
-		Weight::from_parts(42_347_000, 3586)
+		// Minimum execution time: 42_767_000 picoseconds.
+		Weight::from_parts(58_663_000, 3586)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -213,8 +228,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `256`
 		//  Estimated: `3593`
-		// Minimum execution time: 30_708_000 picoseconds.
-		Weight::from_parts(33_134_000, 3593)
+		// Minimum execution time: 36_345_000 picoseconds.
+		Weight::from_parts(51_444_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -228,8 +243,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `114`
 		//  Estimated: `6092`
-		// Minimum execution time: 14_929_000 picoseconds.
-		Weight::from_parts(16_474_000, 6092)
+		// Minimum execution time: 18_535_000 picoseconds.
+		Weight::from_parts(25_330_000, 6092)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -237,6 +252,29 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 // For backwards compatibility and tests.
 impl WeightInfo for () {
+	/// Storage: `Songs::Songs` (r:1 w:0)
+	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Vetting` (r:1 w:0)
+	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Variants` (r:1 w:0)
+	/// Proof: `Songs::Variants` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::Bonds` (r:1 w:0)
+	/// Proof: `Plays::Bonds` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::LastPlay` (r:1 w:0)
+	/// Proof: `Plays::LastPlay` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
+	/// Storage: `Plays::DailyPlays` (r:1 w:0)
+	/// Proof: `Plays::DailyPlays` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// The range of component `h` is `[1, 4800]`.
+	fn check_receipt(h: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `557`
+		//  Estimated: `4309`
+		// Minimum execution time: 80_310_000 picoseconds.
+		Weight::from_parts(94_327_160, 4309)
+			// Standard Error: 159
+			.saturating_add(Weight::from_parts(79_778, 0).saturating_mul(h.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+	}
 	/// Storage: `Songs::Songs` (r:1 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Vetting` (r:1 w:0)
@@ -253,18 +291,15 @@ impl WeightInfo for () {
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 4800]`.
 	/// The range of component `s` is `[0, 8]`.
-	fn submit_discovery(h: u32, s: u32, ) -> Weight {
+	fn submit_discovery(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `719 + s * (46 ±0)`
+		//  Measured:  `666 + s * (46 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 349_464_000 picoseconds.
-		Weight::from_parts(127_201_962, 6196)
-			// Standard Error: 296
-			.saturating_add(Weight::from_parts(81_429, 0).saturating_mul(h.into()))
-			// Standard Error: 165_356
-			.saturating_add(Weight::from_parts(29_448_567, 0).saturating_mul(s.into()))
+		// Minimum execution time: 150_600_000 picoseconds.
+		Weight::from_parts(216_925_505, 6196)
+			// Standard Error: 90_720
+			.saturating_add(Weight::from_parts(32_425_223, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -287,18 +322,15 @@ impl WeightInfo for () {
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:10 w:10)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 4800]`.
 	/// The range of component `s` is `[0, 8]`.
-	fn submit_mature(h: u32, s: u32, ) -> Weight {
+	fn submit_mature(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `755 + s * (46 ±0)`
+		//  Measured:  `669 + s * (45 ±0)`
 		//  Estimated: `6196 + s * (2603 ±0)`
-		// Minimum execution time: 354_201_000 picoseconds.
-		Weight::from_parts(166_708_697, 6196)
-			// Standard Error: 211
-			.saturating_add(Weight::from_parts(73_687, 0).saturating_mul(h.into()))
-			// Standard Error: 117_697
-			.saturating_add(Weight::from_parts(26_494_489, 0).saturating_mul(s.into()))
+		// Minimum execution time: 184_166_000 picoseconds.
+		Weight::from_parts(227_083_992, 6196)
+			// Standard Error: 97_491
+			.saturating_add(Weight::from_parts(34_563_681, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -323,18 +355,15 @@ impl WeightInfo for () {
 	/// Proof: `Royalties::PlayCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Royalties::Credits` (r:11 w:11)
 	/// Proof: `Royalties::Credits` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 4800]`.
 	/// The range of component `s` is `[0, 8]`.
-	fn submit_credited(h: u32, s: u32, ) -> Weight {
+	fn submit_credited(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `549 + s * (36 ±0)`
 		//  Estimated: `8643 + s * (2551 ±0)`
-		// Minimum execution time: 113_290_000 picoseconds.
-		Weight::from_parts(104_758_792, 8643)
-			// Standard Error: 153
-			.saturating_add(Weight::from_parts(74_308, 0).saturating_mul(h.into()))
-			// Standard Error: 85_261
-			.saturating_add(Weight::from_parts(2_046_906, 0).saturating_mul(s.into()))
+		// Minimum execution time: 107_872_000 picoseconds.
+		Weight::from_parts(141_460_747, 8643)
+			// Standard Error: 44_014
+			.saturating_add(Weight::from_parts(4_305_157, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
@@ -349,8 +378,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3586`
-		// Minimum execution time: 41_875_000 picoseconds.
-		Weight::from_parts(45_106_000, 3586)
+		// Minimum execution time: 49_207_000 picoseconds.
+		Weight::from_parts(64_751_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -360,8 +389,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `61`
 		//  Estimated: `3542`
-		// Minimum execution time: 9_175_000 picoseconds.
-		Weight::from_parts(10_401_000, 3542)
+		// Minimum execution time: 12_379_000 picoseconds.
+		Weight::from_parts(17_530_000, 3542)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -373,8 +402,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `120`
 		//  Estimated: `3586`
-		// Minimum execution time: 38_109_000 picoseconds.
-		Weight::from_parts(42_347_000, 3586)
+		// Minimum execution time: 42_767_000 picoseconds.
+		Weight::from_parts(58_663_000, 3586)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -388,8 +417,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `256`
 		//  Estimated: `3593`
-		// Minimum execution time: 30_708_000 picoseconds.
-		Weight::from_parts(33_134_000, 3593)
+		// Minimum execution time: 36_345_000 picoseconds.
+		Weight::from_parts(51_444_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
@@ -403,8 +432,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `114`
 		//  Estimated: `6092`
-		// Minimum execution time: 14_929_000 picoseconds.
-		Weight::from_parts(16_474_000, 6092)
+		// Minimum execution time: 18_535_000 picoseconds.
+		Weight::from_parts(25_330_000, 6092)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}

@@ -556,21 +556,18 @@ pub mod pallet {
 		/// Records a block author's dedupe verdict on a pending song, and
 		/// applies it once more than half of the current authorities
 		/// submitted the same one. Each authority votes once per song: a
-		/// vote is final, so no authority can fill blocks with free votes. Sent by the offchain worker; authorized
-		/// by [`Pallet::authorize_verdict`] (a current authority's
-		/// signature), so no account pays for it.
+		/// vote is final, so no authority can fill blocks with free votes.
+		/// Sent by the offchain worker; authorized by
+		/// [`Pallet::authorize_verdict`] (a current authority's signature),
+		/// so no account pays for it.
 		///
 		/// # Errors
 		/// - `NotPending`, `StaleVerdict`, `InvalidTarget`: the verdict no
 		///   longer applies to the chain's state.
 		/// - `AlreadyVoted`: this authority already voted on the song.
 		#[pallet::call_index(6)]
-		// The target's vetting (a rejected song takes no fold) is not in the
-		// measured figures yet: one read, counted until the benchmarks rerun.
-		#[pallet::weight(T::WeightInfo::submit_verdict().saturating_add(T::DbWeight::get().reads(1)))]
-		#[pallet::weight_of_authorize(
-			T::WeightInfo::authorize_verdict().saturating_add(T::DbWeight::get().reads(1))
-		)]
+		#[pallet::weight(T::WeightInfo::submit_verdict())]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_verdict())]
 		#[pallet::authorize(Pallet::<T>::authorize_verdict)]
 		pub fn submit_verdict(
 			origin: OriginFor<T>,

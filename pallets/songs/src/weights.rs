@@ -88,16 +88,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// The range of component `f` is `[7168, 16384]`.
 	/// The range of component `s` is `[0, 8]`.
-	fn register(f: u32, s: u32, ) -> Weight {
+	fn register(f: u32, _s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `296`
 		//  Estimated: `4502`
-		// Minimum execution time: 283_603_000 picoseconds.
-		Weight::from_parts(291_081_987, 4502)
-			// Standard Error: 42
-			.saturating_add(Weight::from_parts(2_840, 0).saturating_mul(f.into()))
-			// Standard Error: 45_493
-			.saturating_add(Weight::from_parts(303_101, 0).saturating_mul(s.into()))
+		// Minimum execution time: 298_462_000 picoseconds.
+		Weight::from_parts(351_819_644, 4502)
+			// Standard Error: 70
+			.saturating_add(Weight::from_parts(3_555, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -119,8 +117,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2714`
 		//  Estimated: `4502`
-		// Minimum execution time: 74_063_000 picoseconds.
-		Weight::from_parts(84_370_000, 4502)
+		// Minimum execution time: 74_868_000 picoseconds.
+		Weight::from_parts(109_881_000, 4502)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -130,8 +128,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 15_179_000 picoseconds.
-		Weight::from_parts(19_517_000, 4309)
+		// Minimum execution time: 17_680_000 picoseconds.
+		Weight::from_parts(25_087_000, 4309)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -142,10 +140,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 13_847_000 picoseconds.
-		Weight::from_parts(16_333_919, 4309)
-			// Standard Error: 2_380
-			.saturating_add(Weight::from_parts(58_355, 0).saturating_mul(s.into()))
+		// Minimum execution time: 18_247_000 picoseconds.
+		Weight::from_parts(26_559_567, 4309)
+			// Standard Error: 14_090
+			.saturating_add(Weight::from_parts(18_340, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -155,8 +153,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 13_401_000 picoseconds.
-		Weight::from_parts(15_864_000, 4309)
+		// Minimum execution time: 15_152_000 picoseconds.
+		Weight::from_parts(23_596_000, 4309)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -171,10 +169,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `253 + n * (855 ±0)`
 		//  Estimated: `3735 + n * (3319 ±0)`
-		// Minimum execution time: 2_555_000 picoseconds.
-		Weight::from_parts(3_336_862, 3735)
-			// Standard Error: 40_318
-			.saturating_add(Weight::from_parts(9_114_317, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_525_000 picoseconds.
+		Weight::from_parts(20_361_775, 3735)
+			// Standard Error: 67_026
+			.saturating_add(Weight::from_parts(11_135_337, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -183,6 +181,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Songs::Songs` (r:2 w:1)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Vetting` (r:1 w:1)
+	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Aura::Authorities` (r:1 w:0)
 	/// Proof: `Aura::Authorities` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::VerdictVotes` (r:1 w:1)
@@ -203,19 +203,19 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Songs::UnvettedSongs` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::ByFingerprint` (r:0 w:1)
 	/// Proof: `Songs::ByFingerprint` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::Vetting` (r:0 w:1)
-	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	fn submit_verdict() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `6911`
 		//  Estimated: `8014`
-		// Minimum execution time: 135_909_000 picoseconds.
-		Weight::from_parts(168_339_000, 8014)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		// Minimum execution time: 147_383_000 picoseconds.
+		Weight::from_parts(211_911_000, 8014)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Songs::Songs` (r:2 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Vetting` (r:1 w:0)
+	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Aura::Authorities` (r:1 w:0)
 	/// Proof: `Aura::Authorities` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::VerdictVotes` (r:1 w:0)
@@ -224,9 +224,9 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4784`
 		//  Estimated: `7628`
-		// Minimum execution time: 86_602_000 picoseconds.
-		Weight::from_parts(95_102_000, 7628)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 98_620_000 picoseconds.
+		Weight::from_parts(130_918_000, 7628)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Songs::Songs` (r:1 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
@@ -250,8 +250,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1363`
 		//  Estimated: `6092`
-		// Minimum execution time: 66_010_000 picoseconds.
-		Weight::from_parts(73_407_000, 6092)
+		// Minimum execution time: 75_171_000 picoseconds.
+		Weight::from_parts(105_586_000, 6092)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -259,12 +259,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Vetting` (r:1 w:1)
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::PendingDeadlines` (r:1 w:1)
+	/// Proof: `Songs::PendingDeadlines` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::SongVariants` (r:1 w:1)
 	/// Proof: `Songs::SongVariants` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::ByFingerprint` (r:1 w:1)
 	/// Proof: `Songs::ByFingerprint` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::PendingDeadlines` (r:1 w:1)
-	/// Proof: `Songs::PendingDeadlines` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Deposits` (r:1 w:1)
 	/// Proof: `Songs::Deposits` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -285,8 +285,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2682`
 		//  Estimated: `6092`
-		// Minimum execution time: 107_853_000 picoseconds.
-		Weight::from_parts(119_865_000, 6092)
+		// Minimum execution time: 124_239_000 picoseconds.
+		Weight::from_parts(166_062_000, 6092)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(43_u64))
 	}
@@ -313,10 +313,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `643 + n * (153 ±0)`
 		//  Estimated: `3593 + n * (5102 ±0)`
-		// Minimum execution time: 15_791_000 picoseconds.
-		Weight::from_parts(31_816_741, 3593)
-			// Standard Error: 90_077
-			.saturating_add(Weight::from_parts(44_970_271, 0).saturating_mul(n.into()))
+		// Minimum execution time: 24_597_000 picoseconds.
+		Weight::from_parts(95_078_968, 3593)
+			// Standard Error: 269_248
+			.saturating_add(Weight::from_parts(62_073_972, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -345,8 +345,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1462`
 		//  Estimated: `6092`
-		// Minimum execution time: 72_988_000 picoseconds.
-		Weight::from_parts(78_778_000, 6092)
+		// Minimum execution time: 85_442_000 picoseconds.
+		Weight::from_parts(116_707_000, 6092)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -376,16 +376,14 @@ impl WeightInfo for () {
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// The range of component `f` is `[7168, 16384]`.
 	/// The range of component `s` is `[0, 8]`.
-	fn register(f: u32, s: u32, ) -> Weight {
+	fn register(f: u32, _s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `296`
 		//  Estimated: `4502`
-		// Minimum execution time: 283_603_000 picoseconds.
-		Weight::from_parts(291_081_987, 4502)
-			// Standard Error: 42
-			.saturating_add(Weight::from_parts(2_840, 0).saturating_mul(f.into()))
-			// Standard Error: 45_493
-			.saturating_add(Weight::from_parts(303_101, 0).saturating_mul(s.into()))
+		// Minimum execution time: 298_462_000 picoseconds.
+		Weight::from_parts(351_819_644, 4502)
+			// Standard Error: 70
+			.saturating_add(Weight::from_parts(3_555, 0).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
@@ -407,8 +405,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2714`
 		//  Estimated: `4502`
-		// Minimum execution time: 74_063_000 picoseconds.
-		Weight::from_parts(84_370_000, 4502)
+		// Minimum execution time: 74_868_000 picoseconds.
+		Weight::from_parts(109_881_000, 4502)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -418,8 +416,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 15_179_000 picoseconds.
-		Weight::from_parts(19_517_000, 4309)
+		// Minimum execution time: 17_680_000 picoseconds.
+		Weight::from_parts(25_087_000, 4309)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -430,10 +428,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 13_847_000 picoseconds.
-		Weight::from_parts(16_333_919, 4309)
-			// Standard Error: 2_380
-			.saturating_add(Weight::from_parts(58_355, 0).saturating_mul(s.into()))
+		// Minimum execution time: 18_247_000 picoseconds.
+		Weight::from_parts(26_559_567, 4309)
+			// Standard Error: 14_090
+			.saturating_add(Weight::from_parts(18_340, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -443,8 +441,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1068`
 		//  Estimated: `4309`
-		// Minimum execution time: 13_401_000 picoseconds.
-		Weight::from_parts(15_864_000, 4309)
+		// Minimum execution time: 15_152_000 picoseconds.
+		Weight::from_parts(23_596_000, 4309)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -459,10 +457,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `253 + n * (855 ±0)`
 		//  Estimated: `3735 + n * (3319 ±0)`
-		// Minimum execution time: 2_555_000 picoseconds.
-		Weight::from_parts(3_336_862, 3735)
-			// Standard Error: 40_318
-			.saturating_add(Weight::from_parts(9_114_317, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_525_000 picoseconds.
+		Weight::from_parts(20_361_775, 3735)
+			// Standard Error: 67_026
+			.saturating_add(Weight::from_parts(11_135_337, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -471,6 +469,8 @@ impl WeightInfo for () {
 	}
 	/// Storage: `Songs::Songs` (r:2 w:1)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Vetting` (r:1 w:1)
+	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Aura::Authorities` (r:1 w:0)
 	/// Proof: `Aura::Authorities` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::VerdictVotes` (r:1 w:1)
@@ -491,19 +491,19 @@ impl WeightInfo for () {
 	/// Proof: `Songs::UnvettedSongs` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::ByFingerprint` (r:0 w:1)
 	/// Proof: `Songs::ByFingerprint` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::Vetting` (r:0 w:1)
-	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	fn submit_verdict() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `6911`
 		//  Estimated: `8014`
-		// Minimum execution time: 135_909_000 picoseconds.
-		Weight::from_parts(168_339_000, 8014)
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
+		// Minimum execution time: 147_383_000 picoseconds.
+		Weight::from_parts(211_911_000, 8014)
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Songs::Songs` (r:2 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::Vetting` (r:1 w:0)
+	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
 	/// Storage: `Aura::Authorities` (r:1 w:0)
 	/// Proof: `Aura::Authorities` (`max_values`: Some(1), `max_size`: Some(1025), added: 1520, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::VerdictVotes` (r:1 w:0)
@@ -512,9 +512,9 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4784`
 		//  Estimated: `7628`
-		// Minimum execution time: 86_602_000 picoseconds.
-		Weight::from_parts(95_102_000, 7628)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		// Minimum execution time: 98_620_000 picoseconds.
+		Weight::from_parts(130_918_000, 7628)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Songs::Songs` (r:1 w:0)
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
@@ -538,8 +538,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1363`
 		//  Estimated: `6092`
-		// Minimum execution time: 66_010_000 picoseconds.
-		Weight::from_parts(73_407_000, 6092)
+		// Minimum execution time: 75_171_000 picoseconds.
+		Weight::from_parts(105_586_000, 6092)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -547,12 +547,12 @@ impl WeightInfo for () {
 	/// Proof: `Songs::Songs` (`max_values`: None, `max_size`: Some(844), added: 3319, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Vetting` (r:1 w:1)
 	/// Proof: `Songs::Vetting` (`max_values`: None, `max_size`: Some(13), added: 2488, mode: `MaxEncodedLen`)
+	/// Storage: `Songs::PendingDeadlines` (r:1 w:1)
+	/// Proof: `Songs::PendingDeadlines` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::SongVariants` (r:1 w:1)
 	/// Proof: `Songs::SongVariants` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::ByFingerprint` (r:1 w:1)
 	/// Proof: `Songs::ByFingerprint` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Songs::PendingDeadlines` (r:1 w:1)
-	/// Proof: `Songs::PendingDeadlines` (`max_values`: None, `max_size`: Some(270), added: 2745, mode: `MaxEncodedLen`)
 	/// Storage: `Songs::Deposits` (r:1 w:1)
 	/// Proof: `Songs::Deposits` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -573,8 +573,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2682`
 		//  Estimated: `6092`
-		// Minimum execution time: 107_853_000 picoseconds.
-		Weight::from_parts(119_865_000, 6092)
+		// Minimum execution time: 124_239_000 picoseconds.
+		Weight::from_parts(166_062_000, 6092)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(43_u64))
 	}
@@ -601,10 +601,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `643 + n * (153 ±0)`
 		//  Estimated: `3593 + n * (5102 ±0)`
-		// Minimum execution time: 15_791_000 picoseconds.
-		Weight::from_parts(31_816_741, 3593)
-			// Standard Error: 90_077
-			.saturating_add(Weight::from_parts(44_970_271, 0).saturating_mul(n.into()))
+		// Minimum execution time: 24_597_000 picoseconds.
+		Weight::from_parts(95_078_968, 3593)
+			// Standard Error: 269_248
+			.saturating_add(Weight::from_parts(62_073_972, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -633,8 +633,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1462`
 		//  Estimated: `6092`
-		// Minimum execution time: 72_988_000 picoseconds.
-		Weight::from_parts(78_778_000, 6092)
+		// Minimum execution time: 85_442_000 picoseconds.
+		Weight::from_parts(116_707_000, 6092)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}

@@ -288,12 +288,21 @@ fn settled_play_is_charged_for_its_real_splits() {
 		// Declared for the most splits a song can have in the costliest
 		// settlement, charged for three in the settlement it made (the mock
 		// settles in the discovery tier, minted).
-		let discovery = <() as WeightInfo>::submit_discovery(h, MAX_SPLITS);
-		let mature = <() as WeightInfo>::submit_mature(h, MAX_SPLITS);
-		let credited = <() as WeightInfo>::submit_credited(h, MAX_SPLITS);
-		assert_eq!(call.get_dispatch_info().call_weight, discovery.max(mature).max(credited));
+		let heartbeats = <() as WeightInfo>::check_receipt(h)
+			.saturating_sub(<() as WeightInfo>::check_receipt(1));
+		assert!(heartbeats.ref_time() > 0, "each heartbeat past the first is charged");
+		let discovery = <() as WeightInfo>::submit_discovery(MAX_SPLITS);
+		let mature = <() as WeightInfo>::submit_mature(MAX_SPLITS);
+		let credited = <() as WeightInfo>::submit_credited(MAX_SPLITS);
+		assert_eq!(
+			call.get_dispatch_info().call_weight,
+			discovery.max(mature).max(credited).saturating_add(heartbeats)
+		);
 		let info = submit(&r).expect("valid play");
-		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::submit_discovery(h, 3)));
+		assert_eq!(
+			info.actual_weight,
+			Some(<() as WeightInfo>::submit_discovery(3).saturating_add(heartbeats))
+		);
 		assert_eq!(info.pays_fee, Pays::No);
 	});
 }
