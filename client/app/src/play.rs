@@ -196,11 +196,8 @@ pub async fn play(
 		_ = tokio::time::sleep(FIND_PEER_FOR) => return Err(PlayError::NoPiece),
 	}
 
-	let segments = if options.segments.is_empty() {
-		vec![(0, song.duration_ms)]
-	} else {
-		options.segments.clone()
-	};
+	let PlayOptions { output, segments, control, asked } = options;
+	let segments = if segments.is_empty() { vec![(0, song.duration_ms)] } else { segments };
 	// Opened once: the finished download moves into the library (and may
 	// already have, on a fast link).
 	let part_path = swarm::part_path(data_dir, &variant.content_hash);
@@ -230,7 +227,6 @@ pub async fn play(
 	let format = variant.format;
 	let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
 	let player_arrival = arrival.clone();
-	let PlayOptions { output, control, asked, .. } = options;
 	let playing = tokio::task::spawn_blocking(move || {
 		let open = || player::open_growing(&part, size, format, player_arrival.clone());
 		let mut report = |e: Event| {

@@ -76,13 +76,14 @@ pub async fn sync_library(
 			Ok(file) => chain.sync_file(owner, &file, splits, threshold).await,
 			Err(e) => Err(e),
 		};
+		let result = match result {
+			Err(e @ (ChainError::Lost { .. } | ChainError::Reconnecting { .. })) => return Err(e),
+			other => other,
+		};
 		match &result {
 			Ok(Outcome::Known { .. }) => summary.known += 1,
 			Ok(Outcome::Joined { .. } | Outcome::Claimed { .. }) => summary.joined += 1,
 			Ok(Outcome::Registered { .. }) => summary.registered += 1,
-			Err(e @ (ChainError::Lost { .. } | ChainError::Reconnecting { .. })) => {
-				return Err(e.clone())
-			},
 			Err(e) => summary.failed.push((path.clone(), e.to_string())),
 		}
 		on_file(FileSynced { path, analysis, result });

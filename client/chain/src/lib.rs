@@ -56,7 +56,7 @@ pub type AtBlock = subxt::client::ClientAtBlock<
 >;
 
 /// What went wrong talking to the chain, with what to do about it.
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ChainError {
 	#[error(
 		"cannot reach the musicchain node at {url} ({reason}); start one (`musicchain-node --dev`) \

@@ -3,7 +3,7 @@
 
 use crate::{
 	chain::{connect, ChainArgs},
-	net::{self, NetArgs},
+	net::{catalog, NetArgs},
 	songs::Filter,
 	Context,
 };
@@ -38,8 +38,7 @@ pub async fn discover(
 ) -> Result<i32> {
 	{
 		let chain = connect(chain_args).await?;
-		let host =
-			swarm::start(net.config(Role::Client, data_dir)?, net::catalog(data_dir)?).await?;
+		let host = swarm::start(net.config(Role::Client, data_dir)?, catalog(data_dir)?).await?;
 		eprintln!("listening for peers for {} s...", wait.as_secs());
 		tokio::time::sleep(wait).await;
 		let online: std::collections::HashSet<_> =

@@ -1,7 +1,6 @@
 //! `musicchain download`: a file by its content hash, or songs named on
 //! chain (a song, an album), into the library.
 
-use crate::net;
 use crate::{
 	chain::{connect, payout, serving_account, ChainArgs},
 	net::{catalog, fetch, run_until_stopped, start_host, NetArgs},
@@ -136,7 +135,7 @@ pub async fn download_songs(
 						root: Some(v.manifest_root),
 						stream_from: None,
 					};
-					net::fetch(&host, data_dir, request, progress).await.map(|_| ())
+					fetch(&host, data_dir, request, progress).await.map(|_| ())
 				},
 				Err(e) => Err(e.into()),
 			};
@@ -147,7 +146,7 @@ pub async fn download_songs(
 		}
 		println!("{} of {} songs downloaded", songs.len() - failed, songs.len());
 		if then_serve && failed < songs.len() {
-			net::run_until_stopped(&host).await?;
+			run_until_stopped(&host).await?;
 		} else {
 			host.shutdown().await;
 		}
