@@ -201,12 +201,19 @@ impl_runtime_apis! {
 		fn song_credits(song: SongId) -> Balance {
 			pallet_musicchain_royalties::Credits::<Runtime>::iter_prefix_values(song)
 				.fold(0, |acc: Balance, v| acc.saturating_add(v))
+				.saturating_add(pallet_musicchain_royalties::Ledger::<Runtime>::get(song).credited)
 		}
 
 		fn credits(account: AccountId) -> Balance {
-			pallet_musicchain_royalties::Credits::<Runtime>::iter()
+			let own = pallet_musicchain_royalties::Credits::<Runtime>::iter()
 				.filter(|(_, who, _)| *who == account)
-				.fold(0, |acc: Balance, (_, _, v)| acc.saturating_add(v))
+				.fold(0, |acc: Balance, (_, _, v)| acc.saturating_add(v));
+			// The artist's parts, split as each song's splits are now.
+			own.saturating_add(songs_share(&account, |l| l.credited))
+		}
+
+		fn royalties_owed(account: AccountId) -> Balance {
+			songs_share(&account, |l| l.owed)
 		}
 
 		fn bond(account: AccountId) -> Option<musicchain_runtime_api::Bond<BlockNumber>> {
@@ -230,7 +237,7 @@ impl_runtime_apis! {
 
 		fn play_count(song: SongId) -> PlayCount {
 			PlayCount {
-				plays: pallet_musicchain_royalties::PlayCount::<Runtime>::get(song),
+				plays: pallet_musicchain_royalties::Ledger::<Runtime>::get(song).plays,
 				next_tier: pallet_musicchain_royalties::Pallet::<Runtime>::tier_of(song),
 			}
 		}
@@ -325,4 +332,25 @@ impl_runtime_apis! {
 			crate::genesis_config_presets::preset_names()
 		}
 	}
+}
+
+/// `account`'s share, under each song's splits now, of what `part` of the
+/// songs' ledgers holds. Reads every song that has been played: for
+/// wallets, not for the chain's own logic.
+fn songs_share(
+	account: &AccountId,
+	part: impl Fn(&pallet_musicchain_royalties::SongLedger) -> Balance,
+) -> Balance {
+	pallet_musicchain_royalties::Ledger::<Runtime>::iter()
+		.filter(|(_, ledger)| part(ledger) > 0)
+		.filter_map(|(song, ledger)| {
+			let record = pallet_musicchain_songs::Songs::<Runtime>::get(song)?;
+			let shares = musicchain_primitives::metadata::distribute(
+				part(&ledger),
+				&record.artist,
+				&record.splits,
+			);
+			shares.into_iter().find(|(who, _)| who == account).map(|(_, amount)| amount)
+		})
+		.fold(0, |acc: Balance, v| acc.saturating_add(v))
 }

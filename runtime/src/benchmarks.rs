@@ -89,7 +89,23 @@ impl pallet_musicchain_plays::BenchmarkHelper<AccountId> for PlaysBenchmarkHelpe
 			Tier::Discovery => discovery_plays.saturating_sub(1),
 			Tier::Mature => discovery_plays,
 		};
-		pallet_musicchain_royalties::PlayCount::<Runtime>::insert(song, prior_plays);
+		// The play passes a payout mark, with the payout queue one short of
+		// full: the settlement's costliest path.
+		let reward: u128 = <Runtime as pallet_musicchain_royalties::Config>::Reward::get();
+		let mark: u128 = <Runtime as pallet_musicchain_royalties::Config>::RoyaltyPayoutAt::get();
+		let owed = mark.saturating_sub(reward);
+		let _ = Balances::mint_into(
+			&pallet_musicchain_royalties::Pallet::<Runtime>::account_id(),
+			owed,
+		);
+		pallet_musicchain_royalties::Ledger::<Runtime>::insert(
+			song,
+			pallet_musicchain_royalties::SongLedger { plays: prior_plays, owed, credited: 0 },
+		);
+		let max_due: u32 = <Runtime as pallet_musicchain_royalties::Config>::MaxRoyaltiesDue::get();
+		pallet_musicchain_royalties::RoyaltiesDue::<Runtime>::put(BoundedVec::truncate_from(
+			(1..max_due).map(|i| song.wrapping_add(i)).collect::<alloc::vec::Vec<_>>(),
+		));
 		if tier == Tier::Mature {
 			// 1.5e9 MUSIC in issuance: the burn quote is 125 MUSIC.
 			let whale: AccountId = account("whale", 0, 0);
@@ -121,5 +137,42 @@ impl pallet_musicchain_songs::BenchmarkHelper<crate::AuraId> for SongsBenchmarkH
 			account::<AccountId>("credited", song, 0),
 			UNIT,
 		);
+	}
+
+	fn owe_song(song: SongId) {
+		owe(song, 10 * UNIT);
+	}
+}
+
+/// Makes `song` owe `amount` to its artist and splits, held in the royalty
+/// account as the plays would have left it.
+fn owe(song: SongId, amount: u128) {
+	let _ =
+		Balances::mint_into(&pallet_musicchain_royalties::Pallet::<Runtime>::account_id(), amount);
+	pallet_musicchain_royalties::Ledger::<Runtime>::mutate(song, |l| l.owed = amount);
+}
+
+/// Registers songs for the royalties benchmarks.
+pub struct RoyaltiesBenchmarkHelper;
+
+impl pallet_musicchain_royalties::BenchmarkHelper<AccountId> for RoyaltiesBenchmarkHelper {
+	fn song_owing(splits: &[(AccountId, Permill)], amount: u128) -> SongId {
+		let song = NextSongId::<Runtime>::get();
+		NextSongId::<Runtime>::put(song.saturating_add(1));
+		Songs::<Runtime>::insert(
+			song,
+			SongRecord {
+				artist: account("artist", 0, 0),
+				status: SongStatus::Active,
+				fingerprint_hash: [0xfc; 32],
+				duration_ms: 240_000,
+				metadata: Metadata::from_strs("Benchmark", "Artist", "Album", "Genre", None, None),
+				splits: BoundedVec::truncate_from(splits.to_vec()),
+				registered_at: 0,
+				registered_ms: 0,
+			},
+		);
+		owe(song, amount);
+		song
 	}
 }

@@ -99,7 +99,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("musicchain"),
 	impl_name: alloc::borrow::Cow::Borrowed("musicchain"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -168,10 +168,12 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Migrations to run on the next runtime upgrade: the song registry's
 /// vetting (storage version 1) lists the songs registered before it as
 /// awaiting the moderators; the royalty ledger's credits start empty; the
-/// servers' daily counts move into their bonds (plays version 2).
+/// servers' daily counts move into their bonds (plays version 2); each
+/// song's play count becomes its ledger (royalties version 2).
 type Migrations = (
 	pallet_musicchain_songs::migrations::v1::MigrateToV1<Runtime>,
 	pallet_musicchain_royalties::migrations::MigrateToV1<Runtime>,
+	pallet_musicchain_royalties::migrations::v2::MigrateToV2<Runtime>,
 	pallet_musicchain_plays::migrations::MigrateToV1<Runtime>,
 	pallet_musicchain_plays::migrations::v2::MigrateToV2<Runtime>,
 );

@@ -69,8 +69,15 @@ fn credit(chain: &mut Chain, who: Sr25519Keyring) -> u128 {
 	chain.execute(|| pallet_musicchain_royalties::Credits::<Runtime>::get(0, who.to_account_id()))
 }
 
+/// Total issuance with what the block mints at its end (the artists'
+/// parts of its plays, into the royalty account): what the cap counts.
 fn issuance(chain: &mut Chain) -> u128 {
-	chain.execute(polkadot_sdk::pallet_balances::Pallet::<Runtime>::total_issuance)
+	chain.execute(pallet_musicchain_supply::Pallet::<Runtime>::issuance)
+}
+
+/// What song 0 owes its artist and splits, and has credited them.
+fn ledger(chain: &mut Chain) -> pallet_musicchain_royalties::SongLedger {
+	chain.execute(|| pallet_musicchain_royalties::Ledger::<Runtime>::get(0))
 }
 
 #[test]
@@ -147,9 +154,10 @@ fn a_valid_play_is_free_and_credited_until_the_moderators_approve_the_song() {
 	assert_eq!(issuance(&mut chain), supply, "total issuance does not move");
 	assert_eq!(credit(&mut chain, Charlie), UNIT);
 	assert_eq!(credit(&mut chain, Bob), UNIT);
-	// The artist's 1 MUSIC, split 25 % to Dave, the rest to Eve.
-	assert_eq!(credit(&mut chain, Eve), UNIT * 3 / 4);
-	assert_eq!(credit(&mut chain, Dave), UNIT / 4);
+	// The artist's 1 MUSIC, credited to the song; split 25 % to Dave, the
+	// rest to Eve, when it is paid.
+	assert_eq!(ledger(&mut chain).credited, UNIT);
+	assert_eq!(credit(&mut chain, Eve), 0);
 
 	// The moderators approve it: the credits are paid in the next block.
 	let eve = chain.free_balance(&Eve.to_account_id());
@@ -166,6 +174,7 @@ fn a_valid_play_is_free_and_credited_until_the_moderators_approve_the_song() {
 	assert_eq!(chain.free_balance(&Eve.to_account_id()), eve + 10 * UNIT + UNIT * 3 / 4);
 	assert_eq!(chain.free_balance(&Dave.to_account_id()), ENDOWMENT + UNIT / 4);
 	assert_eq!(credit(&mut chain, Charlie), 0);
+	assert_eq!(ledger(&mut chain).credited, 0);
 	chain.execute(|| {
 		pallet_musicchain_royalties::Pallet::<Runtime>::do_try_state().expect("held == owed");
 		pallet_musicchain_songs::Pallet::<Runtime>::do_try_state().expect("registry");
@@ -184,13 +193,17 @@ fn a_valid_play_is_free_and_credited_until_the_moderators_approve_the_song() {
 	assert!(after < paid, "a refused play pays its fee");
 	println!("fee of a refused play: {} pMUSIC", paid - after);
 
-	// Approved, a new listener's play pays at once.
+	// Approved, a new listener's play pays at once; the artist's part is
+	// owed by the song until its payout.
 	let supply = issuance(&mut chain);
 	let alice = chain.free_balance(&Alice.to_account_id());
 	let play = receipt(&mut chain, Alice, Bob, &[(0, 150_000)], 1);
 	chain.signed(Alice, play).expect("valid").expect("settles");
 	assert_eq!(chain.free_balance(&Alice.to_account_id()), alice + UNIT);
 	assert_eq!(issuance(&mut chain), supply + 3 * UNIT);
+	assert_eq!(ledger(&mut chain).owed, UNIT);
+	chain.advance(1);
+	assert_eq!(issuance(&mut chain), supply + 3 * UNIT, "minted into the royalty account");
 }
 
 #[test]
@@ -209,7 +222,7 @@ fn half_a_song_is_the_line_and_the_chorus_loop_counts_once() {
 		chain.signed(Charlie, looped).expect("valid"),
 		Err(pallet_musicchain_plays::Error::<Runtime>::RepeatedCoverage.into())
 	);
-	assert_eq!(credit(&mut chain, Eve), 0);
+	assert_eq!(ledger(&mut chain), Default::default(), "no play counted, nothing credited");
 }
 
 #[test]
@@ -226,7 +239,7 @@ fn the_10001st_play_pays_the_artist_directly_and_burns() {
 			&Ferdie(),
 			1_500_000_000 * UNIT - issuance,
 		);
-		pallet_musicchain_royalties::PlayCount::<Runtime>::insert(0, 9_999);
+		pallet_musicchain_royalties::Ledger::<Runtime>::mutate(0, |l| l.plays = 9_999);
 	});
 	// The 10,000th play: still discovery, a discoverer credit for Charlie.
 	let charlie = chain.free_balance(&Charlie.to_account_id());
@@ -234,7 +247,8 @@ fn the_10001st_play_pays_the_artist_directly_and_burns() {
 	chain.signed(Charlie, play).expect("valid").expect("settles");
 	assert_eq!(chain.free_balance(&Charlie.to_account_id()), charlie + UNIT);
 
-	// The 10,001st (Alice listening): artist paid directly, listener burns.
+	// The 10,001st (Alice listening): artist paid without the moderators,
+	// listener burns.
 	let (eve, dave, alice) = (Eve.to_account_id(), Dave.to_account_id(), Alice.to_account_id());
 	let before = (chain.free_balance(&eve), chain.free_balance(&dave), chain.free_balance(&alice));
 	let quote = chain.execute(|| {
@@ -246,9 +260,16 @@ fn the_10001st_play_pays_the_artist_directly_and_burns() {
 	assert!((125 * UNIT..126 * UNIT).contains(&quote), "{quote}");
 	let play = receipt(&mut chain, Alice, Bob, &[(0, 150_000)], 1);
 	chain.signed(Alice, play).expect("valid").expect("settles");
-	assert_eq!(chain.free_balance(&eve), before.0 + UNIT * 3 / 4);
-	assert_eq!(chain.free_balance(&dave), before.1 + UNIT / 4);
 	assert_eq!(chain.free_balance(&alice), before.2 - quote, "burns, no discoverer credit");
+	// The artist's part of both plays is owed by the song; anyone may pay
+	// it out (Ferdie does, and pays the fee).
+	assert_eq!(ledger(&mut chain).owed, 2 * UNIT);
+	assert_eq!(chain.free_balance(&eve), before.0);
+	let pay = RuntimeCall::Royalties(pallet_musicchain_royalties::Call::pay_royalties { song: 0 });
+	chain.signed(Sr25519Keyring::Ferdie, pay).expect("valid").expect("paid");
+	assert_eq!(chain.free_balance(&eve), before.0 + 2 * UNIT * 3 / 4);
+	assert_eq!(chain.free_balance(&dave), before.1 + 2 * UNIT / 4);
+	assert_eq!(ledger(&mut chain).owed, 0);
 }
 
 #[allow(non_snake_case)]
@@ -402,7 +423,6 @@ fn figures_state_per_song_and_play_weight() {
 		listener: 0,
 		server: 0,
 		artist: 0,
-		escrowed: false,
 		credited,
 		burned: 0,
 		refused_mints: 0,
@@ -423,6 +443,20 @@ fn figures_state_per_song_and_play_weight() {
 			w.ref_time() as f64 / t.ref_time() as f64,
 			(w + base).ref_time() as f64 / (t + base).ref_time() as f64,
 			normal.ref_time() as f64 / (w + base).ref_time() as f64 / 6.0,
+		);
+	}
+	// The artist's part is paid out in batches: each play carries its share
+	// of a payout (one per `RoyaltyPayoutAt` of debt).
+	use polkadot_sdk::frame_support::traits::Get;
+	type PayoutAt = <Runtime as pallet_musicchain_royalties::Config>::RoyaltyPayoutAt;
+	type Reward = <Runtime as pallet_musicchain_royalties::Config>::Reward;
+	let plays_per_payout = <PayoutAt as Get<u128>>::get() / <Reward as Get<u128>>::get();
+	for s in [0, 1, 8] {
+		let payout = <<Runtime as pallet_musicchain_royalties::Config>::WeightInfo as pallet_musicchain_royalties::WeightInfo>::pay_royalties(s);
+		println!(
+			"  the payout of {plays_per_payout} plays' royalties, {s} split(s): {:.1} us, {:.1} us a play",
+			us(payout),
+			us(payout) / plays_per_payout as f64,
 		);
 	}
 }

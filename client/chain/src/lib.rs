@@ -294,6 +294,18 @@ impl Chain {
 		.await
 	}
 
+	/// `who`'s share of what songs owe their artists and splits and have
+	/// not paid out yet (runtime API).
+	pub async fn royalties_owed(&self, who: [u8; 32]) -> Result<u128, ChainError> {
+		self.read(|at| async move {
+			at.runtime_apis()
+				.call(runtime::runtime_apis().musicchain_api().royalties_owed(AccountId32(who)))
+				.await
+				.map_err(|e| self.api_error(e))
+		})
+		.await
+	}
+
 	/// `who`'s pending credits over all songs (runtime API): rewards of
 	/// plays of songs the moderators have not approved yet.
 	pub async fn credits(&self, who: [u8; 32]) -> Result<u128, ChainError> {

@@ -15,8 +15,9 @@ pub struct Settled {
 	pub mature: bool,
 	pub listener: u128,
 	pub server: u128,
+	/// The artist's part: owed by the song to its artist and splits, paid
+	/// out in batches (or credited, see `credited`).
 	pub artist: u128,
-	pub escrowed: bool,
 	/// Not minted: the song awaits the moderators' approval (or the day's
 	/// discovery budget is spent), so the rewards wait as pending credits.
 	pub credited: bool,
@@ -118,6 +119,14 @@ impl Chain {
 		self.submit_until(server, &runtime::tx().plays().withdraw_bond(), true).await.map(|_| ())
 	}
 
+	/// Pays out what `song` owes its artist and splits now, signed by
+	/// `who` (anyone may; the money goes only to the song's payees).
+	pub async fn pay_royalties(&self, who: &Account, song: SongId) -> Result<(), ChainError> {
+		self.submit_until(who, &runtime::tx().royalties().pay_royalties(song), true)
+			.await
+			.map(|_| ())
+	}
+
 	/// Submits a server-signed receipt as `listener` and waits for the
 	/// finalized block holding it.
 	pub async fn submit_receipt(
@@ -156,7 +165,6 @@ impl Chain {
 			listener: r.listener,
 			server: r.server,
 			artist: r.artist,
-			escrowed: r.escrowed,
 			credited: r.credited,
 			burned: r.burned,
 			took,

@@ -92,6 +92,7 @@ enum Command {
 	Bond(bond::Args),
 	Balance(balance::Args),
 	Escrow(escrow::Args),
+	Royalties(royalties::Args),
 	Fingerprint(fingerprint::Args),
 }
 
@@ -187,6 +188,7 @@ async fn run(cli: Cli) -> Result<i32> {
 		Command::Bond(args) => bond::exec(&ctx, args).await,
 		Command::Balance(args) => balance::exec(&ctx, args).await,
 		Command::Escrow(args) => escrow::exec(&ctx, args).await,
+		Command::Royalties(args) => royalties::exec(&ctx, args).await,
 		Command::Fingerprint(args) => fingerprint::exec(args),
 	}
 }

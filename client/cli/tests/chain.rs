@@ -306,4 +306,8 @@ fn the_whole_loop_on_a_dev_chain() {
 		credited.free + credited.credits + 10 * UNIT,
 		"the credits and the deposit paid to A"
 	);
+	// The approved song owes nothing yet (no play since): paying it out
+	// says so, and costs only the refused call's fee.
+	let (ok, out) = a.run(&["royalties", &fixture.to_string()]);
+	assert!(!ok && out.contains("nothing paid out") && out.contains("NothingOwed"), "{out}");
 }

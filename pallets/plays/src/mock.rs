@@ -137,6 +137,14 @@ impl SongCatalog<AccountId> for MockCatalog {
 			})
 		})
 	}
+
+	fn payees(song: SongId) -> Option<(AccountId, Vec<(AccountId, Permill)>)> {
+		SONGS.with(|s| {
+			let s = s.borrow();
+			let found = s.iter().find(|x| x.id == song)?;
+			Some((Sr25519Keyring::Eve.to_account_id(), found.splits.clone()))
+		})
+	}
 }
 
 pub struct MockSettlement;
@@ -157,7 +165,6 @@ impl PlaySettlement<AccountId> for MockSettlement {
 			listener: UNIT,
 			server: UNIT,
 			artist: UNIT,
-			escrowed: false,
 			credited: false,
 			burned: 0,
 			refused_mints: 0,

@@ -40,10 +40,14 @@ pub trait SongCatalog<AccountId> {
 		song: SongId,
 		content_hash: &ContentHash,
 	) -> Result<PlayableSong<AccountId>, CatalogError>;
+	/// Who a song pays now, whatever its status: its artist and splits
+	/// (the royalty ledger's payouts read them).
+	fn payees(song: SongId) -> Option<(AccountId, Vec<(AccountId, Permill)>)>;
 }
 
 /// What the royalty ledger does when the moderators vet a song (DESIGN
-/// §2.6): the registry calls it, the royalties pallet implements it.
+/// §2.6), or when a song is about to pay someone else: the registry calls
+/// it, the royalties pallet implements it.
 pub trait OnVetted<AccountId> {
 	/// `song` was approved: its pending credits are to be paid out.
 	fn approved(song: SongId);
@@ -51,12 +55,17 @@ pub trait OnVetted<AccountId> {
 	fn rejected(song: SongId);
 	/// `artist` was approved (all its songs, now and later).
 	fn artist_approved(artist: &AccountId);
+	/// `song`'s splits are about to change: the royalties it owes its
+	/// current artist and split beneficiaries are paid to them first (at
+	/// most `MAX_SPLITS + 1` accounts).
+	fn payees_changing(song: SongId);
 }
 
 impl<AccountId> OnVetted<AccountId> for () {
 	fn approved(_: SongId) {}
 	fn rejected(_: SongId) {}
 	fn artist_approved(_: &AccountId) {}
+	fn payees_changing(_: SongId) {}
 }
 
 /// The royalty tier a play settled in.
@@ -73,9 +82,9 @@ impl<AccountId> OnVetted<AccountId> for () {
 	TypeInfo,
 )]
 pub enum Tier {
-	/// Fewer than the threshold of prior plays: discoverer credit, artist escrow.
+	/// Fewer than the threshold of prior plays: the listener earns a discoverer reward.
 	Discovery,
-	/// At or past the threshold: artist paid directly, listener burns.
+	/// At or past the threshold: the listener burns on the supply curve.
 	Mature,
 }
 
@@ -100,12 +109,10 @@ pub struct PlayReward {
 	pub listener: u128,
 	/// Minted to the serving peer.
 	pub server: u128,
-	/// Minted for the artist and split beneficiaries.
+	/// The artist's part (for the artist and split beneficiaries): minted
+	/// into the royalty account and owed to them in the song's ledger, paid
+	/// out in batches (or credited, see `credited`).
 	pub artist: u128,
-	/// Whether any of the artist's part went into escrow: all of it in the
-	/// discovery tier; in the mature tier only shares too small to open
-	/// their beneficiary's account.
-	pub escrowed: bool,
 	/// The song is not approved yet: `listener`, `server` and `artist` were
 	/// credited to the song's pending credits, not minted.
 	pub credited: bool,

@@ -1,7 +1,7 @@
 //! Benchmarks of pallet-royalties (FRAME benchmarks v2).
 
 use super::*;
-use polkadot_sdk::frame_benchmarking::v2::*;
+use polkadot_sdk::{frame_benchmarking::v2::*, frame_system::RawOrigin};
 
 #[benchmarks]
 mod benchmarks {
@@ -78,6 +78,40 @@ mod benchmarks {
 
 		assert_eq!(T::Currency::balance(&who), amount);
 		assert!(!Payouts::<T>::contains_key(7));
+		Ok(())
+	}
+
+	/// A song with `s` splits pays out what it owes: every beneficiary a
+	/// new account, opened by the transfer.
+	#[benchmark]
+	fn pay_royalties(s: Linear<0, MAX_SPLITS>) -> Result<(), BenchmarkError> {
+		let escrow_account = Pallet::<T>::account_id();
+		let ed = T::Currency::minimum_balance();
+		if T::Currency::balance(&escrow_account) < ed {
+			T::Currency::mint_into(&escrow_account, ed)?;
+		}
+		let splits: Vec<_> = (0..s)
+			.map(|i| {
+				(
+					account::<T::AccountId>("split", i, 0),
+					musicchain_primitives::Permill::from_percent(10),
+				)
+			})
+			.collect();
+		let owed = T::RoyaltyPayoutAt::get().max(ed.saturating_mul(100));
+		let song = T::BenchmarkHelper::song_owing(&splits, owed);
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), song);
+
+		assert_eq!(Ledger::<T>::get(song).owed, 0);
+		for (who, _) in splits {
+			ensure!(
+				T::Currency::balance(&who) > 0,
+				BenchmarkError::Stop("a split beneficiary was not paid")
+			);
+		}
 		Ok(())
 	}
 

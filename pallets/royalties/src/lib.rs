@@ -3,9 +3,10 @@
 //! Pays out settled plays (DESIGN §2.3) and keeps the artist escrow.
 //!
 //! A song the moderators have not approved (nor its artist) mints nothing
-//! (DESIGN §2.6): its plays settle as pending [`Credits`] for the listener,
-//! the server and the artist (per splits), which move neither total
-//! issuance nor the burn curve. When the song is approved its credits are
+//! (DESIGN §2.6): its plays settle as pending [`Credits`] for the listener
+//! and the server, and the artist's part as [`SongLedger::credited`] (split
+//! per the song's splits when it is paid), none of which moves total
+//! issuance or the burn curve. When the song is approved its credits are
 //! paid out, [`Config::CreditPayoutsPerBlock`] accounts a block, through
 //! [`Payouts`]; when it is rejected they are voided the same way.
 //!
@@ -17,9 +18,20 @@
 //!   (and cannot settle without paying it), the server and the artist get
 //!   `Reward` as above.
 //!
+//! The artist's part is not paid play by play: a song has as many as
+//! [`musicchain_primitives::MAX_SPLITS`] + 1 beneficiaries, and writing each
+//! of their accounts on every play was most of a play's weight. It is
+//! minted into the royalty account (with the block's escrow, below) and
+//! added to what the song owes ([`SongLedger::owed`] in [`Ledger`], which
+//! the play writes anyway for its count). Each time a song's debt passes a
+//! multiple of [`Config::RoyaltyPayoutAt`] the song is queued
+//! ([`RoyaltiesDue`]) and the next block pays it out to the artist and the
+//! splits; anyone may pay a song out at once (`pay_royalties`), and a change
+//! of splits pays the old beneficiaries first.
+//!
 //! A share too small to open its beneficiary's account (below the
 //! existential deposit) is escrowed instead, so it is never lost and never
-//! blocks the play; the moderator origin releases escrow to the account it
+//! blocks a payout; the moderator origin releases escrow to the account it
 //! was held for (approving an artist releases the artist's).
 //!
 //! Discovery-tier mints (the plays of approved songs and the credits paid
@@ -32,14 +44,15 @@
 //! Every mint goes through the supply pallet's cap check: a refused mint is an
 //! event, and the play still counts.
 //!
-//! Escrow is minted into the escrow account once per block: each play adds
-//! its share to [`PendingEscrow`] (reserved under the cap at once, and its
-//! beneficiaries' [`Escrow`] entries updated at once), and `on_finalize`
-//! mints the block's total. The escrow account is the one item every play
-//! would otherwise write; [`PendingEscrow`] lives only within its block and
-//! never reaches the database, so it is whitelisted in the benchmarks and
-//! the mint is charged once per block. Between blocks the escrow account
-//! holds exactly what is owed.
+//! The royalty (escrow) account is minted into once per block: each play
+//! adds the artist's part to [`PendingEscrow`] (reserved under the cap at
+//! once, and the song's [`SongLedger::owed`] updated at once), and
+//! `on_finalize` mints the block's total. The royalty account is the one
+//! item every play would otherwise write; [`PendingEscrow`] lives only
+//! within its block and never reaches the database, so it is whitelisted in
+//! the benchmarks and the mint is charged once per block. Between blocks
+//! the royalty account holds exactly what is owed: the songs' debts and the
+//! escrow.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -59,13 +72,15 @@ pub mod weights;
 
 pub use weights::WeightInfo;
 
+use musicchain_primitives::metadata::MAX_SPLITS;
 use musicchain_primitives::{
 	metadata::distribute,
-	traits::{OnVetted, PlayReward, PlayableSong, Tier},
+	traits::{OnVetted, PlayReward, PlayableSong, SongCatalog, Tier},
 	SongId,
 };
 use pallet_musicchain_plays::PlaySettlement;
 use pallet_musicchain_supply::SupplyControl;
+use polkadot_sdk::frame_support::storage::with_storage_layer;
 use polkadot_sdk::{
 	frame_support::{
 		pallet_prelude::*,
@@ -79,14 +94,25 @@ use polkadot_sdk::{
 	sp_runtime::{traits::AccountIdConversion, DispatchError},
 };
 
+/// What the benchmarks need from the runtime that this pallet cannot do
+/// itself: a song in the registry.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Registers a song with these splits (whose [`SongCatalog::payees`]
+	/// then returns them) that owes `amount` ([`SongLedger::owed`]), held in
+	/// the royalty account; returns its id.
+	fn song_owing(splits: &[(AccountId, musicchain_primitives::Permill)], amount: u128) -> SongId;
+}
+
 #[polkadot_sdk::frame_support::pallet]
 pub mod pallet {
 	use super::*;
 	use polkadot_sdk::frame_system::pallet_prelude::*;
 
 	/// The storage layout version (1: pending credits and payouts, which
-	/// need no migration: both start empty).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// need no migration: both start empty; 2: a song's play count became
+	/// its [`Ledger`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -112,6 +138,17 @@ pub mod pallet {
 		/// Credits (one account's of one song) paid out or voided per block.
 		#[pallet::constant]
 		type CreditPayoutsPerBlock: Get<u32>;
+		/// A song's royalties are queued to be paid out each time what it
+		/// owes passes a multiple of this.
+		#[pallet::constant]
+		type RoyaltyPayoutAt: Get<u128>;
+		/// Songs queued for payout at once (all of them are paid out the
+		/// next block; a song that finds the queue full is queued when its
+		/// debt passes the next multiple, or paid out on demand).
+		#[pallet::constant]
+		type MaxRoyaltiesDue: Get<u32>;
+		/// Who each song pays (its artist and splits).
+		type Songs: SongCatalog<Self::AccountId>;
 		/// Chain time, for the days of the discovery budget.
 		type Time: UnixTime;
 		/// Who may change the daily discovery budget (governance: Root).
@@ -121,11 +158,24 @@ pub mod pallet {
 		type DefaultDiscoveryBudget: Get<u128>;
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+		/// Sets up the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
-	/// Settled plays per song.
+	/// Each song's settled plays and what it owes its artist and splits.
 	#[pallet::storage]
-	pub type PlayCount<T: Config> = StorageMap<_, Twox64Concat, SongId, u32, ValueQuery>;
+	pub type Ledger<T: Config> = StorageMap<_, Twox64Concat, SongId, SongLedger, ValueQuery>;
+
+	/// Songs whose royalties the next block pays out (see
+	/// [`Config::RoyaltyPayoutAt`]). Written by the plays that pass a
+	/// payout mark and emptied by the next `on_initialize`: whitelisted in
+	/// the benchmarks and charged once per block there, like
+	/// [`DiscoveryMinted`].
+	#[pallet::storage]
+	#[pallet::whitelist_storage]
+	pub type RoyaltiesDue<T: Config> =
+		StorageValue<_, BoundedVec<SongId, T::MaxRoyaltiesDue>, ValueQuery>;
 
 	/// Escrowed royalties owed to each beneficiary.
 	#[pallet::storage]
@@ -196,10 +246,12 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// An artist's royalty was paid directly (mature tier). What goes
-		/// into escrow has no event of its own: the play's `PlaySettled`
-		/// says how much of it was escrowed, the song's splits say for whom,
-		/// and [`Escrow`] (or the `escrow_of` runtime API) holds each total.
+		/// What a song owed its artist and splits was paid out: `paid` to
+		/// their accounts (a `RoyaltyPaid` each), `escrowed` held for
+		/// beneficiaries whose share could not open their account (see
+		/// [`Escrow`]).
+		RoyaltiesPaid { song: SongId, paid: u128, escrowed: u128 },
+		/// One beneficiary's share of a song's royalties was paid.
 		RoyaltyPaid { song: SongId, beneficiary: T::AccountId, amount: u128 },
 		/// Escrow was released to the account it was held for.
 		EscrowReleased { beneficiary: T::AccountId, amount: u128 },
@@ -219,18 +271,24 @@ pub mod pallet {
 		NothingEscrowed,
 		/// Escrow bookkeeping would overflow.
 		Overflow,
+		/// The song owes no royalties now.
+		NothingOwed,
+		/// No song with that id.
+		UnknownSong,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// The block's escrow mint in `on_finalize`, charged up front, with
-		/// the first read of [`PendingEscrow`] and the block's one read of
-		/// the discovery budget and one read and write of what it minted
-		/// (all three whitelisted in the benchmarks, where they are always
-		/// in the overlay).
+		/// Pays out the songs in [`RoyaltiesDue`] and the queued credits.
+		/// Charges up front the block's escrow mint in `on_finalize`, with
+		/// the first read of [`PendingEscrow`], the block's one read of the
+		/// discovery budget, one read and write of what it minted and of
+		/// [`RoyaltiesDue`] (all four whitelisted in the benchmarks, where
+		/// they are always in the overlay).
 		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
 			T::WeightInfo::flush_escrow()
-				.saturating_add(T::DbWeight::get().reads_writes(3, 1))
+				.saturating_add(T::DbWeight::get().reads_writes(4, 2))
+				.saturating_add(Self::pay_due())
 				.saturating_add(Self::settle_payouts(T::CreditPayoutsPerBlock::get()))
 		}
 
@@ -241,6 +299,11 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::Reward::get() > 0, "a play earns something");
 			assert!(T::CreditPayoutsPerBlock::get() > 0, "approved credits get paid");
+			assert!(
+				T::RoyaltyPayoutAt::get() >= T::Reward::get(),
+				"a payout batches at least one play's royalties"
+			);
+			assert!(T::MaxRoyaltiesDue::get() > 0, "songs can be queued for payout");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -279,6 +342,21 @@ pub mod pallet {
 			Self::deposit_event(Event::DiscoveryBudgetSet { budget });
 			Ok(())
 		}
+
+		/// Pays out what `song` owes its artist and split beneficiaries
+		/// now, without waiting for its next payout mark. Anyone may (the
+		/// money goes only to the song's payees).
+		///
+		/// # Errors
+		/// - `UnknownSong`; `NothingOwed` when the song owes nothing.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::pay_royalties(MAX_SPLITS))]
+		pub fn pay_royalties(origin: OriginFor<T>, song: SongId) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			ensure!(Ledger::<T>::get(song).owed > 0, Error::<T>::NothingOwed);
+			let splits = Self::pay_owed(song)?;
+			Ok(Some(T::WeightInfo::pay_royalties(splits)).into())
+		}
 	}
 }
 
@@ -290,7 +368,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The tier the next play of `song` settles in.
 	pub fn tier_of(song: SongId) -> Tier {
-		Self::tier_after(PlayCount::<T>::get(song))
+		Self::tier_after(Ledger::<T>::get(song).plays)
 	}
 
 	/// The tier of a play with `prior_plays` settled plays before it.
@@ -367,11 +445,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Everything escrowed and not yet released: the sum of [`Escrow`].
-	/// Not kept in state (a total would be one more write per play); the
-	/// escrow account's balance beyond its existential deposit is the same
-	/// figure, and [`Pallet::do_try_state`] checks that they agree.
+	/// Not kept in state (a total would be one more write per play); with
+	/// [`Pallet::total_owed`] it is what the royalty account holds beyond
+	/// its existential deposit, and [`Pallet::do_try_state`] checks that.
 	pub fn total_escrow() -> Option<u128> {
 		Escrow::<T>::iter_values().try_fold(0u128, |acc, v| acc.checked_add(v))
+	}
+
+	/// What all songs owe their artists and splits and have not paid out:
+	/// the sum of [`SongLedger::owed`].
+	pub fn total_owed() -> Option<u128> {
+		Ledger::<T>::iter_values().try_fold(0u128, |acc, l| acc.checked_add(l.owed))
 	}
 
 	/// What the escrow account holds beyond its existential deposit, with
@@ -382,17 +466,47 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(PendingEscrow::<T>::get())
 	}
 
-	/// Invariant: the escrow account holds what is owed (with the block's
-	/// pending escrow), on top of the existential deposit it was opened with
-	/// at genesis (more only if someone sent it tokens).
+	/// Invariant: the royalty account holds what is owed, the songs' debts
+	/// and the escrow (with the block's pending mint), on top of the
+	/// existential deposit it was opened with at genesis (more only if
+	/// someone sent it tokens).
 	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
-		let owed = Self::total_escrow().ok_or("escrow owed overflows")?;
-		ensure!(Self::held() >= owed, "escrow account holds less than is owed");
+		let owed = Self::total_escrow()
+			.and_then(|escrow| escrow.checked_add(Self::total_owed()?))
+			.ok_or("royalties owed overflow")?;
+		ensure!(Self::held() >= owed, "royalty account holds less than is owed");
 		for (_, _, credit) in Credits::<T>::iter() {
 			ensure!(credit > 0, "an empty credit entry");
 		}
 		Ok(())
 	}
+}
+
+/// A song's settled plays and what it owes the artist and the splits.
+#[derive(
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct SongLedger {
+	/// Settled plays.
+	pub plays: u32,
+	/// The artist's part of plays while the song was approved: minted into
+	/// the royalty account and paid out to the artist and splits in
+	/// batches (see [`Config::RoyaltyPayoutAt`]).
+	pub owed: u128,
+	/// The artist's part of plays while it was not approved (or past the
+	/// day's discovery budget): not minted; paid out with the song's
+	/// [`Credits`] when it is approved, void when it is rejected.
+	pub credited: u128,
 }
 
 /// MUSIC minted on one chain day.
@@ -454,7 +568,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pays out or voids up to `limit` credits of the songs in [`Payouts`],
-	/// one song after another. Returns the weight used.
+	/// one song after another: first the listeners' and servers' credits,
+	/// then the artist's part, split per the song's splits (each
+	/// beneficiary counts as one credit). Returns the weight used.
 	pub fn settle_payouts(limit: u32) -> Weight {
 		let per_credit = T::WeightInfo::pay_credit();
 		let mut weight = T::DbWeight::get().reads(1);
@@ -482,13 +598,20 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 			left = left.saturating_sub(accounts);
-			let complete = !budget_spent && Credits::<T>::iter_prefix(song).next().is_none();
+			let mut complete = !budget_spent && Credits::<T>::iter_prefix(song).next().is_none();
+			if complete {
+				let artists = Self::settle_credited(song, payout, left);
+				left = left.saturating_sub(artists.accounts);
+				accounts = accounts.saturating_add(artists.accounts);
+				amount = amount.saturating_add(artists.amount);
+				complete = artists.complete;
+			}
 			if complete {
 				Payouts::<T>::remove(song);
 			}
 			weight = weight
 				.saturating_add(per_credit.saturating_mul(u64::from(accounts)))
-				.saturating_add(T::DbWeight::get().reads_writes(2, 1));
+				.saturating_add(T::DbWeight::get().reads_writes(4, 2));
 			Self::deposit_event(match payout {
 				Payout::Pay => Event::CreditsPaid { song, accounts, amount, complete },
 				Payout::Void => Event::CreditsVoided { song, accounts, amount, complete },
@@ -498,6 +621,133 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		weight
+	}
+
+	/// Pays (split per the song's current splits, within `limit` accounts
+	/// and the day's discovery budget) or voids the artist's part of
+	/// `song`'s credits, [`SongLedger::credited`].
+	fn settle_credited(song: SongId, payout: Payout, limit: u32) -> CreditedSettled {
+		let mut ledger = Ledger::<T>::get(song);
+		let credited = ledger.credited;
+		let done = |accounts, amount| CreditedSettled { accounts, amount, complete: true };
+		if credited == 0 {
+			return done(0, 0);
+		}
+		let mut amount = 0u128;
+		let mut accounts = 0u32;
+		if payout == Payout::Pay {
+			let Some((artist, splits)) = T::Songs::payees(song) else {
+				log::error!(target: "royalties", "credits of song {song}, which has no payees, not paid");
+				return done(0, 0);
+			};
+			let shares = distribute(credited, &artist, &splits);
+			accounts = u32::try_from(shares.len()).unwrap_or(u32::MAX);
+			if accounts > limit || !Self::spend_budget(credited) {
+				return CreditedSettled { accounts: 0, amount: 0, complete: false };
+			}
+			for (who, share) in shares {
+				match Self::pay(&who, share) {
+					Ok(true) => amount = amount.saturating_add(share),
+					Ok(false) => {},
+					Err(e) => log::error!(
+						target: "royalties",
+						"credit of {share} for song {song} not paid: {e:?}"
+					),
+				}
+			}
+		} else {
+			amount = credited;
+		}
+		ledger.credited = 0;
+		Ledger::<T>::insert(song, ledger);
+		done(accounts, amount)
+	}
+
+	/// Pays out what `song` owes its artist and splits (per its splits
+	/// now): each share into its beneficiary's account, or into escrow for
+	/// the beneficiary when it is too small to open the account. Returns
+	/// the song's number of splits, for the weight.
+	fn pay_owed(song: SongId) -> Result<u32, DispatchError> {
+		let (artist, splits) = T::Songs::payees(song).ok_or(Error::<T>::UnknownSong)?;
+		let n = u32::try_from(splits.len()).unwrap_or(MAX_SPLITS);
+		let mut ledger = Ledger::<T>::get(song);
+		if ledger.owed == 0 {
+			return Ok(n);
+		}
+		// What this block's plays owe is in the account before it pays out.
+		Self::flush_escrow();
+		let account = Self::account_id();
+		let (mut paid, mut escrowed) = (0u128, 0u128);
+		for (beneficiary, amount) in distribute(ledger.owed, &artist, &splits) {
+			let transferred = T::Currency::can_deposit(&beneficiary, amount, Provenance::Extant)
+				== DepositConsequence::Success
+				&& T::Currency::transfer(&account, &beneficiary, amount, Preservation::Preserve)
+					.is_ok();
+			if transferred {
+				paid = paid.saturating_add(amount);
+				Self::deposit_event(Event::RoyaltyPaid { song, beneficiary, amount });
+			} else {
+				// Stays in the account, held for the beneficiary.
+				Escrow::<T>::try_mutate(&beneficiary, |held| {
+					*held = held.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+					Ok::<_, DispatchError>(())
+				})?;
+				escrowed = escrowed.saturating_add(amount);
+			}
+		}
+		ledger.owed = 0;
+		Ledger::<T>::insert(song, ledger);
+		Self::deposit_event(Event::RoyaltiesPaid { song, paid, escrowed });
+		Ok(n)
+	}
+
+	/// Pays out the songs queued in [`RoyaltiesDue`] (`on_initialize`).
+	/// Returns the weight used.
+	pub fn pay_due() -> Weight {
+		let mut weight = Weight::zero();
+		for song in RoyaltiesDue::<T>::take() {
+			let splits = with_storage_layer(|| Self::pay_owed(song)).unwrap_or_else(|e| {
+				log::error!(target: "royalties", "royalties of song {song} not paid out: {e:?}");
+				MAX_SPLITS
+			});
+			weight = weight.saturating_add(T::WeightInfo::pay_royalties(splits));
+		}
+		weight
+	}
+
+	/// Adds `amount`, the artist's part of a play of an approved song, to
+	/// what `song` owes: reserved under the cap and minted into the royalty
+	/// account with the block's escrow. Queues the song's payout when its
+	/// debt passes a multiple of [`Config::RoyaltyPayoutAt`]. Returns
+	/// whether the cap let it through.
+	fn owe(
+		song: SongId,
+		ledger: &mut SongLedger,
+		artist: &T::AccountId,
+		amount: u128,
+	) -> Result<bool, DispatchError> {
+		let pending = PendingEscrow::<T>::get().checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		let before = ledger.owed;
+		let after = before.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		// (No overflow check of the account's balance, as `escrow` makes:
+		// the cap keeps every balance far below `u128::MAX`.)
+		if !T::Supply::reserve_capped(artist, amount) {
+			return Ok(false);
+		}
+		PendingEscrow::<T>::put(pending);
+		ledger.owed = after;
+		let mark = T::RoyaltyPayoutAt::get().max(1);
+		if before / mark < after / mark {
+			// A full queue skips the song this time: it is queued at its
+			// next mark, or paid on demand; nothing is lost.
+			let _ = RoyaltiesDue::<T>::try_mutate(|due| {
+				if due.contains(&song) {
+					return Err(song);
+				}
+				due.try_push(song)
+			});
+		}
+		Ok(true)
 	}
 
 	/// The current chain day (UTC days since the epoch).
@@ -531,7 +781,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Queues `song`'s credits, if it has any, to be paid or voided.
 	fn queue_payout(song: SongId, payout: Payout) {
-		if Credits::<T>::iter_prefix(song).next().is_some() {
+		if Credits::<T>::iter_prefix(song).next().is_some() || Ledger::<T>::get(song).credited > 0 {
 			Payouts::<T>::insert(song, payout);
 		}
 	}
@@ -555,6 +805,23 @@ impl<T: Config> OnVetted<T::AccountId> for Pallet<T> {
 			}
 		}
 	}
+
+	/// What the song owes is paid to its artist and splits of now, before
+	/// they change.
+	fn payees_changing(song: SongId) {
+		if Ledger::<T>::get(song).owed > 0 {
+			if let Err(e) = with_storage_layer(|| Self::pay_owed(song)) {
+				log::error!(target: "royalties", "royalties of song {song} not paid out: {e:?}");
+			}
+		}
+	}
+}
+
+/// What [`Pallet::settle_credited`] did.
+struct CreditedSettled {
+	accounts: u32,
+	amount: u128,
+	complete: bool,
 }
 
 /// This block's pending escrow, for the supply pallet's `Pending`.
@@ -573,7 +840,8 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 		listener: &T::AccountId,
 		server: &T::AccountId,
 	) -> Result<PlayReward, DispatchError> {
-		let prior_plays = PlayCount::<T>::get(song);
+		let mut ledger = Ledger::<T>::get(song);
+		let prior_plays = ledger.plays;
 		let reward = T::Reward::get();
 		let tier = Self::tier_after(prior_plays);
 		let mut out = PlayReward {
@@ -582,11 +850,11 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 			listener: 0,
 			server: 0,
 			artist: 0,
-			escrowed: false,
 			credited: false,
 			burned: 0,
 			refused_mints: 0,
 		};
+		ledger.plays = prior_plays.saturating_add(1);
 		// All three discovery rewards, or none, within the day's budget;
 		// past it they wait as credits of the song, paid when it allows.
 		let over_budget = tier == Tier::Discovery
@@ -595,25 +863,24 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 		if over_budget {
 			Payouts::<T>::insert(song, Payout::Pay);
 		}
+		if tier == Tier::Mature {
+			let burn = T::Supply::burn_quote();
+			T::Supply::burn(listener, burn)?;
+			out.burned = burn;
+		}
 		if !payees.approved || over_budget {
 			// Not approved (or past the day's budget): nothing is minted;
 			// every reward is a credit.
 			out.credited = true;
-			if tier == Tier::Mature {
-				let burn = T::Supply::burn_quote();
-				T::Supply::burn(listener, burn)?;
-				out.burned = burn;
-			} else {
+			if tier == Tier::Discovery {
 				Self::credit(song, listener, reward)?;
 				out.listener = reward;
 			}
 			Self::credit(song, server, reward)?;
 			out.server = reward;
-			for (beneficiary, amount) in distribute(reward, &payees.artist, &payees.splits) {
-				Self::credit(song, &beneficiary, amount)?;
-			}
+			ledger.credited = ledger.credited.checked_add(reward).ok_or(Error::<T>::Overflow)?;
 			out.artist = reward;
-			PlayCount::<T>::insert(song, prior_plays.saturating_add(1));
+			Ledger::<T>::insert(song, ledger);
 			return Ok(out);
 		}
 		let mut refused = 0u8;
@@ -624,36 +891,14 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 				refused = refused.saturating_add(1);
 			}
 		};
-		if tier == Tier::Mature {
-			let burn = T::Supply::burn_quote();
-			T::Supply::burn(listener, burn)?;
-			out.burned = burn;
-		} else {
+		if tier == Tier::Discovery {
 			count(T::Supply::mint_capped(listener, reward)?, reward, &mut out.listener);
 		}
 		count(T::Supply::mint_capped(server, reward)?, reward, &mut out.server);
-		// The artist's part: paid directly (the song is approved), except
-		// shares too small to open their beneficiary's account, which are
-		// escrowed.
-		let mut to_escrow: Vec<(T::AccountId, u128)> = Vec::new();
-		for (beneficiary, amount) in distribute(reward, &payees.artist, &payees.splits) {
-			if Self::can_receive(&beneficiary, amount) {
-				let minted = T::Supply::mint_capped(&beneficiary, amount)?;
-				if minted {
-					Self::deposit_event(Event::RoyaltyPaid { song, beneficiary, amount });
-				}
-				count(minted, amount, &mut out.artist);
-			} else {
-				to_escrow.push((beneficiary, amount));
-			}
-		}
-		if !to_escrow.is_empty() {
-			out.escrowed = true;
-			let escrowed = Self::escrow(&to_escrow)?;
-			count(escrowed.is_some(), escrowed.unwrap_or(0), &mut out.artist);
-		}
+		// The artist's part: owed by the song, paid out in a batch.
+		count(Self::owe(song, &mut ledger, &payees.artist, reward)?, reward, &mut out.artist);
 		out.refused_mints = refused;
-		PlayCount::<T>::insert(song, prior_plays.saturating_add(1));
+		Ledger::<T>::insert(song, ledger);
 		Ok(out)
 	}
 }
@@ -675,4 +920,41 @@ pub mod migrations {
 		Pallet<T>,
 		<T as polkadot_sdk::frame_system::Config>::DbWeight,
 	>;
+	/// Version 1 to 2 makes each song's play count its [`Ledger`], which
+	/// also holds what the song owes its artist and splits (the artist's
+	/// part of a play was paid play by play before: nothing is owed yet).
+	pub mod v2 {
+		use super::*;
+		use polkadot_sdk::frame_support::{storage_alias, traits::UncheckedOnRuntimeUpgrade};
+
+		/// Version 1's play counts.
+		#[storage_alias]
+		pub type PlayCount<T: Config> =
+			StorageMap<Pallet<T>, Twox64Concat, SongId, u32, OptionQuery>;
+
+		/// Moves every count into its song's ledger. One entry per song
+		/// that has been played; a chain young enough to run version 1
+		/// has few enough to move in one block.
+		pub struct Inner<T>(core::marker::PhantomData<T>);
+
+		impl<T: Config> UncheckedOnRuntimeUpgrade for Inner<T> {
+			fn on_runtime_upgrade() -> Weight {
+				let mut songs = 0u64;
+				for (song, plays) in PlayCount::<T>::drain() {
+					songs = songs.saturating_add(1);
+					Ledger::<T>::insert(song, SongLedger { plays, owed: 0, credited: 0 });
+				}
+				T::DbWeight::get().reads_writes(songs, songs.saturating_mul(2))
+			}
+		}
+
+		/// The versioned migration from 1 to 2.
+		pub type MigrateToV2<T> = VersionedMigration<
+			1,
+			2,
+			Inner<T>,
+			Pallet<T>,
+			<T as polkadot_sdk::frame_system::Config>::DbWeight,
+		>;
+	}
 }

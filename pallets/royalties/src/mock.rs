@@ -1,6 +1,11 @@
 use crate as pallet_royalties;
-use musicchain_primitives::UNIT;
+use musicchain_primitives::{
+	traits::{CatalogError, PlayableSong, SongCatalog},
+	ContentHash, Permill, SongId, UNIT,
+};
 use polkadot_sdk::frame_support::traits::fungible::Inspect as _;
+#[cfg(feature = "runtime-benchmarks")]
+use polkadot_sdk::frame_support::traits::fungible::Mutate as _;
 use polkadot_sdk::{
 	frame_support::{derive_impl, parameter_types, traits::ConstU128, PalletId},
 	frame_system::{self, EnsureSignedBy},
@@ -79,7 +84,46 @@ impl pallet_royalties::Config for Test {
 	type Time = MockTime;
 	type BudgetOrigin = frame_system::EnsureRoot<u64>;
 	type DefaultDiscoveryBudget = ConstU128<{ 1_000 * UNIT }>;
+	type RoyaltyPayoutAt = ConstU128<{ 3 * UNIT }>;
+	type MaxRoyaltiesDue = polkadot_sdk::frame_support::traits::ConstU32<2>;
+	type Songs = MockSongs;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockSongs;
+}
+
+/// A song's artist and splits.
+pub type Payees = (u64, Vec<(u64, Permill)>);
+
+polkadot_sdk::frame_support::parameter_types! {
+	/// Who each song pays; a song not in it pays [`ARTIST`] alone.
+	pub static SongPayees: std::collections::BTreeMap<SongId, Payees> = Default::default();
+}
+
+/// The registry: only the songs' payees.
+pub struct MockSongs;
+impl SongCatalog<u64> for MockSongs {
+	fn playable(_: SongId, _: &ContentHash) -> Result<PlayableSong<u64>, CatalogError> {
+		Err(CatalogError::UnknownSong)
+	}
+	fn payees(song: SongId) -> Option<Payees> {
+		Some(SongPayees::get().get(&song).cloned().unwrap_or((ARTIST, vec![])))
+	}
+}
+
+/// Makes `song` pay `artist` and `splits`.
+pub fn set_payees(song: SongId, artist: u64, splits: Vec<(u64, Permill)>) {
+	SongPayees::mutate(|p| p.insert(song, (artist, splits)));
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64> for MockSongs {
+	fn song_owing(splits: &[(u64, Permill)], amount: u128) -> SongId {
+		set_payees(7, ARTIST, splits.to_vec());
+		let _ = Balances::mint_into(&Royalties::account_id(), amount);
+		crate::Ledger::<Test>::mutate(7, |l| l.owed = amount);
+		7
+	}
 }
 
 polkadot_sdk::frame_support::parameter_types! {
@@ -132,12 +176,14 @@ pub fn test(issuance: u128, f: impl FnOnce()) {
 		f();
 		Royalties::do_try_state().expect("royalty invariants hold");
 		Supply::do_try_state().expect("supply invariants hold");
-		// Nobody sends the escrow account tokens in these tests, so it holds
-		// exactly what is owed on top of its existential deposit.
-		assert_eq!(Some(Royalties::held()), Royalties::total_escrow(), "escrow held == sum owed");
-		// And once the block's escrow is minted, the account alone holds it.
+		// Nobody sends the royalty account tokens in these tests, so it
+		// holds exactly what is owed (escrow and the songs' debts) on top of
+		// its existential deposit.
+		let owed = Royalties::total_escrow().unwrap_or(0) + Royalties::total_owed().unwrap_or(0);
+		assert_eq!(Royalties::held(), owed, "held == escrow + songs' debts");
+		// And once the block's mint is done, the account alone holds it.
 		Royalties::flush_escrow();
 		let held = Balances::balance(&Royalties::account_id()) - Balances::minimum_balance();
-		assert_eq!(Some(held), Royalties::total_escrow(), "escrow minted == sum owed");
+		assert_eq!(held, owed, "minted == escrow + songs' debts");
 	});
 }

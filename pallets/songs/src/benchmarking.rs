@@ -298,12 +298,14 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `s` splits to new beneficiaries replacing [`MAX_SPLITS`] others.
+	/// `s` splits to new beneficiaries replacing [`MAX_SPLITS`] others,
+	/// which the song owes royalties it pays out first.
 	#[benchmark]
 	fn update_splits(s: Linear<0, MAX_SPLITS>) -> Result<(), BenchmarkError> {
 		let artist: T::AccountId = whitelisted_caller();
 		fund::<T>(&artist);
 		let song = song::<T>(&artist, 1, 1, SongStatus::Active)?;
+		T::BenchmarkHelper::owe_song(song);
 		let splits = splits::<T>("payee", s)?;
 
 		#[extrinsic_call]

@@ -90,6 +90,11 @@ pub trait BenchmarkHelper<AuthorityId> {
 	/// Gives `song` pending credits in the royalty ledger, so that vetting
 	/// it queues their payout (the costlier path of [`Config::OnVetted`]).
 	fn credit_song(song: SongId);
+
+	/// Gives `song` royalties owed and not paid out yet, so that changing
+	/// its splits pays them out first (the costlier path of
+	/// [`Config::OnVetted`]).
+	fn owe_song(song: SongId);
 }
 
 #[polkadot_sdk::frame_support::pallet]
@@ -505,7 +510,10 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Replaces a song's royalty splits. Only the artist may.
+		/// Replaces a song's royalty splits. Only the artist may. What the
+		/// song owes its current artist and splits is paid to them first
+		/// ([`Config::OnVetted`]), so a change never takes back what a
+		/// beneficiary has earned.
 		///
 		/// # Errors
 		/// - `NotFound`, `NotArtist`, `SplitsExceedWhole`,
@@ -519,6 +527,9 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::check_splits(&splits)?;
+			let artist = Songs::<T>::get(song).ok_or(Error::<T>::NotFound)?.artist;
+			ensure!(artist == who, Error::<T>::NotArtist);
+			T::OnVetted::payees_changing(song);
 			Self::mutate_as_artist(&who, song, |r| r.splits = splits)?;
 			Self::deposit_event(Event::SplitsUpdated { song });
 			Ok(())
@@ -701,7 +712,7 @@ pub mod pallet {
 
 		/// Settles a dispute over who made a song: from now on `artist` is
 		/// its artist (its royalties, splits and metadata are the new
-		/// artist's). Its vetting follows the new artist's approval unless
+		/// artist's, with what the song owes and has not paid out yet). Its vetting follows the new artist's approval unless
 		/// the song was decided on its own; a deposit stays with whoever
 		/// paid it and goes back to them on approval.
 		///
@@ -1195,5 +1206,9 @@ impl<T: Config> SongCatalog<T::AccountId> for Pallet<T> {
 			hidden: record.status == SongStatus::Hidden,
 			approved,
 		})
+	}
+
+	fn payees(song: SongId) -> Option<(T::AccountId, alloc::vec::Vec<(T::AccountId, Permill)>)> {
+		Songs::<T>::get(song).map(|r| (r.artist, r.splits.into_inner()))
 	}
 }

@@ -79,6 +79,7 @@ pub enum VettingCall {
 	Approved(u32),
 	Rejected(u32),
 	ArtistApproved(u64),
+	PayeesChanging(u32),
 }
 
 pub struct VettingLog;
@@ -91,6 +92,9 @@ impl musicchain_primitives::traits::OnVetted<u64> for VettingLog {
 	}
 	fn artist_approved(artist: &u64) {
 		Vetted::mutate(|v| v.push(VettingCall::ArtistApproved(*artist)));
+	}
+	fn payees_changing(song: u32) {
+		Vetted::mutate(|v| v.push(VettingCall::PayeesChanging(song)));
 	}
 }
 
@@ -169,6 +173,8 @@ impl crate::BenchmarkHelper<UintAuthorityId> for MockBenchmarkHelper {
 	}
 
 	fn credit_song(_song: u32) {}
+
+	fn owe_song(_song: u32) {}
 }
 
 pub const ARTIST: u64 = 1;

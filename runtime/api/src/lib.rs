@@ -39,6 +39,11 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		fn play_count(song: SongId) -> PlayCount;
 		/// Royalties escrowed for this account, awaiting the moderators' release.
 		fn escrow(account: AccountId) -> Balance;
+		/// This account's share of what songs owe their artists and splits
+		/// and have not paid out yet (each song pays out once its debt
+		/// passes a mark, or on `royalties.pay_royalties`). Reads every
+		/// played song: meant for wallets, not for the chain's own logic.
+		fn royalties_owed(account: AccountId) -> Balance;
 		/// The moderators' decision on a song (its own, or its artist's
 		/// approval); `None` while it awaits them, when its plays earn
 		/// pending credits.
@@ -46,8 +51,9 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		/// Pending credits of a song, in all.
 		fn song_credits(song: SongId) -> Balance;
 		/// This account's pending credits over all songs (paid out when the
-		/// moderators approve each song). Reads every pending credit: meant
-		/// for wallets, not for the chain's own logic.
+		/// moderators approve each song), its shares of the artists' parts
+		/// included. Reads every pending credit and played song: meant for
+		/// wallets, not for the chain's own logic.
 		fn credits(account: AccountId) -> Balance;
 		/// This account's serving bond, if it holds one.
 		fn bond(account: AccountId) -> Option<Bond<BlockNumber>>;

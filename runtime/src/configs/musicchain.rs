@@ -126,5 +126,11 @@ impl pallet_musicchain_royalties::Config for Runtime {
 	type Time = Timestamp;
 	type BudgetOrigin = polkadot_sdk::frame_system::EnsureRoot<crate::AccountId>;
 	type DefaultDiscoveryBudget = DiscoveryBudget;
+	// The artist's part of 20 plays a payout.
+	type RoyaltyPayoutAt = ConstU128<{ 20 * UNIT }>;
+	type MaxRoyaltiesDue = ConstU32<64>;
+	type Songs = Songs;
 	type WeightInfo = pallet_musicchain_royalties::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::RoyaltiesBenchmarkHelper;
 }

@@ -25,6 +25,7 @@ pub async fn balance(data_dir: &Path, args: &ChainArgs, account: Option<&str>) -
 		let b = chain.balance(who).await?;
 		let escrow = chain.escrow(who).await?;
 		let credits = chain.credits(who).await?;
+		let owed = chain.royalties_owed(who).await?;
 		let bond = chain.bond_of(who).await?;
 		println!("account {}", wallet::address(&who));
 		println!("free      {}", format_music(b.free));
@@ -38,6 +39,13 @@ pub async fn balance(data_dir: &Path, args: &ChainArgs, account: Option<&str>) -
 			"credits   {} (pending: paid when the moderators approve the songs they are for)",
 			format_music(credits)
 		);
+		if owed > 0 {
+			println!(
+				"royalties {} (owed by your songs; paid out every 20 MUSIC, or now with \
+				 `musicchain royalties pay SONG`)",
+				format_music(owed)
+			);
+		}
 		if escrow > 0 {
 			println!("escrowed  {} (awaiting the moderators' release)", format_music(escrow));
 		}

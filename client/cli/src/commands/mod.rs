@@ -12,6 +12,7 @@ pub mod moderate;
 pub mod peers;
 pub mod play;
 pub mod relay;
+pub mod royalties;
 pub mod search;
 pub mod serve;
 pub mod wallet;

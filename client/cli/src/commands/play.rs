@@ -210,16 +210,12 @@ async fn play_on(
 		},
 		PlayOutcome::Settled(s) => {
 			println!(
-				"settled in {:.1} s (finalized): you +{}, the server +{}, the artist +{}{}{}",
+				"settled in {:.1} s (finalized): you +{}, the server +{}, the artist +{} (owed by \
+				 the song, paid out with its next batch){}",
 				s.took.as_secs_f64(),
 				format_music(s.listener),
 				format_music(s.server),
 				format_music(s.artist),
-				if s.escrowed {
-					" (part of it escrowed for a beneficiary without an account)"
-				} else {
-					""
-				},
 				burned(&s),
 			);
 			println!("play {} of this song", s.prior_plays + 1);

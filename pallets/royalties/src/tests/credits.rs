@@ -1,7 +1,7 @@
 //! Plays of songs the moderators have not approved: pending credits, paid
 //! out on approval and voided on rejection (DESIGN §2.6).
 
-use crate::{mock::*, Credits, Event, Payouts, PlayCount};
+use crate::{mock::*, Credits, Event, Ledger, Payouts, SongLedger};
 use musicchain_primitives::{
 	traits::{OnVetted, PlayableSong, Tier},
 	Permill, UNIT,
@@ -22,8 +22,8 @@ fn an_unapproved_play_mints_nothing_and_credits_each_party() {
 		let song = unapproved(vec![(CO_WRITER, Permill::from_percent(25))]);
 		let r = Royalties::settle(9, &song, &LISTENER, &SERVER).expect("settles");
 		assert_eq!(
-			(r.tier, r.listener, r.server, r.artist, r.credited, r.escrowed, r.burned),
-			(Tier::Discovery, UNIT, UNIT, UNIT, true, false, 0)
+			(r.tier, r.listener, r.server, r.artist, r.credited, r.burned),
+			(Tier::Discovery, UNIT, UNIT, UNIT, true, 0)
 		);
 		assert_eq!(Balances::total_issuance(), issuance, "nothing minted");
 		assert_eq!(Balances::balance(&LISTENER), LISTENER_FUNDS);
@@ -31,9 +31,15 @@ fn an_unapproved_play_mints_nothing_and_credits_each_party() {
 		assert_eq!(Balances::balance(&ARTIST), 0);
 		assert_eq!(Credits::<Test>::get(9, LISTENER), UNIT);
 		assert_eq!(Credits::<Test>::get(9, SERVER), UNIT);
-		assert_eq!(Credits::<Test>::get(9, ARTIST), 3 * UNIT / 4);
-		assert_eq!(Credits::<Test>::get(9, CO_WRITER), UNIT / 4);
-		assert_eq!(PlayCount::<Test>::get(9), 1, "the play counts towards the tier");
+		// The artist's part is credited to the song as a whole, split when
+		// it is paid.
+		assert_eq!(Credits::<Test>::get(9, ARTIST), 0);
+		assert_eq!(Credits::<Test>::get(9, CO_WRITER), 0);
+		assert_eq!(
+			Ledger::<Test>::get(9),
+			SongLedger { plays: 1, owed: 0, credited: UNIT },
+			"the play counts towards the tier"
+		);
 	});
 }
 
@@ -44,12 +50,18 @@ fn one_person_as_artist_server_and_many_listeners_mints_nothing() {
 	test(LOW, || {
 		let issuance = Balances::total_issuance();
 		let song = PlayableSong { artist: SERVER, ..unapproved(vec![]) };
+		set_payees(9, SERVER, vec![]);
 		for listener in 100..150u64 {
 			Royalties::settle(9, &song, &listener, &SERVER).expect("settles");
 		}
+		// Pay-outs on demand pay nothing: nothing is owed, only credited.
+		assert!(Royalties::pay_royalties(RuntimeOrigin::signed(SERVER), 9).is_err());
+		Royalties::on_finalize(1);
+		Royalties::on_initialize(2);
 		assert_eq!(Balances::total_issuance(), issuance);
 		assert_eq!(Balances::balance(&SERVER), 0);
-		assert_eq!(Credits::<Test>::get(9, SERVER), 100 * UNIT, "50 as server, 50 as artist");
+		assert_eq!(Credits::<Test>::get(9, SERVER), 50 * UNIT, "as server");
+		assert_eq!(Ledger::<Test>::get(9).credited, 50 * UNIT, "as artist");
 		assert_eq!(Credits::<Test>::get(9, 100), UNIT);
 	});
 }
@@ -57,14 +69,14 @@ fn one_person_as_artist_server_and_many_listeners_mints_nothing() {
 #[test]
 fn an_unapproved_mature_play_burns_and_credits() {
 	test(1_800_000_000 * UNIT, || {
-		PlayCount::<Test>::insert(9, 10_000);
+		Ledger::<Test>::insert(9, SongLedger { plays: 10_000, owed: 0, credited: 0 });
 		let issuance = Balances::total_issuance();
 		let r = Royalties::settle(9, &unapproved(vec![]), &LISTENER, &SERVER).expect("settles");
 		assert_eq!((r.tier, r.credited, r.burned), (Tier::Mature, true, 512 * UNIT));
 		assert_eq!(Balances::total_issuance(), issuance - 512 * UNIT, "only the burn");
 		assert_eq!(Credits::<Test>::get(9, LISTENER), 0);
 		assert_eq!(Credits::<Test>::get(9, SERVER), UNIT);
-		assert_eq!(Credits::<Test>::get(9, ARTIST), UNIT);
+		assert_eq!(Ledger::<Test>::get(9).credited, UNIT);
 	});
 }
 
@@ -78,7 +90,7 @@ fn credit_plays(plays: u64) {
 #[test]
 fn approval_pays_the_credits_out_a_bounded_number_per_block() {
 	test(LOW, || {
-		credit_plays(4); // 6 credits: 4 listeners, the server, the artist
+		credit_plays(4); // 6 accounts: 4 listeners, the server, the artist
 		let issuance = Balances::total_issuance();
 		<Royalties as OnVetted<u64>>::approved(9);
 		assert!(Payouts::<Test>::contains_key(9));
@@ -95,6 +107,7 @@ fn approval_pays_the_credits_out_a_bounded_number_per_block() {
 		assert_eq!(Balances::balance(&ARTIST), 4 * UNIT);
 		assert_eq!(Balances::balance(&100), UNIT);
 		assert_eq!(Credits::<Test>::iter_prefix(9).count(), 0);
+		assert_eq!(Ledger::<Test>::get(9).credited, 0);
 		assert!(!Payouts::<Test>::contains_key(9), "done");
 		// Nothing is paid twice.
 		Royalties::on_initialize(4);
@@ -113,7 +126,9 @@ fn rejection_voids_the_credits() {
 		}
 		assert_eq!(Balances::total_issuance(), issuance);
 		assert_eq!(Balances::balance(&SERVER), 0);
+		assert_eq!(Balances::balance(&ARTIST), 0);
 		assert_eq!(Credits::<Test>::iter_prefix(9).count(), 0);
+		assert_eq!(Ledger::<Test>::get(9).credited, 0);
 		assert!(!Payouts::<Test>::contains_key(9));
 		assert!(System::events().iter().any(|e| matches!(
 			e.event,
@@ -147,5 +162,27 @@ fn payouts_respect_the_issuance_cap() {
 		Royalties::on_initialize(3);
 		assert_eq!(Balances::total_issuance(), Cap::get());
 		assert!(!Payouts::<Test>::contains_key(9));
+	});
+}
+
+#[test]
+fn approval_pays_the_artists_part_per_the_songs_splits() {
+	test(LOW, || {
+		let song = unapproved(vec![(CO_WRITER, Permill::from_percent(25))]);
+		set_payees(9, ARTIST, song.splits.clone());
+		for listener in 100..104u64 {
+			Royalties::settle(9, &song, &listener, &SERVER).expect("settles");
+		}
+		let issuance = Balances::total_issuance();
+		<Royalties as OnVetted<u64>>::approved(9);
+		for n in 2..5 {
+			Royalties::on_initialize(n);
+		}
+		assert_eq!(Balances::balance(&ARTIST), 3 * UNIT);
+		assert_eq!(Balances::balance(&CO_WRITER), UNIT);
+		assert_eq!(Balances::balance(&SERVER), 4 * UNIT);
+		// 4 listeners, the server's 4 and the artist's 4.
+		assert_eq!(Balances::total_issuance(), issuance + 12 * UNIT);
+		assert_eq!(Ledger::<Test>::get(9), SongLedger { plays: 4, owed: 0, credited: 0 });
 	});
 }

@@ -10,9 +10,13 @@ fn artist_updates_metadata_and_splits() {
 		assert_ok!(Songs::update_metadata(RuntimeOrigin::signed(ARTIST), 0, m.clone()));
 		System::assert_last_event(Event::MetadataUpdated { song: 0 }.into());
 		let s = BoundedVec::truncate_from(vec![(5, Permill::from_percent(20))]);
+		Vetted::take();
 		assert_ok!(Songs::update_splits(RuntimeOrigin::signed(ARTIST), 0, s.clone()));
 		let r = SongsMap::<Test>::get(0).expect("stored");
 		assert_eq!((r.metadata, r.splits), (m, s));
+		// The royalty ledger was told before the splits changed, so that it
+		// pays what the song owes its old beneficiaries first.
+		assert_eq!(Vetted::get(), vec![VettingCall::PayeesChanging(0)]);
 	});
 }
 
@@ -24,10 +28,16 @@ fn only_the_artist_updates() {
 			Songs::update_metadata(RuntimeOrigin::signed(2), 0, metadata()),
 			Error::<Test>::NotArtist
 		);
+		Vetted::take();
 		assert_noop!(
 			Songs::update_splits(RuntimeOrigin::signed(2), 0, Default::default()),
 			Error::<Test>::NotArtist
 		);
+		assert_noop!(
+			Songs::update_splits(RuntimeOrigin::signed(ARTIST), 9, Default::default()),
+			Error::<Test>::NotFound
+		);
+		assert!(Vetted::get().is_empty(), "a refused change pays nothing out");
 		assert_noop!(
 			Songs::update_metadata(RuntimeOrigin::signed(ARTIST), 9, metadata()),
 			Error::<Test>::NotFound
