@@ -712,9 +712,10 @@ pub mod pallet {
 
 		/// Settles a dispute over who made a song: from now on `artist` is
 		/// its artist (its royalties, splits and metadata are the new
-		/// artist's, with what the song owes and has not paid out yet). Its vetting follows the new artist's approval unless
-		/// the song was decided on its own; a deposit stays with whoever
-		/// paid it and goes back to them on approval.
+		/// artist's, with what the song owes and has not paid out yet). Its
+		/// vetting follows the new artist's approval unless the song was
+		/// decided on its own; a deposit stays with whoever paid it and goes
+		/// back to them on approval.
 		///
 		/// # Errors
 		/// - `BadOrigin` unless the moderator origin; `NotFound`;
