@@ -305,8 +305,21 @@ pub struct PasswordSource {
 }
 
 impl PasswordSource {
-	/// The password; `confirm` asks twice on a terminal (for a new one).
+	/// The password; `confirm` is for a new one: asked twice on a
+	/// terminal, and refused when empty (whatever its source), since an
+	/// empty password leaves the key file readable by anyone who copies it.
 	pub fn read(&self, prompt: &str, confirm: bool) -> anyhow::Result<String> {
+		let password = self.read_any(prompt, confirm)?;
+		if confirm && password.is_empty() {
+			anyhow::bail!(
+				"the password is empty: a wallet's key is kept encrypted with it, so choose one \
+				 (nothing was changed)"
+			);
+		}
+		Ok(password)
+	}
+
+	fn read_any(&self, prompt: &str, confirm: bool) -> anyhow::Result<String> {
 		use anyhow::Context;
 		if let Some(file) = &self.file {
 			let text = std::fs::read_to_string(file)
@@ -321,7 +334,8 @@ impl PasswordSource {
 		let password = rpassword::prompt_password(prompt).context(
 			"no password: there is no terminal to ask on; set MUSICCHAIN_PASSWORD or pass --password-file",
 		)?;
-		if confirm && rpassword::prompt_password("repeat it: ")? != password {
+		if confirm && !password.is_empty() && rpassword::prompt_password("repeat it: ")? != password
+		{
 			anyhow::bail!("the two passwords differ; nothing was changed");
 		}
 		Ok(password)
@@ -331,6 +345,20 @@ impl PasswordSource {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_new_password_may_not_be_empty() {
+		let dir = tempfile::tempdir().expect("temp dir");
+		let file = dir.path().join("password");
+		std::fs::write(&file, "\n").expect("written");
+		let source = PasswordSource { file: Some(file.clone()) };
+		let refused = source.read("new: ", true).expect_err("an empty new password");
+		assert!(refused.to_string().contains("the password is empty"), "{refused}");
+		// An existing wallet's password is what it is.
+		assert_eq!(source.read("old: ", false).expect("read"), "");
+		std::fs::write(&file, "secret\n").expect("written");
+		assert_eq!(source.read("new: ", true).expect("read"), "secret");
+	}
 
 	#[test]
 	fn json_round_trip_keeps_the_key() {
