@@ -444,6 +444,13 @@ fn figures_state_per_song_and_play_weight() {
 			(w + base).ref_time() as f64 / (t + base).ref_time() as f64,
 			normal.ref_time() as f64 / (w + base).ref_time() as f64 / 6.0,
 		);
+		// The design's bound (#14): weights are constants of the runtime,
+		// so this fails only when a re-measured or changed settlement
+		// breaks it.
+		assert!(
+			(w + base).ref_time() <= 3 * (t + base).ref_time(),
+			"{what}: plays.submit must stay within 3x a transfer, base included"
+		);
 	}
 	// The artist's part is paid out in batches: each play carries its share
 	// of a payout (one per `RoyaltyPayoutAt` of debt).
