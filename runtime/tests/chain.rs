@@ -261,12 +261,24 @@ fn the_10001st_play_pays_the_artist_directly_and_burns() {
 	let play = receipt(&mut chain, Alice, Bob, &[(0, 150_000)], 1);
 	chain.signed(Alice, play).expect("valid").expect("settles");
 	assert_eq!(chain.free_balance(&alice), before.2 - quote, "burns, no discoverer credit");
-	// The artist's part of both plays is owed by the song; anyone may pay
-	// it out (Ferdie does, and pays the fee).
+	// The artist's part of both plays is owed by the song. Its payees may
+	// pay it out at once; a stranger (Ferdie) may not.
 	assert_eq!(ledger(&mut chain).owed, 2 * UNIT);
 	assert_eq!(chain.free_balance(&eve), before.0);
 	let pay = RuntimeCall::Royalties(pallet_musicchain_royalties::Call::pay_royalties { song: 0 });
-	chain.signed(Sr25519Keyring::Ferdie, pay).expect("valid").expect("paid");
+	assert_eq!(
+		chain.signed(Sr25519Keyring::Ferdie, pay).expect("valid"),
+		Err(pallet_musicchain_royalties::Error::<Runtime>::NotAPayee.into())
+	);
+	assert_eq!(ledger(&mut chain).owed, 2 * UNIT, "nothing paid");
+	// Dave, a split beneficiary, may (called outside a transaction: no fee).
+	chain.execute(|| {
+		musicchain_runtime::Royalties::pay_royalties(
+			musicchain_runtime::RuntimeOrigin::signed(dave.clone()),
+			0,
+		)
+		.expect("paid")
+	});
 	assert_eq!(chain.free_balance(&eve), before.0 + 2 * UNIT * 3 / 4);
 	assert_eq!(chain.free_balance(&dave), before.1 + 2 * UNIT / 4);
 	assert_eq!(ledger(&mut chain).owed, 0);

@@ -120,7 +120,7 @@ impl Chain {
 	}
 
 	/// Pays out what `song` owes its artist and splits now, signed by
-	/// `who` (anyone may; the money goes only to the song's payees).
+	/// `who`, the song's artist or one of its split beneficiaries.
 	pub async fn pay_royalties(&self, who: &Account, song: SongId) -> Result<(), ChainError> {
 		self.submit_until(who, &runtime::tx().royalties().pay_royalties(song), true)
 			.await

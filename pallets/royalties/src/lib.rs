@@ -26,8 +26,9 @@
 //! the play writes anyway for its count). Each time a song's debt passes a
 //! multiple of [`Config::RoyaltyPayoutAt`] the song is queued
 //! ([`RoyaltiesDue`]) and the next block pays it out to the artist and the
-//! splits; anyone may pay a song out at once (`pay_royalties`), and a change
-//! of splits pays the old beneficiaries first.
+//! splits; its artist or a beneficiary may pay it out at once
+//! (`pay_royalties`), and a change of splits pays the old beneficiaries
+//! first.
 //!
 //! A share too small to open its beneficiary's account (below the
 //! existential deposit) is escrowed instead, so it is never lost and never
@@ -76,7 +77,7 @@ use musicchain_primitives::metadata::MAX_SPLITS;
 use musicchain_primitives::{
 	metadata::distribute,
 	traits::{OnVetted, PlayReward, PlayableSong, SongCatalog, Tier},
-	SongId,
+	Permill, SongId,
 };
 use pallet_musicchain_plays::PlaySettlement;
 use pallet_musicchain_supply::SupplyControl;
@@ -136,6 +137,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type Reward: Get<u128>;
 		/// Credits (one account's of one song) paid out or voided per block.
+		/// More than [`MAX_SPLITS`]: a song's artist and all its splits are
+		/// paid in one block.
 		#[pallet::constant]
 		type CreditPayoutsPerBlock: Get<u32>;
 		/// A song's royalties are queued to be paid out each time what it
@@ -275,6 +278,8 @@ pub mod pallet {
 		NothingOwed,
 		/// No song with that id.
 		UnknownSong,
+		/// Only the song's artist and split beneficiaries may pay it out.
+		NotAPayee,
 	}
 
 	#[pallet::hooks]
@@ -298,7 +303,10 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::Reward::get() > 0, "a play earns something");
-			assert!(T::CreditPayoutsPerBlock::get() > 0, "approved credits get paid");
+			assert!(
+				T::CreditPayoutsPerBlock::get() > MAX_SPLITS,
+				"a block pays a song's artist and all its splits"
+			);
 			assert!(
 				T::RoyaltyPayoutAt::get() >= T::Reward::get(),
 				"a payout batches at least one play's royalties"
@@ -344,18 +352,26 @@ pub mod pallet {
 		}
 
 		/// Pays out what `song` owes its artist and split beneficiaries
-		/// now, without waiting for its next payout mark. Anyone may (the
-		/// money goes only to the song's payees).
+		/// now, without waiting for its next payout mark. Only they may:
+		/// paying out early decides when a small share is escrowed rather
+		/// than paid.
 		///
 		/// # Errors
-		/// - `UnknownSong`; `NothingOwed` when the song owes nothing.
+		/// - `UnknownSong`; `NotAPayee` unless the caller is the song's
+		///   artist or one of its split beneficiaries; `NothingOwed` when the
+		///   song owes nothing.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::pay_royalties(MAX_SPLITS))]
 		pub fn pay_royalties(origin: OriginFor<T>, song: SongId) -> DispatchResultWithPostInfo {
-			ensure_signed(origin)?;
+			let who = ensure_signed(origin)?;
+			let (artist, splits) = T::Songs::payees(song).ok_or(Error::<T>::UnknownSong)?;
+			ensure!(
+				who == artist || splits.iter().any(|(beneficiary, _)| *beneficiary == who),
+				Error::<T>::NotAPayee
+			);
 			ensure!(Ledger::<T>::get(song).owed > 0, Error::<T>::NothingOwed);
-			let splits = Self::pay_owed(song)?;
-			Ok(Some(T::WeightInfo::pay_royalties(splits)).into())
+			Self::pay_owed(song, &artist, &splits)?;
+			Ok(Some(T::WeightInfo::pay_royalties(splits_count(&splits))).into())
 		}
 	}
 }
@@ -436,12 +452,17 @@ impl<T: Config> Pallet<T> {
 		);
 		PendingEscrow::<T>::put(pending);
 		for (beneficiary, amount) in shares {
-			Escrow::<T>::try_mutate(beneficiary, |owed| {
-				*owed = owed.checked_add(*amount).ok_or(Error::<T>::Overflow)?;
-				Ok::<_, DispatchError>(())
-			})?;
+			Self::hold_for(beneficiary, *amount)?;
 		}
 		Ok(Some(total))
+	}
+
+	/// Adds `amount` to what the royalty account holds for `who`.
+	fn hold_for(who: &T::AccountId, amount: u128) -> DispatchResult {
+		Escrow::<T>::try_mutate(who, |held| {
+			*held = held.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})
 	}
 
 	/// Everything escrowed and not yet released: the sum of [`Escrow`].
@@ -570,7 +591,9 @@ impl<T: Config> Pallet<T> {
 	/// Pays out or voids up to `limit` credits of the songs in [`Payouts`],
 	/// one song after another: first the listeners' and servers' credits,
 	/// then the artist's part, split per the song's splits (each
-	/// beneficiary counts as one credit). Returns the weight used.
+	/// beneficiary counts as one credit). A payout stops where the day's
+	/// discovery budget does, paying the credit it reached in part: the
+	/// rest waits for the next day. Returns the weight used.
 	pub fn settle_payouts(limit: u32) -> Weight {
 		let per_credit = T::WeightInfo::pay_credit();
 		let mut weight = T::DbWeight::get().reads(1);
@@ -580,31 +603,42 @@ impl<T: Config> Pallet<T> {
 			let (mut accounts, mut amount, mut budget_spent) = (0u32, 0u128, false);
 			let batch: Vec<_> = Credits::<T>::iter_prefix(song).take(left as usize).collect();
 			for (who, owed) in batch {
-				if payout == Payout::Pay && !Self::spend_budget(owed) {
+				let part = match payout {
+					Payout::Pay => Self::spend_budget(owed, true),
+					Payout::Void => owed,
+				};
+				if part < owed {
 					budget_spent = true;
-					break;
+					if part == 0 {
+						break;
+					}
+					Credits::<T>::insert(song, &who, owed.saturating_sub(part));
+				} else {
+					Credits::<T>::remove(song, &who);
 				}
-				Credits::<T>::remove(song, &who);
 				accounts = accounts.saturating_add(1);
 				let paid = match payout {
-					Payout::Pay => Self::pay(&who, owed).unwrap_or_else(|e| {
-						log::error!(target: "royalties", "credit of {owed} for song {song} not paid: {e:?}");
+					Payout::Pay => Self::pay(&who, part).unwrap_or_else(|e| {
+						log::error!(target: "royalties", "credit of {part} for song {song} not paid: {e:?}");
 						false
 					}),
 					Payout::Void => true,
 				};
 				if paid {
-					amount = amount.saturating_add(owed);
+					amount = amount.saturating_add(part);
+				}
+				if budget_spent {
+					break;
 				}
 			}
 			left = left.saturating_sub(accounts);
 			let mut complete = !budget_spent && Credits::<T>::iter_prefix(song).next().is_none();
 			if complete {
-				let artists = Self::settle_credited(song, payout, left);
-				left = left.saturating_sub(artists.accounts);
-				accounts = accounts.saturating_add(artists.accounts);
-				amount = amount.saturating_add(artists.amount);
-				complete = artists.complete;
+				let (artists, artists_amount, done) = Self::settle_credited(song, payout, left);
+				left = left.saturating_sub(artists);
+				accounts = accounts.saturating_add(artists);
+				amount = amount.saturating_add(artists_amount);
+				complete = done;
 			}
 			if complete {
 				Payouts::<T>::remove(song);
@@ -623,62 +657,69 @@ impl<T: Config> Pallet<T> {
 		weight
 	}
 
-	/// Pays (split per the song's current splits, within `limit` accounts
-	/// and the day's discovery budget) or voids the artist's part of
-	/// `song`'s credits, [`SongLedger::credited`].
-	fn settle_credited(song: SongId, payout: Payout, limit: u32) -> CreditedSettled {
+	/// Pays or voids the artist's part of `song`'s credits,
+	/// [`SongLedger::credited`]. A payment is split per the song's current
+	/// splits, all of its shares in one block (within `limit` accounts), and
+	/// takes what the day's discovery budget allows: the rest waits for the
+	/// next day. Returns the accounts paid, the amount paid or voided, and
+	/// whether nothing is left.
+	fn settle_credited(song: SongId, payout: Payout, limit: u32) -> (u32, u128, bool) {
 		let mut ledger = Ledger::<T>::get(song);
-		let credited = ledger.credited;
-		let done = |accounts, amount| CreditedSettled { accounts, amount, complete: true };
-		if credited == 0 {
-			return done(0, 0);
+		if ledger.credited == 0 {
+			return (0, 0, true);
 		}
 		let mut amount = 0u128;
 		let mut accounts = 0u32;
-		if payout == Payout::Pay {
-			let Some((artist, splits)) = T::Songs::payees(song) else {
-				log::error!(target: "royalties", "credits of song {song}, which has no payees, not paid");
-				return done(0, 0);
-			};
-			let shares = distribute(credited, &artist, &splits);
-			accounts = u32::try_from(shares.len()).unwrap_or(u32::MAX);
-			if accounts > limit || !Self::spend_budget(credited) {
-				return CreditedSettled { accounts: 0, amount: 0, complete: false };
-			}
-			for (who, share) in shares {
-				match Self::pay(&who, share) {
-					Ok(true) => amount = amount.saturating_add(share),
-					Ok(false) => {},
-					Err(e) => log::error!(
-						target: "royalties",
-						"credit of {share} for song {song} not paid: {e:?}"
-					),
+		match payout {
+			Payout::Void => amount = core::mem::take(&mut ledger.credited),
+			Payout::Pay => {
+				let Some((artist, splits)) = T::Songs::payees(song) else {
+					log::error!(target: "royalties", "credits of song {song}, which has no payees, not paid");
+					return (0, 0, true);
+				};
+				if splits_count(&splits) >= limit {
+					return (0, 0, false);
 				}
-			}
-		} else {
-			amount = credited;
+				let part = Self::spend_budget(ledger.credited, true);
+				if part == 0 {
+					return (0, 0, false);
+				}
+				for (who, share) in distribute(part, &artist, &splits) {
+					accounts = accounts.saturating_add(1);
+					match Self::pay(&who, share) {
+						Ok(true) => amount = amount.saturating_add(share),
+						Ok(false) => {},
+						Err(e) => log::error!(
+							target: "royalties",
+							"credit of {share} for song {song} not paid: {e:?}"
+						),
+					}
+				}
+				ledger.credited = ledger.credited.saturating_sub(part);
+			},
 		}
-		ledger.credited = 0;
+		let complete = ledger.credited == 0;
 		Ledger::<T>::insert(song, ledger);
-		done(accounts, amount)
+		(accounts, amount, complete)
 	}
 
-	/// Pays out what `song` owes its artist and splits (per its splits
-	/// now): each share into its beneficiary's account, or into escrow for
-	/// the beneficiary when it is too small to open the account. Returns
-	/// the song's number of splits, for the weight.
-	fn pay_owed(song: SongId) -> Result<u32, DispatchError> {
-		let (artist, splits) = T::Songs::payees(song).ok_or(Error::<T>::UnknownSong)?;
-		let n = u32::try_from(splits.len()).unwrap_or(MAX_SPLITS);
+	/// Pays out what `song` owes to `artist` and `splits`: each share into
+	/// its beneficiary's account, or held in the royalty account for the
+	/// beneficiary (escrowed) when it is too small to open the account.
+	fn pay_owed(
+		song: SongId,
+		artist: &T::AccountId,
+		splits: &[(T::AccountId, Permill)],
+	) -> DispatchResult {
 		let mut ledger = Ledger::<T>::get(song);
 		if ledger.owed == 0 {
-			return Ok(n);
+			return Ok(());
 		}
 		// What this block's plays owe is in the account before it pays out.
 		Self::flush_escrow();
 		let account = Self::account_id();
 		let (mut paid, mut escrowed) = (0u128, 0u128);
-		for (beneficiary, amount) in distribute(ledger.owed, &artist, &splits) {
+		for (beneficiary, amount) in distribute(ledger.owed, artist, splits) {
 			let transferred = T::Currency::can_deposit(&beneficiary, amount, Provenance::Extant)
 				== DepositConsequence::Success
 				&& T::Currency::transfer(&account, &beneficiary, amount, Preservation::Preserve)
@@ -687,32 +728,37 @@ impl<T: Config> Pallet<T> {
 				paid = paid.saturating_add(amount);
 				Self::deposit_event(Event::RoyaltyPaid { song, beneficiary, amount });
 			} else {
-				// Stays in the account, held for the beneficiary.
-				Escrow::<T>::try_mutate(&beneficiary, |held| {
-					*held = held.checked_add(amount).ok_or(Error::<T>::Overflow)?;
-					Ok::<_, DispatchError>(())
-				})?;
+				Self::hold_for(&beneficiary, amount)?;
 				escrowed = escrowed.saturating_add(amount);
 			}
 		}
 		ledger.owed = 0;
 		Ledger::<T>::insert(song, ledger);
 		Self::deposit_event(Event::RoyaltiesPaid { song, paid, escrowed });
-		Ok(n)
+		Ok(())
+	}
+
+	/// Pays out what `song` owes, per its payees now, within a storage
+	/// layer (a failure changes nothing). Returns its number of splits, for
+	/// the weight.
+	fn pay_song(song: SongId) -> u32 {
+		with_storage_layer(|| {
+			let (artist, splits) = T::Songs::payees(song).ok_or(Error::<T>::UnknownSong)?;
+			Self::pay_owed(song, &artist, &splits)?;
+			Ok::<_, DispatchError>(splits_count(&splits))
+		})
+		.unwrap_or_else(|e| {
+			log::error!(target: "royalties", "royalties of song {song} not paid out: {e:?}");
+			MAX_SPLITS
+		})
 	}
 
 	/// Pays out the songs queued in [`RoyaltiesDue`] (`on_initialize`).
 	/// Returns the weight used.
 	pub fn pay_due() -> Weight {
-		let mut weight = Weight::zero();
-		for song in RoyaltiesDue::<T>::take() {
-			let splits = with_storage_layer(|| Self::pay_owed(song)).unwrap_or_else(|e| {
-				log::error!(target: "royalties", "royalties of song {song} not paid out: {e:?}");
-				MAX_SPLITS
-			});
-			weight = weight.saturating_add(T::WeightInfo::pay_royalties(splits));
-		}
-		weight
+		RoyaltiesDue::<T>::take().into_iter().fold(Weight::zero(), |weight, song| {
+			weight.saturating_add(T::WeightInfo::pay_royalties(Self::pay_song(song)))
+		})
 	}
 
 	/// Adds `amount`, the artist's part of a play of an approved song, to
@@ -756,27 +802,39 @@ impl<T: Config> Pallet<T> {
 		u32::try_from(ms / pallet_musicchain_plays::DAY_MS).unwrap_or(u32::MAX)
 	}
 
-	/// What today's discovery budget still allows.
-	pub fn budget_left() -> u128 {
+	/// What has been minted against today's discovery budget.
+	fn minted_today() -> DayTotal {
+		let today = Self::today();
 		let minted = DiscoveryMinted::<T>::get();
-		let spent = if minted.day == Self::today() { minted.minted } else { 0 };
-		DiscoveryBudget::<T>::get().saturating_sub(spent)
+		if minted.day == today {
+			minted
+		} else {
+			DayTotal { day: today, minted: 0 }
+		}
 	}
 
-	/// Counts `amount` against today's discovery budget if it fits;
-	/// returns whether it did.
-	fn spend_budget(amount: u128) -> bool {
-		let today = Self::today();
-		let mut minted = DiscoveryMinted::<T>::get();
-		if minted.day != today {
-			minted = DayTotal { day: today, minted: 0 };
+	/// What today's discovery budget still allows.
+	pub fn budget_left() -> u128 {
+		DiscoveryBudget::<T>::get().saturating_sub(Self::minted_today().minted)
+	}
+
+	/// Counts `amount` against today's discovery budget if it fits, or
+	/// (`partly`) as much of it as fits; returns what was counted.
+	fn spend_budget(amount: u128, partly: bool) -> u128 {
+		let mut today = Self::minted_today();
+		let left = DiscoveryBudget::<T>::get().saturating_sub(today.minted);
+		let counted = if amount <= left {
+			amount
+		} else if partly {
+			left
+		} else {
+			0
+		};
+		if counted > 0 {
+			today.minted = today.minted.saturating_add(counted);
+			DiscoveryMinted::<T>::put(today);
 		}
-		let Some(after) = minted.minted.checked_add(amount) else { return false };
-		if after > DiscoveryBudget::<T>::get() {
-			return false;
-		}
-		DiscoveryMinted::<T>::put(DayTotal { day: today, minted: after });
-		true
+		counted
 	}
 
 	/// Queues `song`'s credits, if it has any, to be paid or voided.
@@ -810,18 +868,14 @@ impl<T: Config> OnVetted<T::AccountId> for Pallet<T> {
 	/// they change.
 	fn payees_changing(song: SongId) {
 		if Ledger::<T>::get(song).owed > 0 {
-			if let Err(e) = with_storage_layer(|| Self::pay_owed(song)) {
-				log::error!(target: "royalties", "royalties of song {song} not paid out: {e:?}");
-			}
+			Self::pay_song(song);
 		}
 	}
 }
 
-/// What [`Pallet::settle_credited`] did.
-struct CreditedSettled {
-	accounts: u32,
-	amount: u128,
-	complete: bool,
+/// The number of `splits`, for the weight.
+fn splits_count<S>(splits: &[S]) -> u32 {
+	u32::try_from(splits.len()).unwrap_or(MAX_SPLITS)
 }
 
 /// This block's pending escrow, for the supply pallet's `Pending`.
@@ -857,9 +911,10 @@ impl<T: Config> PlaySettlement<T::AccountId> for Pallet<T> {
 		ledger.plays = prior_plays.saturating_add(1);
 		// All three discovery rewards, or none, within the day's budget;
 		// past it they wait as credits of the song, paid when it allows.
+		let rewards = reward.saturating_mul(3);
 		let over_budget = tier == Tier::Discovery
 			&& payees.approved
-			&& !Self::spend_budget(reward.saturating_mul(3));
+			&& Self::spend_budget(rewards, false) < rewards;
 		if over_budget {
 			Payouts::<T>::insert(song, Payout::Pay);
 		}

@@ -80,7 +80,7 @@ impl pallet_royalties::Config for Test {
 	type PalletId = RoyaltiesPalletId;
 	type DiscoveryPlays = polkadot_sdk::frame_support::traits::ConstU32<10_000>;
 	type Reward = ConstU128<UNIT>;
-	type CreditPayoutsPerBlock = polkadot_sdk::frame_support::traits::ConstU32<3>;
+	type CreditPayoutsPerBlock = polkadot_sdk::frame_support::traits::ConstU32<9>;
 	type Time = MockTime;
 	type BudgetOrigin = frame_system::EnsureRoot<u64>;
 	type DefaultDiscoveryBudget = ConstU128<{ 1_000 * UNIT }>;

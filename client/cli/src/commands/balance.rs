@@ -42,7 +42,7 @@ pub async fn balance(data_dir: &Path, args: &ChainArgs, account: Option<&str>) -
 		if owed > 0 {
 			println!(
 				"royalties {} (owed by your songs; paid out every 20 MUSIC, or now with \
-				 `musicchain royalties pay SONG`)",
+				 `musicchain royalties SONG`)",
 				format_music(owed)
 			);
 		}

@@ -11,8 +11,8 @@ use musicchain_wallet as wallet;
 
 /// Pay out what a song owes its artist and split beneficiaries now, instead
 /// of with its next batch (a song pays out by itself each time it owes
-/// another 20 MUSIC). Any wallet may; the money goes only to the song's
-/// artist and splits, and the wallet pays the fee.
+/// another 20 MUSIC). Only the song's artist and split beneficiaries may;
+/// the money goes to all of them, and the wallet pays the fee.
 #[derive(clap::Args)]
 pub struct Args {
 	/// The song's id (`musicchain search` or `discover` show it).

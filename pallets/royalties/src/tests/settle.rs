@@ -99,23 +99,34 @@ fn the_play_that_passes_a_mark_queues_the_payout_of_the_next_block() {
 }
 
 #[test]
-fn anyone_may_pay_a_song_out_at_once_even_in_the_block_of_its_plays() {
+fn a_songs_payees_may_pay_it_out_at_once_even_in_the_block_of_its_plays() {
 	test(LOW, || {
+		let s = song(vec![(CO_WRITER, Permill::from_percent(25))]);
 		assert_noop!(
-			Royalties::pay_royalties(RuntimeOrigin::signed(5), 9),
+			Royalties::pay_royalties(RuntimeOrigin::signed(CO_WRITER), 9),
 			Error::<Test>::NothingOwed
 		);
-		play(&song(vec![]));
-		assert_eq!(PendingEscrow::<Test>::get(), UNIT);
-		// Account 5 is neither artist nor beneficiary: the money still goes
-		// only to the song's payees.
-		assert_ok!(Royalties::pay_royalties(RuntimeOrigin::signed(5), 9));
-		assert_eq!(Balances::balance(&ARTIST), UNIT);
+		play(&s);
+		play(&s);
+		assert_eq!(PendingEscrow::<Test>::get(), 2 * UNIT);
+		// Account 5 is neither artist nor beneficiary: paying early would
+		// let it choose when a small share is escrowed instead of paid.
+		assert_noop!(
+			Royalties::pay_royalties(RuntimeOrigin::signed(5), 9),
+			Error::<Test>::NotAPayee
+		);
+		// The co-writer may; the artist is paid its share too.
+		assert_ok!(Royalties::pay_royalties(RuntimeOrigin::signed(CO_WRITER), 9));
+		assert_eq!(Balances::balance(&ARTIST), 2 * UNIT * 3 / 4);
+		assert_eq!(Balances::balance(&CO_WRITER), 2 * UNIT / 4);
 		assert_eq!(Balances::balance(&5), 0);
 		assert_eq!(PendingEscrow::<Test>::get(), 0);
 		assert_eq!(Ledger::<Test>::get(9).owed, 0);
+		play(&s);
+		assert_ok!(Royalties::pay_royalties(RuntimeOrigin::signed(ARTIST), 9));
+		assert_eq!(Balances::balance(&ARTIST), 3 * UNIT * 3 / 4);
 		assert_noop!(
-			Royalties::pay_royalties(RuntimeOrigin::signed(5), 9),
+			Royalties::pay_royalties(RuntimeOrigin::signed(ARTIST), 9),
 			Error::<Test>::NothingOwed
 		);
 	});
