@@ -3,6 +3,10 @@
 //! This test fails when that copy is stale: regenerate it with
 //! `scripts/metadata.sh` (which runs this test with
 //! `MUSICCHAIN_WRITE_METADATA=1`) and rebuild the client.
+//!
+//! It lives with the node, whose build has the runtime as nodes run it:
+//! the workspace's tests build the runtime with `runtime-benchmarks`
+//! (benchmarks as tests), which adds a runtime API of its own.
 
 use std::path::PathBuf;
 
