@@ -48,7 +48,8 @@ cp "$demo/fixtures/good/a.flac" "$demo/fixtures/other/b-320k.mp3" "$demo/fixture
 export MUSICCHAIN_NODE=ws://127.0.0.1:9944
 # The demo's dev accounts stay in its own folders, out of the OS keyring.
 export MUSICCHAIN_KEYRING=off
-alice() { MUSICCHAIN_PASSWORD="alice's demo password" "$client" --data-dir "$demo/alice" "$@"; }
+alice_password="alice's demo password"
+alice() { MUSICCHAIN_PASSWORD="$alice_password" "$client" --data-dir "$demo/alice" "$@"; }
 bob() { MUSICCHAIN_PASSWORD="bob's demo password" "$client" --data-dir "$demo/bob" "$@"; }
 
 echo "== Alice: her wallet (the dev account //Alice), her library, registered on chain"
@@ -65,7 +66,11 @@ alice search song
 
 echo "== Alice bonds to serve (only a bonded server's receipts earn) and serves her library"
 alice bond
-alice serve --listen /ip4/127.0.0.1/tcp/0 >"$demo/alice-serve.log" 2>&1 &
+# The client itself in the background, not the `alice` function: `$!`
+# would be the function's subshell, and killing it would leave the client
+# serving after this script ends.
+MUSICCHAIN_PASSWORD="$alice_password" "$client" --data-dir "$demo/alice" \
+	serve --listen /ip4/127.0.0.1/tcp/0 >"$demo/alice-serve.log" 2>&1 &
 serve_pid=$!
 trap 'kill "$serve_pid" "$node_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 addr=""

@@ -88,6 +88,14 @@ pub fn score(song: &Song, query: &[String]) -> Option<f32> {
 	Some(total)
 }
 
+/// Whether every word of `query` (from [`words`]) matches a word of
+/// `fields` as the search matches them: exactly, as a prefix or with a
+/// small typo. An empty query matches everything.
+pub fn matches(fields: &[&str], query: &[String]) -> bool {
+	let words: Vec<String> = fields.iter().flat_map(|f| words(f)).collect();
+	query.iter().all(|q| words.iter().any(|w| word_score(q, w).is_some()))
+}
+
 /// The songs matching `query`, best first (ties by song id).
 pub fn rank<'a>(songs: &'a [Song], query: &str) -> Vec<(&'a Song, f32)> {
 	let q = words(query);
@@ -155,5 +163,16 @@ mod tests {
 		// An exact title word, then a title prefix, then exact genres.
 		assert_eq!(ranked, vec![5, 6, 1, 2]);
 		assert_eq!(ids("queen rock"), vec![2]);
+	}
+
+	#[test]
+	fn a_library_filter_matches_like_the_search() {
+		let fields = ["/music/Björk/Homogenic/02 Jóga.flac", "Björk", "Jóga", "Homogenic"];
+		assert!(matches(&fields, &words("bjork joga")));
+		assert!(matches(&fields, &words("homo")), "a prefix");
+		assert!(matches(&fields, &words("homogenc")), "a typo");
+		assert!(matches(&fields, &words("flac")), "a word of the path");
+		assert!(matches(&fields, &[]), "no filter");
+		assert!(!matches(&fields, &words("bjork debut")), "every word must match");
 	}
 }

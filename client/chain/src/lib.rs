@@ -63,6 +63,11 @@ pub enum ChainError {
 		 or point the client at one with --node URL (or MUSICCHAIN_NODE)"
 	)]
 	Unreachable { url: String, reason: String },
+	#[error(
+		"{url} is not a node address: {reason} (a node's JSON-RPC WebSocket looks like \
+		 ws://127.0.0.1:9944 or wss://rpc.example.org)"
+	)]
+	BadUrl { url: String, reason: String },
 	#[error("the node at {url} lost the connection ({reason}); try again once it is back")]
 	Lost { url: String, reason: String },
 	/// The connection dropped and is being made again (a call can be
@@ -75,6 +80,24 @@ pub enum ChainError {
 	Node { code: i32, message: String },
 	#[error("{0}")]
 	Other(String),
+}
+
+/// Checks that `url` can name a node: a ws:// or wss:// (or http://,
+/// https://) URL with a host. A malformed address is said at once, not
+/// retried as if the node were down.
+pub fn check_url(url: &str) -> Result<(), ChainError> {
+	let bad = |reason: &str| ChainError::BadUrl { url: url.into(), reason: reason.into() };
+	let parsed = url::Url::parse(url).map_err(|e| match e {
+		url::ParseError::RelativeUrlWithoutBase => bad("it has no ws:// or wss:// in front"),
+		e => bad(&e.to_string()),
+	})?;
+	if !matches!(parsed.scheme(), "ws" | "wss" | "http" | "https") {
+		return Err(bad(&format!("the scheme is {}, not ws or wss", parsed.scheme())));
+	}
+	if parsed.host_str().is_none_or(str::is_empty) {
+		return Err(bad("it names no host"));
+	}
+	Ok(())
 }
 
 /// The wallet's account as a subxt signer.
@@ -114,6 +137,7 @@ impl Chain {
 		attempts: u32,
 		report: impl Fn(&ChainError, u32),
 	) -> Result<Chain, ChainError> {
+		check_url(url)?;
 		let mut attempt = 1;
 		loop {
 			match Self::connect_once(url).await {
@@ -402,6 +426,32 @@ pub fn format_music(amount: u128) -> String {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[tokio::test]
+	async fn a_malformed_node_address_is_said_at_once() {
+		for good in ["ws://127.0.0.1:9944", "wss://rpc.example.org", "http://localhost:9944"] {
+			assert!(check_url(good).is_ok(), "{good}");
+		}
+		for (bad, why) in [
+			("127.0.0.1:9944", "no ws:// or wss:// in front"),
+			("localhost:9944", "the scheme is localhost"),
+			("ftp://example.org", "the scheme is ftp"),
+			("ws://", "empty host"),
+			("ws//127.0.0.1:9944", "no ws:// or wss:// in front"),
+		] {
+			let e = check_url(bad).expect_err(bad).to_string();
+			assert!(e.contains(why) && e.contains("is not a node address"), "{bad}: {e}");
+		}
+		let tried = std::sync::atomic::AtomicU32::new(0);
+		let e = Chain::connect("ws//127.0.0.1:9944", 5, |_, _| {
+			tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+		})
+		.await
+		.err()
+		.expect("no connection");
+		assert!(matches!(e, ChainError::BadUrl { .. }), "{e}");
+		assert_eq!(tried.into_inner(), 0, "not retried");
+	}
 
 	#[test]
 	fn a_dropped_connection_is_told_from_a_lost_one() {

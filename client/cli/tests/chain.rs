@@ -85,6 +85,22 @@ impl User {
 		(status.success(), out)
 	}
 
+	/// Runs the client with `--json` output; what it printed on standard
+	/// output, parsed.
+	fn json(&self, args: &[&str]) -> serde_json::Value {
+		let Output { status, stdout, stderr } =
+			self.command(args).stdin(Stdio::null()).output().expect("run the client");
+		let err = String::from_utf8_lossy(&stderr);
+		assert!(status.success(), "musicchain {}: {err}", args.join(" "));
+		serde_json::from_slice(&stdout).unwrap_or_else(|e| {
+			panic!(
+				"musicchain {}: not JSON ({e}): {}",
+				args.join(" "),
+				String::from_utf8_lossy(&stdout)
+			)
+		})
+	}
+
 	/// Starts `serve` on a loopback port; returns it and its address.
 	fn serve(&self) -> (Proc, String) {
 		let port = free_port();
@@ -209,6 +225,15 @@ fn the_whole_loop_on_a_dev_chain() {
 	assert!(out.find("3. Fixture Song") < out.find("4. Third Song"), "tracks in order");
 	assert!(out.contains("Noise Makers") && out.contains("Other Song"));
 	assert!(out.contains("3 of 3 songs on chain have an online peer"));
+	let online = b.json(&[&["discover", "--json"][..], &from_a].concat());
+	let titles: Vec<_> =
+		online.as_array().expect("array").iter().map(|s| s["title"].clone()).collect();
+	assert_eq!(titles.len(), 3, "{online}");
+	assert!(titles.contains(&"Fixture Song".into()), "{online}");
+	let found = b.json(&["search", "--json", "fixture", "song"]);
+	assert_eq!(found[0]["id"], fixture, "{found}");
+	assert_eq!(found[0]["artist"], "The Generators");
+	assert_eq!(found[0]["variants"][0]["content_hash"].as_str().map(str::len), Some(64));
 
 	// B plays the Fixture Song (32 s) past half, from A; the receipt
 	// settles as pending credits: the moderators have not approved it.
@@ -230,6 +255,10 @@ fn the_whole_loop_on_a_dev_chain() {
 	let (_, out) = b.run(&["balance"]);
 	assert!(out.contains(&format!("free      {} MUSIC", after_b.free / UNIT)), "{out}");
 	assert!(out.contains("credits   1 MUSIC"), "{out}");
+	let balance = b.json(&["balance", "--json"]);
+	assert_eq!(balance["free"], after_b.free.to_string(), "{balance}");
+	assert_eq!(balance["credits"], UNIT.to_string(), "{balance}");
+	assert_eq!(balance["decimals"], 12);
 
 	// At once again: the cooldown.
 	let (_, out) = b.run(&[&["play", id.as_str(), "--segments", "0-17"][..], &from_a].concat());

@@ -124,3 +124,87 @@ fn killed_scan_leaves_a_usable_store() {
 		names.len() * 3
 	)));
 }
+
+/// `musicchain --data-dir DATA ARGS...`: success, stdout, stderr.
+fn musicchain(data: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+	let out = std::process::Command::new(env!("CARGO_BIN_EXE_musicchain"))
+		.arg("--data-dir")
+		.arg(data)
+		.args(args)
+		.output()
+		.expect("run musicchain");
+	let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+	(out.status.success(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn library_folders_are_added_listed_filtered_and_removed() {
+	let tmp = tempfile::tempdir().expect("tempdir");
+	let data = tmp.path().join("data");
+	let path = |p: &std::path::Path| p.to_str().expect("utf-8").to_string();
+
+	// A folder that does not exist is refused, and nothing is created.
+	let missing = tmp.path().join("no-such-folder");
+	let (ok, _, err) = musicchain(&data, &["library", "add", &path(&missing)]);
+	assert!(!ok);
+	assert!(err.contains("no-such-folder") && err.contains("No such file"), "{err}");
+	assert!(!data.exists(), "a failed add created the data directory");
+
+	let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+	for (dir, files) in
+		[(&one, ["good/a.flac", "good/a-128k.mp3"]), (&two, ["other/b.flac", "other/b.wav"])]
+	{
+		std::fs::create_dir(dir).expect("mkdir");
+		for f in files {
+			std::fs::copy(fixtures().join(f), dir.join(name(&fixtures().join(f)))).expect("copy");
+		}
+		let (ok, _, err) =
+			musicchain(&data, &["library", "add", &path(dir), "--offline", "--no-progress"]);
+		assert!(ok, "{err}");
+	}
+
+	let (ok, out, _) = musicchain(&data, &["library", "folders"]);
+	assert!(ok);
+	assert_eq!(out, format!("{}\t2 files\n{}\t2 files\n", path(&one), path(&two)));
+
+	// The filter matches like the search: words of the path, artist, title
+	// and album, with prefixes and small typos.
+	let (ok, out, _) = musicchain(&data, &["library", "list", "noise", "makrs"]);
+	assert!(ok);
+	let lines: Vec<&str> = out.lines().collect();
+	assert_eq!(lines[0], "PATH\tFORMAT\tLENGTH\tARTIST\tTITLE\tALBUM\tHASH");
+	assert_eq!(lines.len(), 4, "{out}");
+	assert!(lines[1..3].iter().all(|l| l.contains("\tNoise Makers\tOther Song\t")), "{out}");
+	assert_eq!(
+		lines[3],
+		"2 of 4 files in the library match `noise makrs`, 0 that could not be analysed \
+		 (`library scan` lists them)"
+	);
+
+	let (ok, out, _) = musicchain(&data, &["library", "list", "--json", "flac"]);
+	assert!(ok);
+	let files: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+	let files = files.as_array().expect("an array");
+	assert_eq!(files.len(), 2, "{out}");
+	assert_eq!(files[0]["path"], path(&one.join("a.flac")));
+	assert_eq!(files[0]["artist"], "The Generators");
+	assert_eq!(files[0]["format"], "FLAC");
+	assert!(files[0]["duration_ms"].as_u64().is_some_and(|ms| ms > 20_000), "{out}");
+	assert_eq!(files[1]["content_hash"].as_str().map(str::len), Some(64));
+
+	// Removing a folder takes its files out of the library, not off the disk.
+	let (ok, out, err) = musicchain(&data, &["library", "remove", &path(&one)]);
+	assert!(ok, "{err}");
+	assert!(out.contains("with its 2 files"), "{out}");
+	assert!(one.join("a.flac").exists());
+	let (_, out, _) = musicchain(&data, &["library", "folders"]);
+	assert_eq!(out, format!("{}\t2 files\n", path(&two)));
+	let (_, out, _) = musicchain(&data, &["library", "list"]);
+	assert!(out.ends_with(
+		"2 files in the library, 0 that could not be analysed (`library scan` lists them)\n"
+	));
+	assert!(!out.contains("a.flac"));
+	let (ok, _, err) = musicchain(&data, &["library", "remove", &path(&one)]);
+	assert!(!ok);
+	assert!(err.contains("is not a library folder") && err.contains(&path(&two)), "{err}");
+}

@@ -22,6 +22,8 @@ pub enum LibraryError {
 	Root { path: PathBuf, source: std::io::Error },
 	#[error("cannot start {0} scan threads: {1}")]
 	Threads(usize, String),
+	#[error("{path} is not a library folder (the library folders: {roots})")]
+	NotARoot { path: PathBuf, roots: String },
 }
 
 /// How to scan.
@@ -67,8 +69,9 @@ pub struct ScanSummary {
 	pub failed: Vec<(PathBuf, String)>,
 }
 
-/// Adds `dir` (made absolute) to the library's roots.
-pub fn add_root(store: &Store, dir: &Path) -> Result<PathBuf, LibraryError> {
+/// `dir` made absolute, if it is a folder that can be a library root
+/// (checked before anything is created for it).
+pub fn root_folder(dir: &Path) -> Result<PathBuf, LibraryError> {
 	let root = std::fs::canonicalize(dir)
 		.map_err(|source| LibraryError::Root { path: dir.to_path_buf(), source })?;
 	let meta = std::fs::metadata(&root)
@@ -79,8 +82,31 @@ pub fn add_root(store: &Store, dir: &Path) -> Result<PathBuf, LibraryError> {
 			source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a directory"),
 		});
 	}
+	Ok(root)
+}
+
+/// Adds `dir` (made absolute) to the library's roots.
+pub fn add_root(store: &Store, dir: &Path) -> Result<PathBuf, LibraryError> {
+	let root = root_folder(dir)?;
 	store.add_root(&root)?;
 	Ok(root)
+}
+
+/// Takes `dir` out of the library's roots, with the files found under it
+/// (those under another root stay). Nothing on disk is touched. `dir` may
+/// be gone from the disk (an unmounted drive): it is then named as it was
+/// added. Returns the root and how many files left the library.
+pub fn remove_root(store: &Store, dir: &Path) -> Result<(PathBuf, usize), LibraryError> {
+	let roots = store.roots()?;
+	let named = [std::fs::canonicalize(dir).ok(), std::path::absolute(dir).ok()];
+	let Some(root) = roots.iter().find(|r| named.iter().flatten().any(|n| n == *r)).cloned() else {
+		let roots = roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>();
+		let roots = if roots.is_empty() { "none".to_string() } else { roots.join(", ") };
+		return Err(LibraryError::NotARoot { path: dir.to_path_buf(), roots });
+	};
+	let others: Vec<&PathBuf> = roots.iter().filter(|r| **r != root).collect();
+	let removed = store.remove_root(&root, |path| !others.iter().any(|o| path.starts_with(o)))?;
+	Ok((root, removed))
 }
 
 struct Candidate {
@@ -97,6 +123,10 @@ fn walk(
 	let mut found = Vec::new();
 	let mut dead_roots = Vec::new();
 	for root in roots {
+		// A folder inside another root is walked with it, once.
+		if roots.iter().any(|other| other != root && root.starts_with(other)) {
+			continue;
+		}
 		if let Err(e) = std::fs::metadata(root) {
 			fail(root.clone(), format!("library folder cannot be read: {e}"));
 			dead_roots.push(root.clone());

@@ -215,6 +215,44 @@ impl Store {
 		})
 	}
 
+	/// Removes the root folder `root` and the files and failures under it
+	/// for which `leaves` holds, in one transaction. Returns how many
+	/// files (not failures) were removed.
+	pub fn remove_root(
+		&self,
+		root: &Path,
+		leaves: impl Fn(&Path) -> bool,
+	) -> Result<usize, StoreError> {
+		// Keys are path bytes: everything under `root/` sorts between
+		// `root/` and `root0` ('0' follows '/').
+		let mut from = key(root).to_vec();
+		from.push(b'/');
+		let mut to = key(root).to_vec();
+		to.push(b'0');
+		let mut removed = 0;
+		self.write(|txn| {
+			txn.open_table(ROOTS)?.remove(key(root))?;
+			for (table, count) in [(FILES, true), (FAILURES, false)] {
+				let mut t = txn.open_table(table)?;
+				let mut gone = Vec::new();
+				for item in t.range(from.as_slice()..to.as_slice())? {
+					let (k, _) = item?;
+					if leaves(&from_key(k.value())) {
+						gone.push(k.value().to_vec());
+					}
+				}
+				for k in &gone {
+					t.remove(k.as_slice())?;
+				}
+				if count {
+					removed = gone.len();
+				}
+			}
+			Ok(())
+		})?;
+		Ok(removed)
+	}
+
 	/// The root folders, in path order.
 	pub fn roots(&self) -> Result<Vec<PathBuf>, StoreError> {
 		let txn = self.begin_read()?;

@@ -130,3 +130,48 @@ fn store_survives_reopening() {
 	let (s, _) = scan(&store);
 	assert_eq!((s.decoded, s.unchanged), (0, 2));
 }
+
+#[test]
+fn removing_a_folder_keeps_the_files_another_folder_holds() {
+	let music = tempfile::tempdir().expect("tempdir");
+	let data = tempfile::tempdir().expect("tempdir");
+	let inner = music.path().join("inner");
+	// A sibling whose name extends the inner folder's: not under it.
+	let sibling = music.path().join("inner2");
+	for dir in [&inner, &sibling] {
+		std::fs::create_dir(dir).expect("mkdir");
+	}
+	copy_fixtures(music.path(), &["a-q1.ogg"]);
+	copy_fixtures(&inner, &["a-128k.mp3"]);
+	copy_fixtures(&sibling, &["a-32k.opus"]);
+	std::fs::write(inner.join("broken.mp3"), b"not audio").expect("write");
+	let store = Store::open(data.path()).expect("store");
+	library::add_root(&store, music.path()).expect("add root");
+	library::add_root(&store, &inner).expect("add root");
+	// The inner folder's files are found once, not once per root.
+	let (summary, _) = scan(&store);
+	assert_eq!((summary.files, summary.added, summary.failed.len()), (4, 3, 1));
+
+	// The inner folder's files are still under the outer one: they stay.
+	let (root, removed) = library::remove_root(&store, &inner).expect("remove");
+	assert_eq!((root, removed), (inner.canonicalize().expect("abs"), 0));
+	assert_eq!(store.roots().expect("roots").len(), 1);
+	assert_eq!(store.files().expect("files").len(), 3);
+
+	library::add_root(&store, &inner).expect("add root");
+	let (root, removed) = library::remove_root(&store, music.path()).expect("remove");
+	assert_eq!(root, music.path().canonicalize().expect("abs"));
+	assert_eq!(removed, 2, "the outer file and the sibling's");
+	let files: Vec<String> = store.files().expect("files").iter().map(|(p, _)| name(p)).collect();
+	assert_eq!(files, ["a-128k.mp3"]);
+	assert_eq!(store.failures().expect("failures").len(), 1, "the inner failure stays");
+
+	// A folder gone from the disk is still named as it was added.
+	std::fs::remove_dir_all(&inner).expect("rm");
+	let (_, removed) = library::remove_root(&store, &inner).expect("remove a vanished folder");
+	assert_eq!(removed, 1);
+	assert!(store.files().expect("files").is_empty());
+	assert!(store.failures().expect("failures").is_empty());
+	let e = library::remove_root(&store, &inner).expect_err("no longer a root");
+	assert!(e.to_string().contains("the library folders: none"), "{e}");
+}

@@ -16,9 +16,18 @@ use std::path::Path;
 pub struct Args {
 	/// An SS58 address.
 	account: Option<String>,
+	/// Print a JSON object instead. Amounts are strings of base units
+	/// (10^-12 MUSIC), which JSON numbers cannot hold exactly.
+	#[arg(long)]
+	json: bool,
 }
 
-pub async fn balance(data_dir: &Path, args: &ChainArgs, account: Option<&str>) -> Result<i32> {
+pub async fn balance(
+	data_dir: &Path,
+	args: &ChainArgs,
+	account: Option<&str>,
+	json: bool,
+) -> Result<i32> {
 	let who = account_or_wallet(data_dir, account)?;
 	{
 		let chain = connect(args).await?;
@@ -27,6 +36,24 @@ pub async fn balance(data_dir: &Path, args: &ChainArgs, account: Option<&str>) -
 		let credits = chain.credits(who).await?;
 		let owed = chain.royalties_owed(who).await?;
 		let bond = chain.bond_of(who).await?;
+		if json {
+			let units = |amount: u128| serde_json::Value::String(amount.to_string());
+			crate::songs::print_json(&serde_json::json!({
+				"account": wallet::address(&who),
+				"decimals": musicchain_primitives::UNIT.ilog10(),
+				"free": units(b.free),
+				"reserved": units(b.reserved),
+				"frozen": units(b.frozen),
+				"credits": units(credits),
+				"royalties_owed": units(owed),
+				"escrowed": units(escrow),
+				"bond": bond.as_ref().map(|b| serde_json::json!({
+					"amount": units(b.amount),
+					"unbonding_at": b.unbonding_at,
+				})),
+			}))?;
+			return Ok(0);
+		}
 		println!("account {}", wallet::address(&who));
 		println!("free      {}", format_music(b.free));
 		if b.reserved > 0 {
@@ -55,5 +82,5 @@ pub async fn balance(data_dir: &Path, args: &ChainArgs, account: Option<&str>) -
 }
 
 pub async fn exec(ctx: &Context, args: Args) -> Result<i32> {
-	balance(&ctx.data_dir()?, &ctx.chain, args.account.as_deref()).await
+	balance(&ctx.data_dir()?, &ctx.chain, args.account.as_deref(), args.json).await
 }

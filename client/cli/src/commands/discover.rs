@@ -24,6 +24,9 @@ pub struct Args {
 	/// Seconds to listen for peers first.
 	#[arg(long, default_value_t = 3)]
 	wait: u64,
+	/// Print a JSON array of the songs online instead, in song id order.
+	#[arg(long)]
+	json: bool,
 	#[command(flatten)]
 	net: NetArgs,
 }
@@ -35,6 +38,7 @@ pub async fn discover(
 	chain_args: &ChainArgs,
 	filter: Filter,
 	wait: Duration,
+	json: bool,
 ) -> Result<i32> {
 	{
 		let chain = connect(chain_args).await?;
@@ -49,16 +53,21 @@ pub async fn discover(
 			String,
 			std::collections::BTreeMap<String, Vec<&Song>>,
 		> = Default::default();
-		let mut count = 0;
-		for song in &songs {
-			let live = song.variants.iter().any(|v| online.contains(&v.content_hash));
-			if !live
-				|| song.status == musicchain_chain::catalog::Status::Hidden
-				|| !filter.keeps(song)
-			{
-				continue;
-			}
-			count += 1;
+		let live: Vec<&Song> = songs
+			.iter()
+			.filter(|song| {
+				song.variants.iter().any(|v| online.contains(&v.content_hash))
+					&& song.status != musicchain_chain::catalog::Status::Hidden
+					&& filter.keeps(song)
+			})
+			.collect();
+		if json {
+			let songs = live.iter().map(|s| crate::songs::json(s)).collect();
+			crate::songs::print_json(&serde_json::Value::Array(songs))?;
+			return Ok(0);
+		}
+		let count = live.len();
+		for song in live {
 			let or_unknown = |s: String| if s.is_empty() { "(unknown)".to_string() } else { s };
 			shown
 				.entry(or_unknown(song.artist()))
@@ -95,5 +104,6 @@ pub async fn discover(
 
 pub async fn exec(ctx: &Context, args: Args) -> Result<i32> {
 	let filter = Filter { artist: args.artist, genre: args.genre, album: args.album };
-	discover(&ctx.data_dir()?, args.net, &ctx.chain, filter, Duration::from_secs(args.wait)).await
+	let wait = Duration::from_secs(args.wait);
+	discover(&ctx.data_dir()?, args.net, &ctx.chain, filter, wait, args.json).await
 }

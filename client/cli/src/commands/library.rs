@@ -69,12 +69,31 @@ enum LibraryCommand {
 		splits: SplitArgs,
 	},
 	/// List the files in the library (path, format, duration, artist,
-	/// title, album, content hash).
+	/// title, album, content hash), or those matching a filter.
+	#[command(after_help = "Examples:\n  musicchain library list\n  musicchain library list \
+	                        bjork homogenic\n  musicchain library list --json flac | jq length")]
 	List {
+		/// Only the files whose path, artist, title or album has every one
+		/// of these words (prefixes and small typos count; case and
+		/// accents do not).
+		filter: Vec<String>,
 		/// Print whole content hashes (64 hex digits, what `download` takes)
 		/// instead of their first 16 digits.
 		#[arg(long)]
 		hashes: bool,
+		/// Print a JSON array of the files instead (whole hashes, durations
+		/// in milliseconds).
+		#[arg(long)]
+		json: bool,
+	},
+	/// List the library folders and how many files each holds.
+	Folders,
+	/// Take a folder out of the library, with its files (those also under
+	/// another library folder stay). Nothing on disk is deleted; the
+	/// songs stay on chain.
+	Remove {
+		/// The folder, as added (it may be gone from the disk).
+		dir: PathBuf,
 	},
 }
 
@@ -86,8 +105,10 @@ async fn library_command(
 ) -> Result<i32> {
 	match command {
 		LibraryCommand::Add { dir, no_scan, scan } => {
+			// A folder that cannot be added creates nothing.
+			let root = library::root_folder(&dir)?;
 			let store = Store::open(data_dir)?;
-			let root = library::add_root(&store, &dir)?;
+			store.add_root(&root)?;
 			eprintln!("added {}", root.display());
 			if no_scan {
 				return Ok(0);
@@ -104,8 +125,24 @@ async fn library_command(
 		},
 		// Read-only, so that it works while a scan writes the store; a
 		// missing or unclean store is created or recovered by a writer.
-		LibraryCommand::List { hashes } => {
-			list(&Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?, hashes)
+		LibraryCommand::List { filter, hashes, json } => {
+			let store = Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?;
+			list(
+				&store,
+				&filter.join(" "),
+				if json { Listing::Json } else { Listing::Text { hashes } },
+			)
+		},
+		LibraryCommand::Folders => {
+			folders(&Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?)
+		},
+		LibraryCommand::Remove { dir } => {
+			let (root, files) = library::remove_root(&Store::open(data_dir)?, &dir)?;
+			println!(
+				"removed {} from the library, with its {files} files (nothing on disk was deleted)",
+				root.display()
+			);
+			Ok(0)
 		},
 	}
 }
@@ -192,9 +229,56 @@ fn print_summary(s: &ScanSummary, took: std::time::Duration) {
 	);
 }
 
-fn list(store: &Store, whole_hashes: bool) -> Result<i32> {
-	let files = store.files()?;
+/// How `library list` prints.
+enum Listing {
+	/// Tab-separated, a header first and a count last.
+	Text { hashes: bool },
+	/// A JSON array.
+	Json,
+}
+
+fn list(store: &Store, filter: &str, how: Listing) -> Result<i32> {
+	let all = store.files()?;
+	let query = musicchain_app::search::words(filter);
+	let files: Vec<_> = all
+		.iter()
+		.filter(|(path, rec)| {
+			let t = &rec.analysis.tags;
+			let path = path.to_string_lossy();
+			let fields = [
+				&*path,
+				t.artist.as_deref().unwrap_or(""),
+				t.title.as_deref().unwrap_or(""),
+				t.album.as_deref().unwrap_or(""),
+			];
+			musicchain_app::search::matches(&fields, &query)
+		})
+		.collect();
 	let mut out = std::io::stdout().lock();
+	let hashes = match how {
+		Listing::Json => {
+			let files: Vec<_> = files
+				.iter()
+				.map(|(path, rec)| {
+					let a = &rec.analysis;
+					serde_json::json!({
+						"path": path.to_string_lossy(),
+						"format": a.format().map(format_name),
+						"duration_ms": a.duration_ms,
+						"artist": a.tags.artist,
+						"title": a.tags.title,
+						"album": a.tags.album,
+						"content_hash": hex(&a.content_hash),
+					})
+				})
+				.collect();
+			serde_json::to_writer_pretty(&mut out, &files)?;
+			writeln!(out)?;
+			return Ok(0);
+		},
+		Listing::Text { hashes } => hashes,
+	};
+	writeln!(out, "PATH\tFORMAT\tLENGTH\tARTIST\tTITLE\tALBUM\tHASH")?;
 	for (path, rec) in &files {
 		let a = &rec.analysis;
 		let secs = a.duration_ms / 1000;
@@ -209,16 +293,41 @@ fn list(store: &Store, whole_hashes: bool) -> Result<i32> {
 			t.artist.as_deref().unwrap_or("-"),
 			t.title.as_deref().unwrap_or("-"),
 			t.album.as_deref().unwrap_or("-"),
-			hex(if whole_hashes { &a.content_hash[..] } else { &a.content_hash[..8] }),
+			hex(if hashes { &a.content_hash[..] } else { &a.content_hash[..8] }),
 		)?;
 	}
 	let failures = store.failures()?;
+	let shown = if filter.is_empty() {
+		format!("{} files in the library", all.len())
+	} else {
+		format!("{} of {} files in the library match `{filter}`", files.len(), all.len())
+	};
 	writeln!(
 		out,
-		"{} files in the library, {} that could not be analysed (`library scan` lists them)",
-		files.len(),
+		"{shown}, {} that could not be analysed (`library scan` lists them)",
 		failures.len()
 	)?;
+	Ok(0)
+}
+
+/// The library folders, each with its number of files, and whether it
+/// can be read now.
+fn folders(store: &Store) -> Result<i32> {
+	let roots = store.roots()?;
+	let files = store.files()?;
+	let mut out = std::io::stdout().lock();
+	for root in &roots {
+		let n = files.iter().filter(|(path, _)| path.starts_with(root)).count();
+		let state = match std::fs::metadata(root) {
+			Ok(_) => String::new(),
+			Err(e) => format!(" (cannot be read now: {e}; its files are kept)"),
+		};
+		let files = if n == 1 { "file" } else { "files" };
+		writeln!(out, "{}\t{n} {files}{state}", root.display())?;
+	}
+	if roots.is_empty() {
+		writeln!(out, "no library folders yet (`musicchain library add FOLDER`)")?;
+	}
 	Ok(0)
 }
 
