@@ -45,11 +45,11 @@ struct Printer {
 }
 
 impl Printer {
-	fn start(rate: u32, channels: usize) -> Result<Printer, String> {
+	fn start(rate: u32, channels: usize, seconds: u64) -> Result<Printer, String> {
 		let mut fp = Fingerprinter::new(&Configuration::preset_test2());
 		fp.start(rate, channels as u32)
 			.map_err(|e| format!("cannot fingerprint {rate} Hz, {channels} channels: {e:?}"))?;
-		let left = FINGERPRINT_SECONDS * u64::from(rate) * channels as u64;
+		let left = seconds.saturating_mul(u64::from(rate)).saturating_mul(channels as u64);
 		Ok(Printer { fp, left, rate, channels })
 	}
 }
@@ -297,7 +297,8 @@ impl PcmStream {
 	}
 }
 
-/// Decodes `source` (a file of container `format`) and fingerprints it.
+/// Decodes `source` (a file of container `format`) and fingerprints its
+/// first `seconds` (the whole stream if it is shorter).
 ///
 /// `mp4_moov` is the `moov` box of an MP4 file, whose edit list says how many
 /// priming frames to drop at the start.
@@ -305,6 +306,7 @@ pub fn decode(
 	source: Box<dyn MediaSource>,
 	format: Format,
 	mp4_moov: Option<&[u8]>,
+	seconds: u64,
 ) -> Result<Decoded, AudioError> {
 	let name = format_name(format);
 	let Track { mut reader, track_id, time_base, declared_length, mut codec, tags } =
@@ -367,7 +369,7 @@ pub fn decode(
 		let p = match &mut printer {
 			Some(p) => p,
 			None => printer.insert(
-				Printer::start(pcm.rate, pcm.channels)
+				Printer::start(pcm.rate, pcm.channels, seconds)
 					.map_err(|reason| AudioError::Codec { format: name, reason })?,
 			),
 		};

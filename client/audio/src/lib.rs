@@ -215,19 +215,27 @@ fn open_audio(path: &Path) -> Result<(File, Format), AudioError> {
 	Ok((file, format))
 }
 
-/// Decodes and fingerprints an open file from its start (and, for MP4, its
-/// edit list); the file is left at no particular position.
-fn decode_file(file: &mut File, format: Format) -> Result<Decoded, AudioError> {
+/// Decodes an open file from its start (and, for MP4, its edit list) and
+/// fingerprints its first `seconds`; the file is left at no particular
+/// position.
+fn decode_file(file: &mut File, format: Format, seconds: u64) -> Result<Decoded, AudioError> {
 	let moov = if format == Format::M4a { mp4::read_moov(&mut *file) } else { None };
 	file.rewind()?;
-	decode::decode(Box::new(file.try_clone()?), format, moov.as_deref())
+	decode::decode(Box::new(file.try_clone()?), format, moov.as_deref(), seconds)
 }
 
-/// Decodes and fingerprints a file (what `musicchain fingerprint` prints).
+/// Decodes a file and fingerprints its first [`FINGERPRINT_SECONDS`], as
+/// the library and the chain do.
 pub fn fingerprint_file(path: &Path) -> Result<(Format, Decoded), AudioError> {
+	fingerprint_file_for(path, FINGERPRINT_SECONDS)
+}
+
+/// Decodes a file and fingerprints its first `seconds` (`fpcalc -length`;
+/// `u64::MAX` for all of it).
+pub fn fingerprint_file_for(path: &Path, seconds: u64) -> Result<(Format, Decoded), AudioError> {
 	guarded(|| {
 		let (mut file, format) = open_audio(path)?;
-		Ok((format, decode_file(&mut file, format)?))
+		Ok((format, decode_file(&mut file, format, seconds)?))
 	})
 }
 
@@ -241,7 +249,7 @@ fn analyze_unguarded(path: &Path) -> Result<Analysis, AudioError> {
 	// describe the same bytes even if the path is replaced meanwhile (a tag
 	// editor saving by rename).
 	let (mut file, format) = open_audio(path)?;
-	let decoded = decode_file(&mut file, format)?;
+	let decoded = decode_file(&mut file, format, FINGERPRINT_SECONDS)?;
 	file.rewind()?;
 	let (content_hash, piece_hashes, size) = hash_pieces(&mut file)?;
 	file.rewind()?;

@@ -151,7 +151,7 @@ fn quiet_decoder_panics() {
 }
 
 fn main() {
-	let cli = Cli::parse();
+	let cli = Cli::parse_from(fingerprint::fpcalc_spellings(std::env::args_os()));
 	init_tracing(cli.verbose, cli.quiet);
 	quiet_decoder_panics();
 	let result = tokio::runtime::Builder::new_multi_thread()

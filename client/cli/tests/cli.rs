@@ -42,6 +42,30 @@ fn cli_fingerprint_prints_like_fpcalc() {
 		.collect();
 	assert_eq!(raw, ours.items);
 
+	// fpcalc's spellings: -json, -plain, -length.
+	let run = |args: &[&str]| {
+		let out = std::process::Command::new(env!("CARGO_BIN_EXE_musicchain"))
+			.arg("fingerprint")
+			.args(args)
+			.arg(&file)
+			.output()
+			.expect("run musicchain");
+		assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+		String::from_utf8_lossy(&out.stdout).into_owned()
+	};
+	let json: serde_json::Value = serde_json::from_str(&run(&["-json"])).expect("one JSON object");
+	assert_eq!(json["fingerprint"], b64);
+	assert!(json["duration"].as_f64().is_some_and(|d| (d - 32.0).abs() < 0.1), "{json}");
+	assert_eq!(run(&["-plain"]), format!("{b64}\n"));
+	let items = |text: String| -> Vec<u32> {
+		text.trim().split(',').map(|x| x.parse().expect("unsigned integer")).collect()
+	};
+	// The first 10 s: the start of the whole fingerprint.
+	let first = items(run(&["-plain", "-raw", "-length", "10"]));
+	assert!(first.len() < ours.items.len() / 2, "{} of {}", first.len(), ours.items.len());
+	assert_eq!(first[..], ours.items[..first.len()]);
+	assert_eq!(items(run(&["-plain", "-raw", "-length", "0"])), ours.items, "0: all of it");
+
 	let out = std::process::Command::new(env!("CARGO_BIN_EXE_musicchain"))
 		.arg("fingerprint")
 		.arg(fixtures().join("bad/notaudio.mp3"))
