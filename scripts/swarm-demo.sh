@@ -37,7 +37,7 @@ echo "== serving the library ($data)"
 	--advertise-listen >"$demo/serve.log" 2>&1 &
 pids+=($!)
 first_addr "$demo/serve.log" >/dev/null
-hash=$("$client" --data-dir "$data" library list --hashes | awk -F'\t' 'NF >= 7 { print $7; exit }')
+hash=$("$client" --data-dir "$data" library list --hashes | awk -F'\t' 'NR > 1 && NF >= 7 { print $7; exit }')
 [[ -n "$hash" ]] || { echo "the library is empty" >&2; exit 1; }
 
 echo "== a second client downloads $hash"
