@@ -119,23 +119,16 @@ async fn library_command(
 			scan_then_sync(&Store::open(data_dir)?, &scan, data_dir, chain, password).await
 		},
 		LibraryCommand::Sync { splits } => {
-			let store = Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?;
+			let store = open_for_reading(data_dir)?;
 			let failed = sync(&store, data_dir, chain, password, &splits.splits).await?;
 			Ok(if failed > 0 { 1 } else { 0 })
 		},
-		// Read-only, so that it works while a scan writes the store; a
-		// missing or unclean store is created or recovered by a writer.
-		LibraryCommand::List { filter, hashes, json } => {
-			let store = Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?;
-			list(
-				&store,
-				&filter.join(" "),
-				if json { Listing::Json } else { Listing::Text { hashes } },
-			)
-		},
-		LibraryCommand::Folders => {
-			folders(&Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?)
-		},
+		LibraryCommand::List { filter, hashes, json } => list(
+			&open_for_reading(data_dir)?,
+			&filter.join(" "),
+			if json { Listing::Json } else { Listing::Text { hashes } },
+		),
+		LibraryCommand::Folders => folders(&open_for_reading(data_dir)?),
 		LibraryCommand::Remove { dir } => {
 			let (root, files) = library::remove_root(&Store::open(data_dir)?, &dir)?;
 			println!(
@@ -145,6 +138,12 @@ async fn library_command(
 			Ok(0)
 		},
 	}
+}
+
+/// The store, read-only so that reading works while a scan writes it; a
+/// missing or unclean store is created or recovered by opening it to write.
+fn open_for_reading(data_dir: &Path) -> Result<Store> {
+	Ok(Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?)
 }
 
 /// Scans the library, then matches it on chain unless `--offline` (or
@@ -254,7 +253,6 @@ fn list(store: &Store, filter: &str, how: Listing) -> Result<i32> {
 			musicchain_app::search::matches(&fields, &query)
 		})
 		.collect();
-	let mut out = std::io::stdout().lock();
 	let hashes = match how {
 		Listing::Json => {
 			let files: Vec<_> = files
@@ -272,12 +270,12 @@ fn list(store: &Store, filter: &str, how: Listing) -> Result<i32> {
 					})
 				})
 				.collect();
-			serde_json::to_writer_pretty(&mut out, &files)?;
-			writeln!(out)?;
+			crate::songs::print_json(&serde_json::Value::Array(files))?;
 			return Ok(0);
 		},
 		Listing::Text { hashes } => hashes,
 	};
+	let mut out = std::io::stdout().lock();
 	writeln!(out, "PATH\tFORMAT\tLENGTH\tARTIST\tTITLE\tALBUM\tHASH")?;
 	for (path, rec) in &files {
 		let a = &rec.analysis;
@@ -314,7 +312,8 @@ fn list(store: &Store, filter: &str, how: Listing) -> Result<i32> {
 /// can be read now.
 fn folders(store: &Store) -> Result<i32> {
 	let roots = store.roots()?;
-	let files = store.files()?;
+	// The stamps: every file's path without decoding its analysis.
+	let files = store.stamps()?;
 	let mut out = std::io::stdout().lock();
 	for root in &roots {
 		let n = files.iter().filter(|(path, _)| path.starts_with(root)).count();

@@ -24,6 +24,22 @@ fn approved() -> PlayableSong<u64> {
 	}
 }
 
+/// Runs blocks day after day (five a day) while `song`'s payout is queued,
+/// at most ten days; returns what each day minted. The clock is put back.
+fn pay_out_day_by_day(song: u32) -> Vec<u128> {
+	let mut daily = Vec::new();
+	while Payouts::<Test>::contains_key(song) && daily.len() < 10 {
+		let before = Balances::total_issuance();
+		for n in 0..5 {
+			Royalties::on_initialize(n);
+		}
+		daily.push(Balances::total_issuance() - before);
+		NowMs::mutate(|t| *t += DAY_MS);
+	}
+	NowMs::mutate(|t| *t -= daily.len() as u64 * DAY_MS);
+	daily
+}
+
 #[test]
 fn discovery_mints_stop_at_the_budget_and_resume_the_next_day() {
 	test(LOW, || {
@@ -67,24 +83,10 @@ fn credits_paid_on_approval_count_against_the_budget() {
 		for listener in [100, 101] {
 			Royalties::settle(9, &song, &listener, &SERVER).expect("settles");
 		}
-		// 4 credits, 6 MUSIC in all; the budget lets 2 through today.
+		// 4 credits, 6 MUSIC in all; the budget lets 2 through a day.
 		let issuance = Balances::total_issuance();
 		<Royalties as musicchain_primitives::traits::OnVetted<u64>>::approved(9);
-		// Day after day, each day's payout stays within its budget, until
-		// every credit is paid.
-		let mut days = 0;
-		while Payouts::<Test>::contains_key(9) && days < 10 {
-			let before = Balances::total_issuance();
-			for n in 0..5 {
-				Royalties::on_initialize(n);
-			}
-			let paid = Balances::total_issuance() - before;
-			assert!(paid <= 2 * UNIT, "day {days}: {paid} within the budget");
-			NowMs::mutate(|t| *t += DAY_MS);
-			days += 1;
-		}
-		NowMs::mutate(|t| *t -= days * DAY_MS);
-		assert_eq!(days, 3, "6 MUSIC at 2 a day");
+		assert_eq!(pay_out_day_by_day(9), vec![2 * UNIT; 3], "each day exactly its budget");
 		assert_eq!(Balances::total_issuance(), issuance + 6 * UNIT);
 		assert_eq!(Credits::<Test>::iter_prefix(9).count(), 0);
 	});
@@ -114,18 +116,7 @@ fn a_credit_larger_than_a_days_budget_is_paid_in_parts() {
 		}
 		let issuance = Balances::total_issuance();
 		<Royalties as musicchain_primitives::traits::OnVetted<u64>>::approved(9);
-		let mut days = 0;
-		while Payouts::<Test>::contains_key(9) && days < 10 {
-			let before = Balances::total_issuance();
-			for n in 0..3 {
-				Royalties::on_initialize(n);
-			}
-			assert_eq!(Balances::total_issuance() - before, 3 * UNIT, "day {days}: the budget");
-			NowMs::mutate(|t| *t += DAY_MS);
-			days += 1;
-		}
-		NowMs::mutate(|t| *t -= days * DAY_MS);
-		assert_eq!(days, 5, "15 MUSIC at 3 a day");
+		assert_eq!(pay_out_day_by_day(9), vec![3 * UNIT; 5], "15 MUSIC at 3 a day");
 		assert_eq!(Balances::total_issuance(), issuance + 15 * UNIT);
 		assert_eq!(Balances::balance(&SERVER), 5 * UNIT);
 		assert_eq!(Balances::balance(&ARTIST), 5 * UNIT);
