@@ -6,8 +6,9 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use libp2p::Multiaddr;
 use musicchain_library::Store;
+pub use musicchain_relay::{announce, run_until_stopped};
 use musicchain_swarm::{
-	self as swarm, protocol::hex, Catalog, DownloadRequest, Host, HostConfig, Payout, Role,
+	self as swarm, protocol::hex, Catalog, DownloadRequest, Host, HostConfig, Payout, Role, Served,
 };
 use musicchain_wallet::Account;
 use std::{path::Path, time::Duration};
@@ -68,55 +69,19 @@ impl NetArgs {
 
 pub fn catalog(data_dir: &Path) -> Result<Catalog> {
 	let store = Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?;
-	Ok(Catalog::from_store(&store)?)
-}
-
-pub async fn announce(host: &Host, what: &str, files: usize) -> Result<()> {
-	say!("{what} as peer {} ({files} files)", host.peer_id());
-	for a in host.addrs().await? {
-		say!("listening on {a}");
-	}
-	Ok(())
-}
-
-/// Waits for Ctrl-C or SIGTERM.
-async fn stopped() {
-	let term = async {
-		match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-			Ok(mut s) => {
-				s.recv().await;
-			},
-			Err(_) => std::future::pending::<()>().await,
-		}
-	};
-	tokio::select! {
-		_ = tokio::signal::ctrl_c() => {},
-		_ = term => {},
-	}
-}
-
-/// Prints the online view whenever it changes, until stopped.
-pub async fn run_until_stopped(host: &Host) -> Result<()> {
-	let mut last = None;
-	let stop = stopped();
-	tokio::pin!(stop);
-	loop {
-		tokio::select! {
-			_ = &mut stop => break,
-			_ = tokio::time::sleep(Duration::from_secs(2)) => {
-				let online = host.online().await?;
-				let content = host.online_content().await?;
-				let now = (online.len(), content.len());
-				if last != Some(now) {
-					say!("online: {} peers serving {} files", now.0, now.1);
-					last = Some(now);
-				}
-			},
-		}
-	}
-	say!("stopping: closing connections");
-	host.shutdown().await;
-	Ok(())
+	// Every analysed file of the library, in the store's order.
+	let files = store.files()?.into_iter().map(|(path, record)| {
+		let a = record.analysis;
+		let served = Served {
+			path,
+			size: a.size,
+			piece_size: a.piece_size,
+			format: a.format,
+			pieces: std::sync::Arc::new(a.piece_hashes),
+		};
+		(a.content_hash, served)
+	});
+	Ok(Catalog::from_files(files))
 }
 
 /// The host of a client that serves its library, paid on `account` (plays

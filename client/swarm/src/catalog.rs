@@ -1,7 +1,6 @@
 //! What a host serves: the files of the library (and finished downloads),
 //! by content hash, with the piece hashes a manifest is made of.
 
-use musicchain_library::{Store, StoreError};
 use musicchain_primitives::{ContentHash, Format, PIECE_SIZE};
 use std::{
 	collections::HashMap,
@@ -30,7 +29,8 @@ impl Served {
 	/// Hashes a file to serve it: its content hash and the served entry.
 	pub fn from_file(path: &Path) -> std::io::Result<(ContentHash, Served)> {
 		let file = std::fs::File::open(path)?;
-		let (hash, pieces, size) = musicchain_audio::hash_pieces(std::io::BufReader::new(file))?;
+		let (hash, pieces, size) =
+			musicchain_primitives::pieces::hash_pieces(std::io::BufReader::new(file))?;
 		let format = path
 			.extension()
 			.and_then(|e| e.to_str())
@@ -51,21 +51,14 @@ impl Served {
 }
 
 impl Catalog {
-	/// Every analysed file of the library. Of two copies of one file, the
-	/// first path in the store's order is served.
-	pub fn from_store(store: &Store) -> Result<Catalog, StoreError> {
+	/// The files to serve, by content hash: of two copies of one file, the
+	/// first one is served.
+	pub fn from_files(files: impl IntoIterator<Item = (ContentHash, Served)>) -> Catalog {
 		let mut catalog = Catalog::default();
-		for (path, record) in store.files()? {
-			let a = record.analysis;
-			catalog.files.entry(a.content_hash).or_insert(Served {
-				path,
-				size: a.size,
-				piece_size: a.piece_size,
-				format: a.format,
-				pieces: Arc::new(a.piece_hashes),
-			});
+		for (hash, served) in files {
+			catalog.files.entry(hash).or_insert(served);
 		}
-		Ok(catalog)
+		catalog
 	}
 
 	pub fn insert(&mut self, hash: ContentHash, served: Served) -> bool {

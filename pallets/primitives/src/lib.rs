@@ -12,6 +12,8 @@ pub mod burn;
 pub mod fingerprint;
 pub mod format;
 pub mod metadata;
+#[cfg(feature = "std")]
+pub mod pieces;
 pub mod receipt;
 pub mod traits;
 
