@@ -31,7 +31,7 @@ pub struct PlayOptions {
 	/// The parts to play, in order, as `[from_ms, to_ms)`; empty: the whole
 	/// song.
 	pub segments: Vec<(u32, u32)>,
-	/// Seeks and stop from the listener while it plays.
+	/// Seeks, pause, volume and stop from the listener while it plays.
 	pub control: Option<std::sync::mpsc::Receiver<Control>>,
 	/// When the listener asked for the play (the time to first audio is
 	/// counted from it).
@@ -55,6 +55,13 @@ pub enum PlayEvent {
 	Started { after: Duration },
 	/// `[from_ms, to_ms)` of the song was heard (and sent as a heartbeat).
 	Heard { from_ms: u32, to_ms: u32 },
+	/// Where the play is, a few times a second: `at_ms` of the song, with
+	/// `[since_ms, at_ms)` heard since the last `Heard`.
+	At { since_ms: u32, at_ms: u32 },
+	/// The listener paused (`true`) or went on.
+	Paused(bool),
+	/// The volume is now this (percent).
+	Volume(u8),
 	/// The server did not take a heartbeat.
 	HeartbeatRefused { reason: String },
 	/// The downloaded file was added to the library (it is served from now).
@@ -101,6 +108,12 @@ pub enum PlayError {
 	Chain(#[from] ChainError),
 }
 
+/// What a downloaded file of `song` is called: "Artist - Title" (the
+/// swarm makes it safe for a file name and adds the extension).
+pub fn file_name(song: &Song) -> String {
+	format!("{} - {}", song.artist(), song.title())
+}
+
 /// The index of a file of `song` that a peer serves now, looking for up
 /// to [`FIND_PEER_FOR`].
 pub async fn find_server(host: &Host, song: &Song) -> Result<usize, PlayError> {
@@ -130,6 +143,11 @@ pub async fn play(
 	data_dir: &Path,
 	mut on_event: impl FnMut(PlayEvent),
 ) -> Result<PlayOutcome, PlayError> {
+	// A listener who could not submit the receipt hears so now, not after
+	// the song.
+	if let Some(file) = song.variants.first() {
+		chain.check_play_funds(listener, song.id, file.content_hash, song.duration_ms).await?;
+	}
 	on_event(PlayEvent::LookingForPeer);
 	let index = find_server(host, song).await?;
 	let variant = song.variants[index].clone();
@@ -156,6 +174,7 @@ pub async fn play(
 		content_hash: variant.content_hash,
 		root: Some(variant.manifest_root),
 		stream_from: Some(0),
+		name: Some(file_name(song)),
 	})?;
 	// The reader waits on what has arrived, verified and in order.
 	let arrival = Arc::new(Arrival::default());
@@ -238,6 +257,9 @@ pub async fn play(
 		match event {
 			Event::Output(name) => on_event(PlayEvent::Output(name)),
 			Event::Started => on_event(PlayEvent::Started { after: asked.elapsed() }),
+			Event::At { since_ms, at_ms } => on_event(PlayEvent::At { since_ms, at_ms }),
+			Event::Paused(paused) => on_event(PlayEvent::Paused(paused)),
+			Event::Volume(percent) => on_event(PlayEvent::Volume(percent)),
 			Event::Heard { from_ms, to_ms } => {
 				on_event(PlayEvent::Heard { from_ms, to_ms });
 				if let Some((peer, _)) = session {

@@ -22,6 +22,7 @@ mod chain;
 mod commands;
 mod net;
 mod songs;
+mod terminal;
 
 use commands::*;
 
@@ -91,6 +92,7 @@ enum Command {
 	Moderate(moderate::Args),
 	Bond(bond::Args),
 	Balance(balance::Args),
+	Send(send::Args),
 	Escrow(escrow::Args),
 	Royalties(royalties::Args),
 	Fingerprint(fingerprint::Args),
@@ -132,7 +134,10 @@ fn init_tracing(verbose: u8, quiet: bool) {
 	let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
 	tracing_subscriber::fmt()
 		.with_env_filter(filter)
-		.with_writer(std::io::stderr)
+		.with_writer(|| {
+			terminal::clear_status();
+			std::io::stderr()
+		})
 		.without_time()
 		.with_target(verbose > 0)
 		.init();
@@ -187,6 +192,7 @@ async fn run(cli: Cli) -> Result<i32> {
 		Command::Moderate(args) => moderate::exec(&ctx, args).await,
 		Command::Bond(args) => bond::exec(&ctx, args).await,
 		Command::Balance(args) => balance::exec(&ctx, args).await,
+		Command::Send(args) => send::exec(&ctx, args).await,
 		Command::Escrow(args) => escrow::exec(&ctx, args).await,
 		Command::Royalties(args) => royalties::exec(&ctx, args).await,
 		Command::Fingerprint(args) => fingerprint::exec(args),

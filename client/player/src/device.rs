@@ -15,7 +15,7 @@ use cpal::{
 use std::{
 	collections::VecDeque,
 	sync::{
-		atomic::{AtomicBool, AtomicU64, Ordering},
+		atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering},
 		Arc, Condvar, Mutex,
 	},
 	time::Duration,
@@ -43,6 +43,10 @@ struct Queue {
 	starved: AtomicU64,
 	/// The player is done: silence from now on is not late audio.
 	closing: AtomicBool,
+	/// The listener paused: the device plays silence and keeps the queue.
+	paused: AtomicBool,
+	/// Percent of the song's loudness the device plays.
+	volume: AtomicU8,
 }
 
 /// An open output stream.
@@ -159,6 +163,8 @@ impl DeviceSink {
 			played: AtomicU64::new(0),
 			starved: AtomicU64::new(0),
 			closing: AtomicBool::new(false),
+			paused: AtomicBool::new(false),
+			volume: AtomicU8::new(100),
 		});
 		let stream = match format {
 			SampleFormat::F32 => build::<f32>(&device, &config, queue.clone()),
@@ -212,6 +218,18 @@ impl DeviceSink {
 		}
 	}
 
+	/// Holds the sound at once, keeping what is queued for when it goes on
+	/// (`false`).
+	pub fn pause(&self, paused: bool) {
+		self.queue.paused.store(paused, Ordering::Relaxed);
+	}
+
+	/// The loudness, in percent of the song's, from the next sample the
+	/// device takes.
+	pub fn set_volume(&self, percent: u8) {
+		self.queue.volume.store(percent.min(100), Ordering::Relaxed);
+	}
+
 	/// Waits (at most the queue's length and a bit) until the device has
 	/// played what is queued.
 	pub fn drain(&self) {
@@ -262,9 +280,10 @@ where
 		*config,
 		move |out: &mut [T], _: &cpal::OutputCallbackInfo| {
 			let Ok(mut q) = queue.samples.lock() else { return };
-			let n = q.len().min(out.len());
+			let n = if queue.paused.load(Ordering::Relaxed) { 0 } else { q.len().min(out.len()) };
+			let gain = f32::from(queue.volume.load(Ordering::Relaxed)) / 100.0;
 			for (slot, sample) in out.iter_mut().zip(q.drain(..n)) {
-				*slot = T::from_sample(sample);
+				*slot = T::from_sample(sample * gain);
 			}
 			for slot in &mut out[n..] {
 				*slot = T::from_sample(0.0f32);
@@ -272,7 +291,11 @@ where
 			// Silence counts as late once audio has begun and until the
 			// player is done.
 			let played = queue.played.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-			if played > 0 && n < out.len() && !queue.closing.load(Ordering::Relaxed) {
+			if played > 0
+				&& n < out.len()
+				&& !queue.closing.load(Ordering::Relaxed)
+				&& !queue.paused.load(Ordering::Relaxed)
+			{
 				queue.starved.fetch_add((out.len() - n) as u64, Ordering::Relaxed);
 			}
 			drop(q);

@@ -45,7 +45,17 @@ pub enum Event {
 	Started,
 	/// `[from_ms, to_ms)` of the song was heard since the last report.
 	Heard { from_ms: u32, to_ms: u32 },
+	/// Where the play is, a few times a second while it plays: `at_ms` of
+	/// the song, and `[since_ms, at_ms)` heard but not reported yet.
+	At { since_ms: u32, at_ms: u32 },
+	/// The play paused (`true`) or went on (`false`).
+	Paused(bool),
+	/// The volume is now this (percent).
+	Volume(u8),
 }
+
+/// How often [`Event::At`] is reported while a song plays.
+pub const POSITION_EVERY: Duration = Duration::from_millis(250);
 
 /// How much of a file has arrived, shared between the download and the
 /// reader that waits for it.
@@ -244,6 +254,22 @@ impl Sink {
 		}
 	}
 
+	/// Holds the sound (what is queued plays on when it goes on), or goes
+	/// on.
+	fn pause(&self, paused: bool) {
+		if let Sink::Device(d) = self {
+			d.pause(paused);
+		}
+	}
+
+	/// The loudness of what is heard from now on, in percent; a file
+	/// keeps the song as it is.
+	fn set_volume(&self, percent: u8) {
+		if let Sink::Device(d) = self {
+			d.set_volume(percent);
+		}
+	}
+
 	fn write(&mut self, samples: &[i16]) -> Result<(), PlayerError> {
 		match self {
 			Sink::None => {},
@@ -294,40 +320,12 @@ pub enum Control {
 	SeekTo(u32),
 	/// Move by this many ms (negative: back).
 	SeekBy(i64),
+	/// Pause, or go on when paused.
+	Pause,
+	/// Change the volume by this many percent (it stays within 0-100).
+	Volume(i8),
 	/// End the play here.
 	Stop,
-}
-
-impl Control {
-	/// A listener's line: `+S` / `-S` moves by S seconds, `M:SS` or `S`
-	/// goes there, `f` / `b` move 10 s, `q` stops.
-	pub fn parse(line: &str) -> Result<Control, String> {
-		let line = line.trim();
-		let secs = |t: &str| -> Option<f64> {
-			let v = match t.split_once(':') {
-				Some((m, s)) => m.parse::<u32>().ok()? as f64 * 60.0 + s.parse::<f64>().ok()?,
-				None => t.parse::<f64>().ok()?,
-			};
-			(v.is_finite() && v >= 0.0).then_some(v)
-		};
-		let ms = |v: f64| (v * 1000.0).min(f64::from(u32::MAX)) as i64;
-		match line {
-			"q" | "quit" | "stop" => return Ok(Control::Stop),
-			"f" => return Ok(Control::SeekBy(10_000)),
-			"b" => return Ok(Control::SeekBy(-10_000)),
-			_ => {},
-		}
-		let parsed = if let Some(rest) = line.strip_prefix('+') {
-			secs(rest).map(|v| Control::SeekBy(ms(v)))
-		} else if let Some(rest) = line.strip_prefix('-') {
-			secs(rest).map(|v| Control::SeekBy(-ms(v)))
-		} else {
-			secs(line).map(|v| Control::SeekTo(ms(v) as u32))
-		};
-		parsed.ok_or_else(|| {
-			format!("`{line}`: type +S or -S (seconds), M:SS, f or b (10 s), or q, then Enter")
-		})
-	}
 }
 
 /// [`play`], taking [`Control`]s from `control` while it plays (checked
@@ -343,6 +341,7 @@ pub fn play_controlled(
 	let mut sink: Option<Sink> = None;
 	let mut started = false;
 	let mut heard_total = 0u32;
+	let mut volume = 100u8;
 	// The decoder, and how far it has decoded (frames, and ms).
 	let mut stream: Option<(PcmStream, u64)> = None;
 	let mut decoded_ms = 0u32;
@@ -356,6 +355,7 @@ pub fn play_controlled(
 		let mut reported_ms = from_ms;
 		let mut played_ms = from_ms;
 		let mut last_report = Instant::now();
+		let mut last_position = Instant::now();
 		loop {
 			let (pcm, at) = match &mut stream {
 				Some(open) => open,
@@ -384,6 +384,7 @@ pub fn play_controlled(
 				Some(open) => open,
 				none => {
 					let (opened, name) = Sink::open(output, chunk.rate, chunk.channels)?;
+					opened.set_volume(volume);
 					report(Event::Output(name));
 					none.insert(opened)
 				},
@@ -410,26 +411,76 @@ pub fn play_controlled(
 				reported_ms = played_ms;
 				last_report = Instant::now();
 			}
+			if last_position.elapsed() >= POSITION_EVERY {
+				report(Event::At { since_ms: reported_ms, at_ms: played_ms });
+				last_position = Instant::now();
+			}
 			if chunk_end_ms >= to_ms {
 				break;
 			}
-			if let Some(c) = control.and_then(|c| c.try_recv().ok()) {
-				let target = match c {
-					Control::Stop => {
-						plan.clear();
-						break;
+			let Some(control) = control else { continue };
+			// Volume and pause act here; a seek or a stop ends the segment.
+			let mut jump = None;
+			let mut next = control.try_recv().ok();
+			while let Some(c) = next.take() {
+				match c {
+					Control::Volume(step) => {
+						volume = volume.saturating_add_signed(step).min(100);
+						out.set_volume(volume);
+						report(Event::Volume(volume));
+						next = control.try_recv().ok();
 					},
-					Control::SeekTo(ms) => ms,
-					Control::SeekBy(d) => {
-						u32::try_from(i64::from(played_ms).saturating_add(d).max(0)).unwrap_or(0)
+					Control::Pause => {
+						// What was heard is reported before the pause, so
+						// that the paused time shows in no heartbeat.
+						if played_ms > reported_ms {
+							report(Event::Heard { from_ms: reported_ms, to_ms: played_ms });
+							heard_total += played_ms - reported_ms;
+							reported_ms = played_ms;
+						}
+						out.pause(true);
+						report(Event::Paused(true));
+						loop {
+							match control.recv() {
+								Ok(Control::Volume(step)) => {
+									volume = volume.saturating_add_signed(step).min(100);
+									out.set_volume(volume);
+									report(Event::Volume(volume));
+								},
+								Ok(Control::Pause) => break,
+								// A seek or a stop goes on from the pause.
+								Ok(other) => {
+									next = Some(other);
+									break;
+								},
+								Err(_) => break,
+							}
+						}
+						out.pause(false);
+						report(Event::Paused(false));
+						// The clock starts again where the pause began.
+						clock = Some((Instant::now(), played_ms));
+						last_report = Instant::now();
 					},
-				};
-				// The rest of this segment from the new point on.
-				if target < to_ms {
-					plan.push_front((target, to_ms));
+					other => jump = Some(other),
 				}
-				break;
 			}
+			let Some(jump) = jump else { continue };
+			let target = match jump {
+				Control::SeekTo(ms) => ms,
+				Control::SeekBy(d) => {
+					u32::try_from(i64::from(played_ms).saturating_add(d).max(0)).unwrap_or(0)
+				},
+				Control::Stop | Control::Pause | Control::Volume(_) => {
+					plan.clear();
+					break;
+				},
+			};
+			// The rest of this segment from the new point on.
+			if target < to_ms {
+				plan.push_front((target, to_ms));
+			}
+			break;
 		}
 		if played_ms > reported_ms {
 			report(Event::Heard { from_ms: reported_ms, to_ms: played_ms });
@@ -453,22 +504,4 @@ pub fn open_growing(
 ) -> Result<PcmStream, AudioError> {
 	let file = file.try_clone()?;
 	PcmStream::open(Box::new(GrowingFile::new(file, size, arrival)), format, None)
-}
-
-#[cfg(test)]
-mod tests {
-	use super::Control;
-
-	#[test]
-	fn listener_lines_are_controls() {
-		assert_eq!(Control::parse("+15"), Ok(Control::SeekBy(15_000)));
-		assert_eq!(Control::parse("-2.5"), Ok(Control::SeekBy(-2_500)));
-		assert_eq!(Control::parse("1:30\n"), Ok(Control::SeekTo(90_000)));
-		assert_eq!(Control::parse("42"), Ok(Control::SeekTo(42_000)));
-		assert_eq!(Control::parse("f"), Ok(Control::SeekBy(10_000)));
-		assert_eq!(Control::parse(" q "), Ok(Control::Stop));
-		assert!(Control::parse("louder").is_err());
-		assert!(Control::parse("-").is_err());
-		assert!(Control::parse("1:xx").is_err());
-	}
 }

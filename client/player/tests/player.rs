@@ -38,8 +38,20 @@ fn segments_play_in_real_time_from_a_file_still_arriving() {
 	feeder.join().expect("feeder");
 
 	assert_eq!(heard, 3_000);
+	// Where the play is, a few times a second: inside a segment, after
+	// what was reported of it.
+	let (at, told): (Vec<Event>, Vec<Event>) =
+		events.into_iter().partition(|e| matches!(e, Event::At { .. }));
+	assert!(at.len() >= 5, "{at:?}");
+	for e in &at {
+		let Event::At { since_ms, at_ms } = *e else { continue };
+		assert!(
+			segments.iter().any(|&(from, to)| from <= since_ms && since_ms <= at_ms && at_ms <= to),
+			"{e:?}"
+		);
+	}
 	assert_eq!(
-		events,
+		told,
 		vec![
 			Event::Output(wav.display().to_string()),
 			Event::Started,
@@ -141,6 +153,44 @@ fn seeks_while_playing_are_reported_as_the_parts_heard() {
 	let total: u32 = parts.iter().map(|(a, b)| b - a).sum();
 	assert_eq!(heard, total);
 	assert!(took >= Duration::from_millis(u64::from(total)), "paced: {took:?} for {total} ms");
+}
+
+/// A listener pauses, turns the volume down (past 0) while paused, goes on
+/// and stops: what was heard before the pause is reported before it (so no
+/// heartbeat spans the paused time), the volume stays within 0-100, and the
+/// play goes on from where it paused.
+#[test]
+fn a_pause_reports_what_was_heard_and_goes_on_from_there() {
+	use player::Control::*;
+	let open = open_fixture;
+	let (tx, rx) = std::sync::mpsc::channel();
+	for c in [Pause, Volume(-30), Volume(-90), Volume(20), Pause, Stop] {
+		tx.send(c).expect("queued");
+	}
+	let mut events = Vec::new();
+	let heard = player::play_controlled(&open, &Output::Null, &[(0, 9_000)], Some(&rx), &mut |e| {
+		events.push(e)
+	})
+	.expect("plays");
+	let told: Vec<&Event> = events.iter().filter(|e| !matches!(e, Event::At { .. })).collect();
+	// One FLAC packet of the fixture: 4608 frames at 44.1 kHz, 104 ms.
+	let Event::Heard { from_ms: 0, to_ms: packet } = *told[2] else {
+		panic!("the first packet is heard before the pause: {told:?}")
+	};
+	assert!((100..=110).contains(&packet), "{told:?}");
+	assert_eq!(
+		told[3..],
+		[
+			&Event::Paused(true),
+			&Event::Volume(70),
+			&Event::Volume(0),
+			&Event::Volume(20),
+			&Event::Paused(false),
+			&Event::Heard { from_ms: packet, to_ms: 2 * packet },
+		],
+		"{told:?}"
+	);
+	assert_eq!(heard, 2 * packet);
 }
 
 /// The first fixture song, decoded from its start.

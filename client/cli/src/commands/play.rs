@@ -6,15 +6,17 @@ use crate::{
 	chain::{connect, unlock, ChainArgs},
 	net::{start_host, NetArgs},
 	songs::resolve,
+	terminal::{self, Keys, StatusLine},
 	Context,
 };
 use anyhow::Result;
 use musicchain_app::play::{self, PlayEvent, PlayOptions, PlayOutcome};
 use musicchain_chain::{catalog::Song, format_music, Chain};
-use musicchain_player::{self as player, Output};
+use musicchain_player::Output;
+use musicchain_primitives::{receipt::union_coverage_ms, PlayRules};
 use musicchain_swarm::Host;
 use musicchain_wallet::{Account, PasswordSource};
-use std::{path::Path, time::Instant};
+use std::{io::IsTerminal, path::Path, time::Instant};
 
 /// Play a song (by id, or the best match of search words) from the
 /// peers serving it, and settle the play on chain.
@@ -122,71 +124,105 @@ async fn play_on(
 	data_dir: &Path,
 	clicked: Instant,
 ) -> Result<i32> {
-	// On a terminal, with no --segments, the listener seeks while it plays.
-	let interactive =
-		args.segments.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin());
-	let control = interactive.then(|| {
-		println!("while it plays: +S / -S seeks S seconds, M:SS goes there, q stops (then Enter)");
-		let (tx, rx) = std::sync::mpsc::channel();
-		std::thread::spawn(move || {
-			for line in std::io::stdin().lines().map_while(Result::ok) {
-				match player::Control::parse(&line) {
-					Ok(c) => {
-						if tx.send(c).is_err() {
-							break;
-						}
-					},
-					Err(e) => eprintln!("{e}"),
-				}
-			}
-		});
-		rx
-	});
+	// On a terminal, with no --segments, the listener's keys act while it
+	// plays and one status line shows where it is.
+	let interactive = args.segments.is_empty() && std::io::stdout().is_terminal();
+	let keys = if interactive { Keys::start() } else { None };
+	let (keys, control) = match keys {
+		Some((keys, control)) => (Some(keys), Some(control)),
+		None => (None, None),
+	};
+	let mut status = keys.as_ref().map(|_| Status::new(song.duration_ms));
+	let mut line = StatusLine;
 	let options = PlayOptions {
 		output: args.output.clone(),
 		segments: args.segments.clone(),
 		control,
 		asked: clicked,
 	};
+	// A message takes the status line's place; the next position draws
+	// it again below.
+	let say = |line: &mut StatusLine, text: String, stdout: bool| {
+		line.clear();
+		if stdout {
+			println!("{text}");
+		} else {
+			eprintln!("{text}");
+		}
+	};
 	let outcome = play::play(host, chain, listener, song, options, data_dir, |event| match event {
-		PlayEvent::LookingForPeer => eprintln!("looking for a peer serving it..."),
-		PlayEvent::Streaming { peer, server } => {
-			eprintln!("streaming from {peer} (paid on {})", musicchain_wallet::address(&server))
+		PlayEvent::LookingForPeer => {
+			say(&mut line, "looking for a peer serving it...".into(), false)
 		},
-		PlayEvent::NoSession { peer, reason } => {
-			eprintln!("peer {peer} opens no play session: {reason}")
-		},
-		PlayEvent::Unpaid => {
-			eprintln!(
-				"no peer serving it opens a play session: it plays, but this play cannot earn"
-			)
-		},
-		PlayEvent::Output(name) => println!("playing to {name}"),
-		PlayEvent::Started { after } => {
-			println!("first audio {} ms after `play`", after.as_millis())
-		},
-		PlayEvent::Heard { from_ms, to_ms } => eprintln!(
-			"  played {}:{:02}-{}:{:02}",
-			from_ms / 60_000,
-			from_ms / 1000 % 60,
-			to_ms / 60_000,
-			to_ms / 1000 % 60
+		PlayEvent::Streaming { peer, server } => say(
+			&mut line,
+			format!("streaming from {peer} (paid on {})", musicchain_wallet::address(&server)),
+			false,
 		),
+		PlayEvent::NoSession { peer, reason } => {
+			say(&mut line, format!("peer {peer} opens no play session: {reason}"), false)
+		},
+		PlayEvent::Unpaid => say(
+			&mut line,
+			"no peer serving it opens a play session: it plays, but this play cannot earn".into(),
+			false,
+		),
+		PlayEvent::Output(name) => say(&mut line, format!("playing to {name}"), true),
+		PlayEvent::Started { after } => {
+			say(&mut line, format!("first audio {} ms after `play`", after.as_millis()), true);
+			if status.is_some() {
+				println!("keys: {}", terminal::KEYS);
+			}
+		},
+		PlayEvent::Heard { from_ms, to_ms } => match &mut status {
+			Some(status) => {
+				status.heard.push((from_ms, to_ms));
+				status.since_ms = to_ms;
+				line.draw(&status.line());
+			},
+			None => eprintln!("  played {}-{}", clock(from_ms), clock(to_ms)),
+		},
+		PlayEvent::At { since_ms, at_ms } => {
+			if let Some(status) = &mut status {
+				(status.since_ms, status.at_ms) = (since_ms, at_ms);
+				line.draw(&status.line());
+			}
+		},
+		PlayEvent::Paused(paused) => {
+			if let Some(status) = &mut status {
+				status.paused = paused;
+				line.draw(&status.line());
+			}
+		},
+		PlayEvent::Volume(percent) => {
+			if let Some(status) = &mut status {
+				status.volume = percent;
+				line.draw(&status.line());
+			}
+		},
 		PlayEvent::HeartbeatRefused { reason } => {
-			eprintln!("  the server did not take a heartbeat: {reason}")
+			say(&mut line, format!("  the server did not take a heartbeat: {reason}"), false)
 		},
-		PlayEvent::Kept { .. } => println!("added to the library"),
+		PlayEvent::Kept { .. } => say(&mut line, "added to the library".into(), true),
 		PlayEvent::NotKept { path, reason } => {
-			eprintln!("{}: not added to the library: {reason}", path.display())
+			say(&mut line, format!("{}: not added to the library: {reason}", path.display()), false)
 		},
-		PlayEvent::Submitting { heard_ms, heartbeats } => println!(
-			"heard {}.{} s of {} s; submitting the receipt ({heartbeats} heartbeats)",
-			heard_ms / 1000,
-			heard_ms % 1000 / 100,
-			song.duration_ms / 1000,
+		PlayEvent::Submitting { heard_ms, heartbeats } => say(
+			&mut line,
+			format!(
+				"heard {}.{} s of {} s; submitting the receipt ({heartbeats} heartbeats)",
+				heard_ms / 1000,
+				heard_ms % 1000 / 100,
+				song.duration_ms / 1000,
+			),
+			true,
 		),
 	})
-	.await?;
+	.await;
+	line.clear();
+	// The terminal is given back before anything else is said.
+	drop(keys);
+	let outcome = outcome?;
 	match outcome {
 		PlayOutcome::Unpaid { .. } => {
 			println!(
@@ -225,6 +261,49 @@ async fn play_on(
 			println!("this play earned nothing: {meaning} ({name})");
 			Ok(3)
 		},
+	}
+}
+
+/// `ms` as M:SS.
+fn clock(ms: u32) -> String {
+	format!("{}:{:02}", ms / 60_000, ms / 1000 % 60)
+}
+
+/// What the status line shows while a song plays.
+struct Status {
+	duration_ms: u32,
+	/// The parts reported as heard (heartbeats sent).
+	heard: Vec<(u32, u32)>,
+	/// `[since_ms, at_ms)`: heard since the last report.
+	since_ms: u32,
+	at_ms: u32,
+	paused: bool,
+	volume: u8,
+}
+
+impl Status {
+	fn new(duration_ms: u32) -> Status {
+		Status { duration_ms, heard: Vec::new(), since_ms: 0, at_ms: 0, paused: false, volume: 100 }
+	}
+
+	/// `playing 1:23 / 4:05 | heard 0:48, counts in 1:15 | volume 100%`:
+	/// the distinct parts heard count, as the chain counts them.
+	fn line(&self) -> String {
+		let parts = self.heard.iter().copied().chain([(self.since_ms, self.at_ms)]);
+		let heard = union_coverage_ms(parts, self.duration_ms);
+		let needed = PlayRules::default().min_coverage.mul_ceil(self.duration_ms);
+		let counts = match needed.checked_sub(heard).filter(|left| *left > 0) {
+			Some(left) => format!("counts in {}", clock(left)),
+			None => "counts".to_owned(),
+		};
+		format!(
+			"{} {} / {} | heard {}, {counts} | volume {}%",
+			if self.paused { "paused " } else { "playing" },
+			clock(self.at_ms),
+			clock(self.duration_ms),
+			clock(heard),
+			self.volume
+		)
 	}
 }
 
