@@ -59,8 +59,9 @@ pub struct SyncSummary {
 
 /// Matches or registers every file in `files` with `owner`'s key,
 /// reporting each file to `on_file` as it is done. Stops at once, with the
-/// error, when the node is lost (nothing after it could sync either); any
-/// other failure is the file's and the sync goes on.
+/// error, when the node is lost or `owner` cannot pay for a file's
+/// transaction (nothing after it could sync either); any other failure is
+/// the file's and the sync goes on.
 pub async fn sync_library(
 	chain: &Chain,
 	owner: &Account,
@@ -77,7 +78,11 @@ pub async fn sync_library(
 			Err(e) => Err(e),
 		};
 		let result = match result {
-			Err(e @ (ChainError::Lost { .. } | ChainError::Reconnecting { .. })) => return Err(e),
+			Err(
+				e @ (ChainError::Lost { .. }
+				| ChainError::Reconnecting { .. }
+				| ChainError::NoFunds { .. }),
+			) => return Err(e),
 			other => other,
 		};
 		match &result {

@@ -76,6 +76,17 @@ pub enum ChainError {
 	Reconnecting { url: String, reason: String },
 	#[error("the chain refused the transaction: {0}")]
 	Rejected(String),
+	/// The signer cannot pay for what it asked: said before anything is
+	/// sent.
+	#[error(
+		"{what} needs {} in account {address}, which has {} free (nothing was done); send it \
+		 some MUSIC first: `musicchain send AMOUNT {address}` from a wallet that has some (on a \
+		 dev chain, Alice's: `echo //Alice | musicchain --data-dir /tmp/alice wallet import \
+		 --uri`), or polkadot.js apps (Accounts, Send)",
+		format_music(*need),
+		format_music(*free)
+	)]
+	NoFunds { address: String, free: u128, need: u128, what: String },
 	#[error("the node answered with an error: {message}")]
 	Node { code: i32, message: String },
 	#[error("{0}")]
@@ -119,6 +130,47 @@ pub struct Chain {
 	client: Client,
 	rpc: subxt::rpcs::RpcClient,
 	url: String,
+	/// The task that says when the connection drops; it ends with the
+	/// last clone.
+	_watch: std::sync::Arc<Watch>,
+}
+
+/// Aborts the connection's watch when dropped.
+struct Watch(tokio::task::AbortHandle);
+
+impl Drop for Watch {
+	fn drop(&mut self) {
+		self.0.abort();
+	}
+}
+
+/// Says at once when the node drops the connection (the reconnecting
+/// client then makes calls wait without a word for up to
+/// [`RECONNECT_FOR`]) and when it is back. It follows the node's new heads:
+/// the stream fails when the connection drops, and subscribing again waits
+/// for the reconnection (or fails when the client gave up).
+async fn watch_connection(rpc: subxt::rpcs::RpcClient, url: String) {
+	use subxt::rpcs::rpc_params;
+	let mut down = false;
+	loop {
+		let heads = rpc
+			.subscribe::<serde::de::IgnoredAny>(
+				"chain_subscribeNewHeads",
+				rpc_params![],
+				"chain_unsubscribeNewHeads",
+			)
+			.await;
+		let Ok(mut heads) = heads else { return };
+		if std::mem::take(&mut down) {
+			tracing::info!("the node at {url} is back");
+		}
+		while let Some(Ok(_)) = heads.next().await {}
+		tracing::warn!(
+			"the node at {url} dropped the connection; waiting for it to come back (up to {} s)",
+			RECONNECT_FOR.as_secs()
+		);
+		down = true;
+	}
 }
 
 /// Balances of an account, in the chain's smallest unit (10^-12 MUSIC).
@@ -175,7 +227,8 @@ impl Chain {
 			.map_err(|e| unreachable(&e))?;
 		let rpc = RpcClient::new(reconnecting);
 		let client = Client::from_rpc_client(rpc.clone()).await.map_err(|e| unreachable(&e))?;
-		Ok(Chain { client, rpc, url: url.to_owned() })
+		let watch = tokio::spawn(watch_connection(rpc.clone(), url.to_owned())).abort_handle();
+		Ok(Chain { client, rpc, url: url.to_owned(), _watch: std::sync::Arc::new(Watch(watch)) })
 	}
 
 	/// The node's URL.
@@ -205,7 +258,8 @@ impl Chain {
 	}
 
 	/// Runs `op` again while it fails because the connection dropped and is
-	/// being made again, for up to [`RECONNECT_FOR`], saying so once.
+	/// being made again, for up to [`RECONNECT_FOR`] (the connection's watch
+	/// says so, once).
 	pub(crate) async fn retrying<T, Fut>(
 		&self,
 		mut op: impl FnMut() -> Fut,
@@ -214,35 +268,15 @@ impl Chain {
 		Fut: Future<Output = Result<T, ChainError>>,
 	{
 		let deadline = Instant::now() + RECONNECT_FOR;
-		let mut told = false;
 		loop {
 			match op().await {
-				Err(ChainError::Reconnecting { reason, .. }) => {
-					if Instant::now() >= deadline {
-						return Err(ChainError::Lost {
-							url: self.url.clone(),
-							reason: format!(
-								"it did not come back within {} s: {reason}",
-								RECONNECT_FOR.as_secs()
-							),
-						});
-					}
-					if !told {
-						tracing::warn!(
-							"the node at {} dropped the connection; waiting for it to come back (up to {} s)",
-							self.url,
-							RECONNECT_FOR.as_secs()
-						);
-						told = true;
-					}
+				Err(ChainError::Reconnecting { .. }) if Instant::now() >= deadline => {
+					return Err(ChainError::Lost { url: self.url.clone(), reason: gone() });
+				},
+				Err(ChainError::Reconnecting { .. }) => {
 					tokio::time::sleep(Duration::from_millis(500)).await;
 				},
-				other => {
-					if told && other.is_ok() {
-						tracing::info!("the node at {} is back", self.url);
-					}
-					return other;
-				},
+				other => return other,
 			}
 		}
 	}
@@ -307,6 +341,51 @@ impl Chain {
 		.await
 	}
 
+	/// The least balance an account must keep to exist.
+	pub async fn existential_deposit(&self) -> Result<u128, ChainError> {
+		self.read(|at| async move {
+			at.constants()
+				.entry(runtime::constants().balances().existential_deposit())
+				.map_err(|e| mismatch(&e))
+		})
+		.await
+	}
+
+	/// Fails with [`ChainError::NoFunds`] unless `who` can spend `amount`
+	/// for `what` and keep the existential deposit.
+	pub async fn check_funds(
+		&self,
+		who: [u8; 32],
+		amount: u128,
+		what: &str,
+	) -> Result<(), ChainError> {
+		let need = amount.saturating_add(self.existential_deposit().await?);
+		let free = self.balance(who).await?.free;
+		if free < need {
+			return Err(ChainError::NoFunds {
+				address: musicchain_wallet::address(&who),
+				free,
+				need,
+				what: what.to_owned(),
+			});
+		}
+		Ok(())
+	}
+
+	/// Sends `amount` from `from` to `to` (keeping `from` alive) and waits
+	/// for the block that holds it.
+	pub async fn transfer(
+		&self,
+		from: &Account,
+		to: [u8; 32],
+		amount: u128,
+	) -> Result<(), ChainError> {
+		let call = runtime::tx()
+			.balances()
+			.transfer_keep_alive(subxt::utils::MultiAddress::Id(AccountId32(to)), amount);
+		self.submit(from, &call).await.map(|_| ())
+	}
+
 	/// Royalties escrowed for `who` (runtime API), at the best block.
 	pub async fn escrow(&self, who: [u8; 32]) -> Result<u128, ChainError> {
 		self.read(|at| async move {
@@ -358,14 +437,23 @@ impl Chain {
 	}
 }
 
-/// [`Chain::lost`] for the node at `url`.
+/// [`Chain::lost`] for the node at `url`. The reconnecting client's calls
+/// wait while it reconnects; when it gives up they fail as "the client was
+/// dropped", under a few layers of "RPC error:", which is said plainly.
 fn lost_at(url: &str, e: impl std::fmt::Display) -> ChainError {
 	let reason = e.to_string();
 	if RECONNECTING.iter().any(|m| reason.contains(m)) {
 		ChainError::Reconnecting { url: url.into(), reason }
+	} else if reason.contains("The client was dropped") {
+		ChainError::Lost { url: url.into(), reason: gone() }
 	} else {
-		ChainError::Lost { url: url.into(), reason }
+		ChainError::Lost { url: url.into(), reason: innermost(&reason).to_owned() }
 	}
+}
+
+/// Why the connection is lost for good.
+fn gone() -> String {
+	format!("it did not come back within {} s", RECONNECT_FOR.as_secs())
 }
 
 /// A runtime API call's error. Only a call that did not reach the node is
@@ -423,9 +511,49 @@ pub fn format_music(amount: u128) -> String {
 	format!("{whole}.{} MUSIC", frac.trim_end_matches('0'))
 }
 
+/// An amount of MUSIC as written by a person (`10`, `0.5`, `1.25 MUSIC`)
+/// in the chain's smallest unit; at most 12 decimals.
+pub fn parse_music(text: &str) -> Result<u128, String> {
+	let digits = text.trim().trim_end_matches("MUSIC").trim();
+	let bad = || format!("`{text}` is not an amount of MUSIC (such as 10 or 0.5)");
+	let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+	if whole.is_empty() && frac.is_empty()
+		|| !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+	{
+		return Err(bad());
+	}
+	if frac.len() > 12 {
+		return Err(format!("`{text}` has more than 12 decimals"));
+	}
+	let unit = musicchain_primitives::UNIT;
+	let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+	let frac: u128 =
+		if frac.is_empty() { 0 } else { format!("{frac:0<12}").parse().map_err(|_| bad())? };
+	whole.checked_mul(unit).and_then(|w| w.checked_add(frac)).ok_or_else(bad)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn amounts_are_read_as_people_write_them() {
+		let unit = musicchain_primitives::UNIT;
+		assert_eq!(parse_music("10"), Ok(10 * unit));
+		assert_eq!(parse_music("0.5"), Ok(unit / 2));
+		assert_eq!(parse_music(".25 MUSIC"), Ok(unit / 4));
+		assert_eq!(parse_music("1.000000000001"), Ok(unit + 1));
+		assert!(parse_music("1.0000000000001").is_err());
+		assert!(parse_music("-1").is_err());
+		assert!(parse_music("1e3").is_err());
+		assert!(parse_music(".").is_err());
+		assert!(parse_music("").is_err());
+		assert!(parse_music("999999999999999999999999999999").is_err());
+		for amount in [0, 1, unit, 3 * unit + unit / 4] {
+			let shown = format_music(amount);
+			assert_eq!(parse_music(&shown), Ok(amount), "{shown}");
+		}
+	}
 
 	#[tokio::test]
 	async fn a_malformed_node_address_is_said_at_once() {

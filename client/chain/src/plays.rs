@@ -1,7 +1,9 @@
 //! Settling a play: the listener submits the server's signed receipt.
 
-use super::{mismatch, runtime, scale_into, Chain, ChainError};
-use musicchain_primitives::{SessionReceipt, SongId};
+use super::{mismatch, runtime, scale_into, Chain, ChainError, Signer};
+use musicchain_primitives::{
+	receipt::MAX_HEARTBEATS, ContentHash, Heartbeat, SessionReceipt, SongId,
+};
 use musicchain_wallet::Account;
 use std::time::{Duration, Instant};
 
@@ -125,6 +127,91 @@ impl Chain {
 		self.submit_until(who, &runtime::tx().royalties().pay_royalties(song), true)
 			.await
 			.map(|_| ())
+	}
+
+	/// Fails with [`ChainError::NoFunds`] unless `listener` can pay what a
+	/// play of `song` (the file `content_hash`, `duration_ms` long) asks
+	/// of it: the fee of submitting its receipt for a moment (refunded when
+	/// the play counts) and, once the song is past its discovery tier, the
+	/// burn. The fee is the node's estimate for a receipt of a whole play.
+	pub async fn check_play_funds(
+		&self,
+		listener: &Account,
+		song: SongId,
+		content_hash: ContentHash,
+		duration_ms: u32,
+	) -> Result<(), ChainError> {
+		// A receipt of the whole song, one heartbeat every 5 s: its fee
+		// depends on its length and weight, not on who signed it.
+		let beats = (duration_ms / 5_000 + 1).min(MAX_HEARTBEATS);
+		let heartbeats = (0..beats)
+			.map(|i| Heartbeat {
+				from_ms: i * 5_000,
+				to_ms: (i + 1) * 5_000,
+				at_ms: u64::from(i + 1) * 5_000,
+			})
+			.collect::<Vec<_>>()
+			.try_into()
+			.map_err(|_| ChainError::Other("too many heartbeats".into()))?;
+		let receipt = SessionReceipt {
+			listener: listener.public(),
+			server: [0; 32],
+			song,
+			content_hash,
+			nonce: 0,
+			heartbeats,
+		};
+		let call = runtime::tx().plays().submit(
+			scale_into(&receipt)?,
+			runtime::runtime_types::sp_runtime::MultiSignature::Sr25519([0; 64]),
+		);
+		let (fee, burn) = self
+			.read(|at| {
+				let call = &call;
+				async move {
+					let mut transactions = at.transactions();
+					let transaction =
+						transactions
+							.create_signed(
+								call,
+								&Signer(listener),
+								subxt::config::DefaultExtrinsicParamsBuilder::<
+									subxt::SubstrateConfig,
+								>::new()
+								.build(),
+							)
+							.await
+							.map_err(|e| ChainError::Other(e.to_string()))?;
+					let fee = transaction.partial_fee_estimate().await.map_err(|e| self.lost(e))?;
+					let apis = runtime::runtime_apis().musicchain_api();
+					let count = at
+						.runtime_apis()
+						.call(apis.play_count(song))
+						.await
+						.map_err(|e| self.api_error(e))?;
+					use runtime::runtime_types::musicchain_primitives::traits::Tier;
+					let burn = match count.next_tier {
+						Tier::Mature => at
+							.runtime_apis()
+							.call(apis.burn_quote())
+							.await
+							.map_err(|e| self.api_error(e))?,
+						Tier::Discovery => 0,
+					};
+					Ok((fee, burn))
+				}
+			})
+			.await?;
+		let what = if burn > 0 {
+			format!(
+				"a play (its receipt's fee for a moment, refunded when the play counts, and the \
+				 {} a listener burns per play of a song past its first plays)",
+				super::format_music(burn)
+			)
+		} else {
+			"a play (its receipt's fee for a moment, refunded when the play counts)".to_owned()
+		};
+		self.check_funds(listener.public(), fee.saturating_add(burn), &what).await
 	}
 
 	/// Submits a server-signed receipt as `listener` and waits for the

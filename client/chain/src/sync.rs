@@ -277,6 +277,28 @@ impl Chain {
 			.map_err(|e| self.rpc_error(e))
 	}
 
+	/// What `call` holds from its signer besides the fee (a deposit or a
+	/// bond), and how to say it.
+	async fn holds_of<Call: subxt::tx::Payload>(
+		&self,
+		call: &Call,
+	) -> Result<(u128, String), ChainError> {
+		let constants = runtime::constants();
+		let (address, name) = match (call.pallet_name(), call.call_name()) {
+			("Songs", "register") => (constants.songs().song_deposit(), "deposit"),
+			("Songs", "add_variant") => (constants.songs().variant_deposit(), "deposit"),
+			("Plays", "bond") => (constants.plays().serving_bond(), "serving bond"),
+			_ => return Ok((0, String::new())),
+		};
+		let amount = self
+			.read(|at| {
+				let address = address.clone();
+				async move { at.constants().entry(address).map_err(|e| mismatch(&e)) }
+			})
+			.await?;
+		Ok((amount, format!(" and a {} {name}", super::format_music(amount))))
+	}
+
 	/// [`Chain::submit`], waiting for the block to be finalized or not.
 	pub async fn submit_until<Call: subxt::tx::Payload>(
 		&self,
@@ -297,10 +319,18 @@ impl Chain {
 					subxt::config::DefaultExtrinsicParamsBuilder::<subxt::SubstrateConfig>::new()
 						.nonce(nonce)
 						.build();
-				at.transactions()
+				let transaction = at
+					.transactions()
 					.create_signed(call, &Signer(owner), params)
 					.await
-					.map_err(|e| ChainError::Rejected(e.to_string()))
+					.map_err(|e| ChainError::Rejected(e.to_string()))?;
+				// What it costs is checked before it is sent: a signer
+				// without the funds hears so once, and nothing is sent.
+				let fee = transaction.partial_fee_estimate().await.map_err(|e| self.lost(e))?;
+				let (holds, held) = self.holds_of(call).await?;
+				let what = format!("{}.{} (its fee{held})", call.pallet_name(), call.call_name());
+				self.check_funds(owner.public(), fee.saturating_add(holds), &what).await?;
+				Ok(transaction)
 			})
 			.await?;
 		let mut resent = false;

@@ -1,5 +1,5 @@
 //! The whole loop on a real dev chain: the `musicchain-node` binary
-//! (`--dev`) and three real `musicchain` clients on loopback.
+//! (`--dev`) and four real `musicchain` clients on loopback.
 //!
 //! A (Alice) scans and registers 3 songs (a 10 MUSIC deposit each), bonds
 //! to serve and serves them; B (Bob) discovers them, plays one past half
@@ -9,7 +9,9 @@
 //! answer; a play of less than half and a chorus on loop earn nothing and
 //! say why; C (Charlie) registers a re-encoding of A's song and the
 //! validators' verdict folds it into A's song as a variant; B downloads an
-//! album and C then streams a song of it from B alone; the moderator
+//! album (saved by artist and title) and C then streams a song of it from B
+//! alone; D, an account without funds, is told so before its sync or play
+//! sends anything, and A sends it some; the moderator
 //! council approves A's song by majority, and the credits and the deposit
 //! are paid out.
 //!
@@ -302,7 +304,25 @@ fn the_whole_loop_on_a_dev_chain() {
 	let (ok, out) = b.run(
 		&[&["download", "--album", "Synthetic Sessions", "--no-progress"][..], &from_a].concat(),
 	);
-	assert!(ok && out.contains("2 of 2 songs downloaded"), "{out}");
+	assert!(
+		ok && out.contains("2 of 2 songs in the library (1 already were, 1 downloaded)"),
+		"{out}"
+	);
+	// Saved by artist and title, and a song played or downloaded again is
+	// not kept twice.
+	let mut saved: Vec<String> = std::fs::read_dir(b.dir.path().join("downloads"))
+		.expect("B's downloads")
+		.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+		.collect();
+	saved.sort();
+	assert_eq!(
+		saved,
+		[
+			"Noise Makers - Other Song.mp3",
+			"The Generators - Fixture Song.flac",
+			"The Generators - Third Song.flac"
+		]
+	);
 	let (ok, out) = b.run(&["bond"]);
 	assert!(ok, "{out}");
 	let (b_serve, b_addr) = b.serve();
@@ -314,6 +334,26 @@ fn the_whole_loop_on_a_dev_chain() {
 	assert!(out.contains(&format!("streaming from {b_peer}")), "{out}");
 	assert!(out.contains("first audio") && out.contains("less than half"), "{out}");
 	drop(b_serve);
+
+	// D, a new account with nothing in it: a sync and a play say so once,
+	// before anything is sent or streamed; A sends D some MUSIC.
+	let d = User::new("D", "//Dave//new", &node);
+	let acc_d = d.account();
+	let d_lib = library(&["album/c-192k.mp3", "other/b-320k.mp3"]);
+	let (ok, out) =
+		d.run(&["library", "add", d_lib.path().to_str().expect("utf-8"), "--no-progress"]);
+	assert!(!ok, "{out}");
+	assert_eq!(out.matches("which has 0 MUSIC free (nothing was done)").count(), 1, "{out}");
+	assert!(out.contains("musicchain send AMOUNT"), "{out}");
+	let (ok, out) = d.run(&["play", &fixture.to_string(), "--no-listen"]);
+	assert!(
+		!ok && out.contains("a play (its receipt's fee") && out.contains("0 MUSIC free"),
+		"{out}"
+	);
+	assert!(!out.contains("streaming from"), "nothing streamed: {out}");
+	let (ok, out) = a.run(&["send", "2.5", &musicchain_wallet::address(&acc_d)]);
+	assert!(ok && out.contains("sent 2.5 MUSIC to"), "{out}");
+	assert_eq!(state(&chain, acc_d).free, 5 * UNIT / 2);
 
 	// The council (Alice, Bob, Charlie) approves the Fixture Song: one
 	// moderator's motion is not enough, the second one's vote passes it;

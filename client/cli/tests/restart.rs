@@ -2,8 +2,9 @@
 //! binary (`--dev`, its chain on disk) is killed and started again while a
 //! client holds its connection. Calls made meanwhile wait for it, and a
 //! transaction in flight is sent again (the same signed bytes) and lands
-//! once. Needs the node binary, so it is ignored in a plain `cargo test`;
-//! `scripts/test.sh` runs it after building the node.
+//! once; a node gone for good is said so plainly. Needs the node binary,
+//! so it is ignored in a plain `cargo test`; `scripts/test.sh` runs it
+//! after building the node.
 
 mod common;
 
@@ -51,7 +52,20 @@ async fn a_client_outlives_a_node_restart() {
 		Err(ChainError::Other(why)) if why.contains("already on chain") => eprintln!("{why}"),
 		Err(e) => panic!("the transfer was lost: {e}"),
 	}
-	let _node = killer.join().expect("restarted");
+	let mut node = killer.join().expect("restarted");
 	let after = chain.balance(bob.public()).await.expect("reads").free;
 	assert_eq!(after, before + 5 * UNIT, "transferred exactly once");
+
+	// Gone for good: after the wait, a read fails with one plain sentence
+	// (not "RPC error: RPC error: ... The client was dropped").
+	node.kill();
+	match chain.balance(bob.public()).await {
+		Err(e @ ChainError::Lost { .. }) => {
+			let said = e.to_string();
+			assert!(said.contains("did not come back within 60 s"), "{said}");
+			assert!(!said.contains("RPC error"), "{said}");
+			eprintln!("{said}");
+		},
+		other => panic!("a node gone for good is lost, not {other:?}"),
+	}
 }

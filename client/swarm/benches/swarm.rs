@@ -159,7 +159,7 @@ async fn download(d: &Host, hash: [u8; 32], seeders: &[PeerId], what: &'static s
 	let cpu = cpu_seconds();
 	let start = Instant::now();
 	let handle = d
-		.download(DownloadRequest { content_hash: hash, root: None, stream_from: None })
+		.download(DownloadRequest { content_hash: hash, root: None, stream_from: None, name: None })
 		.expect("start");
 	let mut progress = handle.progress.clone();
 	let verified = tokio::spawn(async move {

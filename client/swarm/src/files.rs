@@ -110,8 +110,32 @@ pub fn verify_and_write(
 	verdicts
 }
 
+/// `name` as a file name: no path separators or control characters, no
+/// leading dot, at most 120 bytes (cut at a character), never empty.
+pub fn file_name(name: &str) -> String {
+	let mut out = String::new();
+	for c in name.trim().chars() {
+		let c = match c {
+			'/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+			c if c.is_control() => ' ',
+			c => c,
+		};
+		if out.len() + c.len_utf8() > 120 {
+			break;
+		}
+		out.push(c);
+	}
+	let out = out.trim().trim_start_matches('.').trim();
+	if out.is_empty() {
+		"download".to_owned()
+	} else {
+		out.to_owned()
+	}
+}
+
 /// Checks the whole file's hash against its content hash and moves the
-/// file into the downloads folder.
+/// file into the downloads folder, at `dest` or, when another file has
+/// that name, at `dest` with " (2)", " (3)", ... before its extension.
 pub fn finish_file(
 	part: &Path,
 	dest: &Path,
@@ -125,8 +149,19 @@ pub fn finish_file(
 	if let Some(dir) = dest.parent() {
 		std::fs::create_dir_all(dir)?;
 	}
-	std::fs::rename(part, dest)?;
-	Ok(dest.to_path_buf())
+	let mut path = dest.to_path_buf();
+	let mut n = 1;
+	while path.exists() {
+		n += 1;
+		let stem = dest.file_stem().unwrap_or_default().to_string_lossy();
+		let name = match dest.extension() {
+			Some(ext) => format!("{stem} ({n}).{}", ext.to_string_lossy()),
+			None => format!("{stem} ({n})"),
+		};
+		path = dest.with_file_name(name);
+	}
+	std::fs::rename(part, &path)?;
+	Ok(path)
 }
 
 /// What the hashing thread is told: piece `i` is verified, with its bytes
@@ -213,5 +248,52 @@ impl RunningHash {
 	pub fn finish(self) -> std::io::Result<ContentHash> {
 		let _ = self.feed.0.send(None);
 		self.done.recv().map_err(|_| std::io::Error::other("the hashing thread stopped"))?
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn names_are_safe_file_names() {
+		assert_eq!(file_name("New Order - Blue Monday"), "New Order - Blue Monday");
+		assert_eq!(file_name("AC/DC - T.N.T."), "AC_DC - T.N.T.");
+		assert_eq!(file_name("../../etc/passwd"), "_.._etc_passwd");
+		assert_eq!(file_name(" .hidden\n"), "hidden");
+		assert_eq!(file_name("?"), "_");
+		assert_eq!(file_name("  "), "download");
+		let long = "é".repeat(100);
+		let cut = file_name(&long);
+		assert_eq!(cut, "é".repeat(60), "cut at 120 bytes, on a character");
+	}
+
+	#[test]
+	fn a_name_taken_gets_a_number() {
+		let dir = tempfile::tempdir().expect("temp dir");
+		let dest = dir.path().join("downloads/A - B.flac");
+		let hash = [7u8; 32];
+		let mut got = Vec::new();
+		for i in 0..3 {
+			let part = dir.path().join(format!("{i}.part"));
+			std::fs::write(&part, [i]).expect("part");
+			got.push(finish_file(&part, &dest, &hash, &hash).expect("moved"));
+		}
+		let names: Vec<_> = got
+			.iter()
+			.map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+			.collect();
+		assert_eq!(names, ["A - B.flac", "A - B (2).flac", "A - B (3).flac"]);
+		for (i, path) in got.iter().enumerate() {
+			assert_eq!(std::fs::read(path).expect("kept"), [i as u8], "nothing overwritten");
+		}
+		// A file whose hash is wrong is not kept.
+		let part = dir.path().join("bad.part");
+		std::fs::write(&part, b"x").expect("part");
+		assert!(matches!(
+			finish_file(&part, &dest, &[1; 32], &hash),
+			Err(DownloadError::ContentMismatch)
+		));
+		assert!(!part.exists());
 	}
 }

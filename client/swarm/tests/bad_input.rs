@@ -311,7 +311,12 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 	.await;
 	let handle = d
 		.host
-		.download(DownloadRequest { content_hash: song.0, root: None, stream_from: None })
+		.download(DownloadRequest {
+			content_hash: song.0,
+			root: None,
+			stream_from: None,
+			name: None,
+		})
 		.expect("start");
 	let done = tokio::time::timeout(Duration::from_secs(60), handle.finish())
 		.await

@@ -27,7 +27,7 @@ async fn until_providers(host: &Host, hash: ContentHash, n: usize) {
 
 async fn fetch(host: &Host, hash: ContentHash, root: Option<[u8; 32]>) -> Downloaded {
 	let handle = host
-		.download(DownloadRequest { content_hash: hash, root, stream_from: None })
+		.download(DownloadRequest { content_hash: hash, root, stream_from: None, name: None })
 		.expect("start");
 	tokio::time::timeout(Duration::from_secs(120), handle.finish())
 		.await
@@ -114,7 +114,12 @@ async fn swarm_transfers_survive_bad_and_vanishing_peers() {
 	until_providers(&d2.host, long.0, 4).await;
 	let handle = d2
 		.host
-		.download(DownloadRequest { content_hash: long.0, root: None, stream_from: None })
+		.download(DownloadRequest {
+			content_hash: long.0,
+			root: None,
+			stream_from: None,
+			name: None,
+		})
 		.expect("start");
 	let mut progress = handle.progress.clone();
 	let at_kill = loop {
@@ -194,7 +199,12 @@ async fn downloads_stream_in_order_and_resume_after_a_restart() {
 	// the front, so a player can start long before the end.
 	let handle = d
 		.host
-		.download(DownloadRequest { content_hash: long.0, root: None, stream_from: Some(0) })
+		.download(DownloadRequest {
+			content_hash: long.0,
+			root: None,
+			stream_from: Some(0),
+			name: None,
+		})
 		.expect("start");
 	let mut progress = handle.progress.clone();
 	let mut worst_gap = 0;

@@ -66,7 +66,7 @@ pub fn download_request(
 		},
 		None => None,
 	};
-	Ok(DownloadRequest { content_hash, root, stream_from })
+	Ok(DownloadRequest { content_hash, root, stream_from, name: None })
 }
 
 pub async fn download_hash(
@@ -122,10 +122,17 @@ pub async fn download_songs(
 					songs
 				},
 			};
+		let have = catalog(data_dir)?;
 		let host = start_host(data_dir, &net, account.as_ref(), chain.genesis_hash()).await?;
 		let mut failed = 0;
+		let mut had = 0;
 		for song in &songs {
 			println!("song {}: {} - {}", song.id, song.artist(), song.title());
+			if let Some(s) = song.variants.iter().find_map(|v| have.get(&v.content_hash)) {
+				println!("already in the library: {}", s.path.display());
+				had += 1;
+				continue;
+			}
 			eprintln!("looking for a peer serving it...");
 			let fetched = match play::find_server(&host, song).await {
 				Ok(i) => {
@@ -134,6 +141,7 @@ pub async fn download_songs(
 						content_hash: v.content_hash,
 						root: Some(v.manifest_root),
 						stream_from: None,
+						name: Some(play::file_name(song)),
 					};
 					fetch(&host, data_dir, request, progress).await.map(|_| ())
 				},
@@ -144,7 +152,15 @@ pub async fn download_songs(
 				eprintln!("song {}: {e:#}", song.id);
 			}
 		}
-		println!("{} of {} songs downloaded", songs.len() - failed, songs.len());
+		let kept = songs.len() - failed;
+		match had {
+			0 => println!("{kept} of {} songs downloaded", songs.len()),
+			_ => println!(
+				"{kept} of {} songs in the library ({had} already were, {} downloaded)",
+				songs.len(),
+				kept - had
+			),
+		}
 		if then_serve && failed < songs.len() {
 			run_until_stopped(&host).await?;
 		} else {

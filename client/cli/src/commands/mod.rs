@@ -14,5 +14,6 @@ pub mod play;
 pub mod relay;
 pub mod royalties;
 pub mod search;
+pub mod send;
 pub mod serve;
 pub mod wallet;

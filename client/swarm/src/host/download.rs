@@ -236,19 +236,28 @@ impl EventLoop {
 		let ext = musicchain_primitives::Format::from_code(m.format)
 			.map(|f| f.extension())
 			.unwrap_or("bin");
-		let dest = self
-			.config
-			.data_dir
-			.join("downloads")
-			.join(format!("{}.{ext}", hex(&d.request.content_hash)));
+		let name = match &d.request.name {
+			Some(name) => files::file_name(name),
+			None => hex(&d.request.content_hash),
+		};
+		let dest = self.config.data_dir.join("downloads").join(format!("{name}.{ext}"));
 		let part = d.part.clone();
 		let hash = d.request.content_hash;
 		let tx = self.internal_tx.clone();
 		d.file = None;
 		let running = d.hash.take();
+		// A file this host serves already (a song played again) is not
+		// kept twice.
+		let kept = self.catalog.get(&hash).map(|s| s.path.clone());
 		tokio::task::spawn_blocking(move || {
 			let result = match running.map(RunningHash::finish) {
-				Some(Ok(got)) => files::finish_file(&part, &dest, &got, &hash),
+				Some(Ok(got)) => match kept.filter(|path| path.is_file()) {
+					Some(path) if got == hash => {
+						let _ = std::fs::remove_file(&part);
+						Ok(path)
+					},
+					_ => files::finish_file(&part, &dest, &got, &hash),
+				},
 				Some(Err(e)) => Err(DownloadError::Io(e)),
 				None => Err(DownloadError::Io(std::io::Error::other("no content hash"))),
 			};

@@ -204,6 +204,10 @@ pub struct DownloadRequest {
 	pub root: Option<ManifestRoot>,
 	/// Stream: fetch from this piece on first, in order.
 	pub stream_from: Option<u32>,
+	/// What the finished file is called in the downloads folder, without
+	/// its extension (such as "Artist - Title"; made safe for a file name);
+	/// `None`: its content hash.
+	pub name: Option<String>,
 }
 
 /// Counters, for `musicchain peers` and the presence measurements.
