@@ -16,9 +16,9 @@ use std::path::PathBuf;
 	              /ip4/PUBLIC_IP/tcp/4001"
 )]
 struct Cli {
-	/// Where the mini-node keeps its peer key (default:
-	/// $XDG_DATA_HOME/musicchain/relay or ~/.local/share/musicchain/relay,
-	/// the same key as `musicchain relay`).
+	/// The data directory, whose relay/ folder holds the mini-node's peer
+	/// key (default: $XDG_DATA_HOME/musicchain or ~/.local/share/musicchain,
+	/// so the same key as `musicchain relay`).
 	#[arg(long, env = "MUSICCHAIN_DATA_DIR")]
 	data_dir: Option<PathBuf>,
 	/// Say more (RUST_LOG, if set, decides instead).

@@ -21,7 +21,16 @@ use std::{io::IsTerminal, path::Path, time::Instant};
 /// Play a song (by id, or the best match of search words) from the
 /// peers serving it, and settle the play on chain.
 #[derive(clap::Args)]
+#[command(after_help = "While it plays on a terminal (without --segments): space pauses, the \
+                        arrows seek (left/right 5 s, up/down 1 min), 9/0 turn the volume \
+                        down/up, q or Ctrl-C stops.\n\nExit codes: 0 the play settled, 1 \
+                        failed (the message says why; nothing is streamed without the funds for \
+                        the receipt), 2 the command line is wrong, 3 heard but earned nothing \
+                        (a rule refused the receipt, or no serving peer opened a play \
+                        session).\n\nExamples:\n  musicchain play \"blue monday\"\n  musicchain \
+                        play 12 --segments 0-60,90-150 --output heard.wav")]
 pub struct Args {
+	/// The song: its id, or search words (the best match plays).
 	song: String,
 	/// Where the sound goes: `auto` (the audio device when there is
 	/// one, else nowhere), `device` or `device:ID` (a cpal id such as
