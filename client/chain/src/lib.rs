@@ -341,25 +341,21 @@ impl Chain {
 		.await
 	}
 
-	/// The least balance an account must keep to exist.
-	pub async fn existential_deposit(&self) -> Result<u128, ChainError> {
-		self.read(|at| async move {
-			at.constants()
-				.entry(runtime::constants().balances().existential_deposit())
-				.map_err(|e| mismatch(&e))
-		})
-		.await
-	}
-
 	/// Fails with [`ChainError::NoFunds`] unless `who` can spend `amount`
-	/// for `what` and keep the existential deposit.
-	pub async fn check_funds(
+	/// for `what` and keep the existential deposit (a constant of `at`, the
+	/// block the transaction is made at).
+	pub(crate) async fn check_funds(
 		&self,
+		at: &AtBlock,
 		who: [u8; 32],
 		amount: u128,
 		what: &str,
 	) -> Result<(), ChainError> {
-		let need = amount.saturating_add(self.existential_deposit().await?);
+		let existential = at
+			.constants()
+			.entry(runtime::constants().balances().existential_deposit())
+			.map_err(|e| mismatch(&e))?;
+		let need = amount.saturating_add(existential);
 		let free = self.balance(who).await?.free;
 		if free < need {
 			return Err(ChainError::NoFunds {

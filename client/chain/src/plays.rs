@@ -165,12 +165,11 @@ impl Chain {
 			scale_into(&receipt)?,
 			runtime::runtime_types::sp_runtime::MultiSignature::Sr25519([0; 64]),
 		);
-		let (fee, burn) = self
-			.read(|at| {
-				let call = &call;
-				async move {
-					let mut transactions = at.transactions();
-					let transaction =
+		self.read(|at| {
+			let call = &call;
+			async move {
+				let mut transactions = at.transactions();
+				let transaction =
 						transactions
 							.create_signed(
 								call,
@@ -182,36 +181,37 @@ impl Chain {
 							)
 							.await
 							.map_err(|e| ChainError::Other(e.to_string()))?;
-					let fee = transaction.partial_fee_estimate().await.map_err(|e| self.lost(e))?;
-					let apis = runtime::runtime_apis().musicchain_api();
-					let count = at
+				let fee = transaction.partial_fee_estimate().await.map_err(|e| self.lost(e))?;
+				let apis = runtime::runtime_apis().musicchain_api();
+				let count = at
+					.runtime_apis()
+					.call(apis.play_count(song))
+					.await
+					.map_err(|e| self.api_error(e))?;
+				use runtime::runtime_types::musicchain_primitives::traits::Tier;
+				let burn = match count.next_tier {
+					Tier::Mature => at
 						.runtime_apis()
-						.call(apis.play_count(song))
+						.call(apis.burn_quote())
 						.await
-						.map_err(|e| self.api_error(e))?;
-					use runtime::runtime_types::musicchain_primitives::traits::Tier;
-					let burn = match count.next_tier {
-						Tier::Mature => at
-							.runtime_apis()
-							.call(apis.burn_quote())
-							.await
-							.map_err(|e| self.api_error(e))?,
-						Tier::Discovery => 0,
-					};
-					Ok((fee, burn))
-				}
-			})
-			.await?;
-		let what = if burn > 0 {
-			format!(
-				"a play (its receipt's fee for a moment, refunded when the play counts, and the \
-				 {} a listener burns per play of a song past its first plays)",
-				super::format_music(burn)
-			)
-		} else {
-			"a play (its receipt's fee for a moment, refunded when the play counts)".to_owned()
-		};
-		self.check_funds(listener.public(), fee.saturating_add(burn), &what).await
+						.map_err(|e| self.api_error(e))?,
+					Tier::Discovery => 0,
+				};
+				let what = if burn > 0 {
+					format!(
+						"a play (its receipt's fee for a moment, refunded when the play \
+							 counts, and the {} a listener burns per play of a song past its \
+							 first plays)",
+						super::format_music(burn)
+					)
+				} else {
+					"a play (its receipt's fee for a moment, refunded when the play counts)"
+						.to_owned()
+				};
+				self.check_funds(&at, listener.public(), fee.saturating_add(burn), &what).await
+			}
+		})
+		.await
 	}
 
 	/// Submits a server-signed receipt as `listener` and waits for the

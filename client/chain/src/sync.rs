@@ -278,9 +278,9 @@ impl Chain {
 	}
 
 	/// What `call` holds from its signer besides the fee (a deposit or a
-	/// bond), and how to say it.
-	async fn holds_of<Call: subxt::tx::Payload>(
-		&self,
+	/// bond), and how to say it, from the constants of `at`.
+	fn holds_of<Call: subxt::tx::Payload>(
+		at: &super::AtBlock,
 		call: &Call,
 	) -> Result<(u128, String), ChainError> {
 		let constants = runtime::constants();
@@ -290,12 +290,7 @@ impl Chain {
 			("Plays", "bond") => (constants.plays().serving_bond(), "serving bond"),
 			_ => return Ok((0, String::new())),
 		};
-		let amount = self
-			.read(|at| {
-				let address = address.clone();
-				async move { at.constants().entry(address).map_err(|e| mismatch(&e)) }
-			})
-			.await?;
+		let amount = at.constants().entry(address).map_err(|e| mismatch(&e))?;
 		Ok((amount, format!(" and a {} {name}", super::format_music(amount))))
 	}
 
@@ -327,9 +322,10 @@ impl Chain {
 				// What it costs is checked before it is sent: a signer
 				// without the funds hears so once, and nothing is sent.
 				let fee = transaction.partial_fee_estimate().await.map_err(|e| self.lost(e))?;
-				let (holds, held) = self.holds_of(call).await?;
+				let (holds, held) = Self::holds_of(&at, call)?;
 				let what = format!("{}.{} (its fee{held})", call.pallet_name(), call.call_name());
-				self.check_funds(owner.public(), fee.saturating_add(holds), &what).await?;
+				let need = fee.saturating_add(holds);
+				self.check_funds(&at, owner.public(), need, &what).await?;
 				Ok(transaction)
 			})
 			.await?;

@@ -121,23 +121,12 @@ pub fn controls(bytes: &[u8]) -> Vec<Control> {
 /// Whether a status line is on the terminal now (one process, one line).
 static SHOWN: AtomicBool = AtomicBool::new(false);
 
-/// One line on the terminal, drawn again in place as the play goes.
-pub struct StatusLine;
-
-impl StatusLine {
-	/// Draws `text` over the line shown before.
-	pub fn draw(&mut self, text: &str) {
-		let mut out = std::io::stdout().lock();
-		let _ = write!(out, "\r\x1b[K{text}");
-		let _ = out.flush();
-		SHOWN.store(true, Ordering::Relaxed);
-	}
-
-	/// Clears the line, so that a message can take its place (the next
-	/// `draw` shows it again below).
-	pub fn clear(&mut self) {
-		clear_status();
-	}
+/// Draws `text` as the status line, over the one shown before.
+pub fn draw_status(text: &str) {
+	let mut out = std::io::stdout().lock();
+	let _ = write!(out, "\r\x1b[K{text}");
+	let _ = out.flush();
+	SHOWN.store(true, Ordering::Relaxed);
 }
 
 /// Clears the status line if one is shown: anything else printed while a

@@ -425,9 +425,7 @@ pub fn play_controlled(
 			while let Some(c) = next.take() {
 				match c {
 					Control::Volume(step) => {
-						volume = volume.saturating_add_signed(step).min(100);
-						out.set_volume(volume);
-						report(Event::Volume(volume));
+						turn(&mut volume, step, out, report);
 						next = control.try_recv().ok();
 					},
 					Control::Pause => {
@@ -442,11 +440,7 @@ pub fn play_controlled(
 						report(Event::Paused(true));
 						loop {
 							match control.recv() {
-								Ok(Control::Volume(step)) => {
-									volume = volume.saturating_add_signed(step).min(100);
-									out.set_volume(volume);
-									report(Event::Volume(volume));
-								},
+								Ok(Control::Volume(step)) => turn(&mut volume, step, out, report),
 								Ok(Control::Pause) => break,
 								// A seek or a stop goes on from the pause.
 								Ok(other) => {
@@ -491,6 +485,13 @@ pub fn play_controlled(
 		sink.finish()?;
 	}
 	Ok(heard_total)
+}
+
+/// Turns the volume by `step` percent, within 0-100, and says so.
+fn turn(volume: &mut u8, step: i8, out: &Sink, report: &mut dyn FnMut(Event)) {
+	*volume = volume.saturating_add_signed(step).min(100);
+	out.set_volume(*volume);
+	report(Event::Volume(*volume));
 }
 
 /// A decodable stream from the start of `file`, which is still arriving.

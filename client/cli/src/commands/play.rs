@@ -6,7 +6,7 @@ use crate::{
 	chain::{connect, unlock, ChainArgs},
 	net::{start_host, NetArgs},
 	songs::resolve,
-	terminal::{self, Keys, StatusLine},
+	terminal::{self, clear_status, draw_status, Keys},
 	Context,
 };
 use anyhow::Result;
@@ -142,7 +142,6 @@ async fn play_on(
 		None => (None, None),
 	};
 	let mut status = keys.as_ref().map(|_| Status::new(song.duration_ms));
-	let mut line = StatusLine;
 	let options = PlayOptions {
 		output: args.output.clone(),
 		segments: args.segments.clone(),
@@ -151,8 +150,8 @@ async fn play_on(
 	};
 	// A message takes the status line's place; the next position draws
 	// it again below.
-	let say = |line: &mut StatusLine, text: String, stdout: bool| {
-		line.clear();
+	let say = |text: String, stdout: bool| {
+		clear_status();
 		if stdout {
 			println!("{text}");
 		} else {
@@ -160,25 +159,21 @@ async fn play_on(
 		}
 	};
 	let outcome = play::play(host, chain, listener, song, options, data_dir, |event| match event {
-		PlayEvent::LookingForPeer => {
-			say(&mut line, "looking for a peer serving it...".into(), false)
-		},
+		PlayEvent::LookingForPeer => say("looking for a peer serving it...".into(), false),
 		PlayEvent::Streaming { peer, server } => say(
-			&mut line,
 			format!("streaming from {peer} (paid on {})", musicchain_wallet::address(&server)),
 			false,
 		),
 		PlayEvent::NoSession { peer, reason } => {
-			say(&mut line, format!("peer {peer} opens no play session: {reason}"), false)
+			say(format!("peer {peer} opens no play session: {reason}"), false)
 		},
 		PlayEvent::Unpaid => say(
-			&mut line,
 			"no peer serving it opens a play session: it plays, but this play cannot earn".into(),
 			false,
 		),
-		PlayEvent::Output(name) => say(&mut line, format!("playing to {name}"), true),
+		PlayEvent::Output(name) => say(format!("playing to {name}"), true),
 		PlayEvent::Started { after } => {
-			say(&mut line, format!("first audio {} ms after `play`", after.as_millis()), true);
+			say(format!("first audio {} ms after `play`", after.as_millis()), true);
 			if status.is_some() {
 				println!("keys: {}", terminal::KEYS);
 			}
@@ -187,37 +182,36 @@ async fn play_on(
 			Some(status) => {
 				status.heard.push((from_ms, to_ms));
 				status.since_ms = to_ms;
-				line.draw(&status.line());
+				draw_status(&status.line());
 			},
 			None => eprintln!("  played {}-{}", clock(from_ms), clock(to_ms)),
 		},
 		PlayEvent::At { since_ms, at_ms } => {
 			if let Some(status) = &mut status {
 				(status.since_ms, status.at_ms) = (since_ms, at_ms);
-				line.draw(&status.line());
+				draw_status(&status.line());
 			}
 		},
 		PlayEvent::Paused(paused) => {
 			if let Some(status) = &mut status {
 				status.paused = paused;
-				line.draw(&status.line());
+				draw_status(&status.line());
 			}
 		},
 		PlayEvent::Volume(percent) => {
 			if let Some(status) = &mut status {
 				status.volume = percent;
-				line.draw(&status.line());
+				draw_status(&status.line());
 			}
 		},
 		PlayEvent::HeartbeatRefused { reason } => {
-			say(&mut line, format!("  the server did not take a heartbeat: {reason}"), false)
+			say(format!("  the server did not take a heartbeat: {reason}"), false)
 		},
-		PlayEvent::Kept { .. } => say(&mut line, "added to the library".into(), true),
+		PlayEvent::Kept { .. } => say("added to the library".into(), true),
 		PlayEvent::NotKept { path, reason } => {
-			say(&mut line, format!("{}: not added to the library: {reason}", path.display()), false)
+			say(format!("{}: not added to the library: {reason}", path.display()), false)
 		},
 		PlayEvent::Submitting { heard_ms, heartbeats } => say(
-			&mut line,
 			format!(
 				"heard {}.{} s of {} s; submitting the receipt ({heartbeats} heartbeats)",
 				heard_ms / 1000,
@@ -228,7 +222,7 @@ async fn play_on(
 		),
 	})
 	.await;
-	line.clear();
+	clear_status();
 	// The terminal is given back before anything else is said.
 	drop(keys);
 	let outcome = outcome?;
