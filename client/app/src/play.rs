@@ -10,13 +10,11 @@ use musicchain_chain::{
 	plays::{PlayRefused, Settled},
 	Chain, ChainError,
 };
-use musicchain_player::{self as player, Arrival, Control, Event, Output};
-use musicchain_primitives::PIECE_SIZE;
+use musicchain_player::{self as player, Control, Event, Output};
 use musicchain_swarm::{self as swarm, DownloadRequest, Host, PeerId};
 use musicchain_wallet::Account;
 use std::{
 	path::{Path, PathBuf},
-	sync::Arc,
 	time::{Duration, Instant},
 };
 
@@ -96,8 +94,6 @@ pub enum PlayError {
 	NoPiece,
 	#[error("the download failed")]
 	DownloadFailed,
-	#[error("cannot open the download {path}: {source}")]
-	Open { path: PathBuf, source: std::io::Error },
 	#[error("playback stopped: {0}")]
 	Player(String),
 	#[error("the server gave no valid receipt: {0}")]
@@ -176,78 +172,25 @@ pub async fn play(
 		stream_from: Some(0),
 		name: Some(file_name(song)),
 	})?;
-	// The reader waits on what has arrived, verified and in order.
-	let arrival = Arc::new(Arrival::default());
+	// The player reads what has arrived, verified and in order; it starts
+	// once the first piece is in.
+	let reader = handle.reader();
 	let mut progress = handle.progress.clone();
-	let feed = arrival.clone();
-	let size = variant.size;
-	let mut ready = tokio::sync::oneshot::channel::<()>();
-	let mut first = Some(ready.0);
-	let watcher = tokio::spawn(async move {
-		loop {
-			let p = progress.borrow_and_update().clone();
-			if p.contiguous > 0 {
-				feed.set((u64::from(p.contiguous) * u64::from(PIECE_SIZE)).min(size));
-				if let Some(tx) = first.take() {
-					let _ = tx.send(());
-				}
-			}
-			if progress.changed().await.is_err() {
-				break;
-			}
-		}
-	});
-	let done_feed = arrival.clone();
-	let mut finisher = Some(tokio::spawn(async move {
-		match handle.finish().await {
-			Ok(done) => {
-				done_feed.set(done.size);
-				Some(done)
-			},
-			Err(e) => {
-				done_feed.fail(e.to_string());
-				None
-			},
-		}
-	}));
-	tokio::select! {
-		_ = &mut ready.1 => {},
-		_ = tokio::time::sleep(FIND_PEER_FOR) => return Err(PlayError::NoPiece),
+	let first_piece = progress.wait_for(|p| p.contiguous > 0);
+	let finisher = tokio::spawn(handle.finish());
+	match tokio::time::timeout(FIND_PEER_FOR, first_piece).await {
+		Ok(Ok(_)) => {},
+		Ok(Err(_)) => return Err(PlayError::DownloadFailed),
+		Err(_) => return Err(PlayError::NoPiece),
 	}
 
 	let PlayOptions { output, segments, control, asked } = options;
 	let segments = if segments.is_empty() { vec![(0, song.duration_ms)] } else { segments };
-	// Opened once: the finished download moves into the library (and may
-	// already have, on a fast link).
-	let part_path = swarm::part_path(data_dir, &variant.content_hash);
-	let mut finished = None;
-	let part = match std::fs::File::open(&part_path) {
-		Ok(file) => file,
-		Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-			let done = match finisher.take() {
-				Some(handle) => handle.await.ok().flatten(),
-				None => None,
-			}
-			.ok_or(PlayError::DownloadFailed)?;
-			let file = std::fs::File::open(&done.path)
-				.map_err(|source| PlayError::Open { path: done.path.clone(), source })?;
-			finished = Some(done);
-			file
-		},
-		Err(source) => return Err(PlayError::Open { path: part_path, source }),
-	};
-	let finisher = async move {
-		match (finished, finisher) {
-			(Some(done), _) => Some(done),
-			(None, Some(handle)) => handle.await.ok().flatten(),
-			(None, None) => None,
-		}
-	};
+	let size = variant.size;
 	let format = variant.format;
 	let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-	let player_arrival = arrival.clone();
 	let playing = tokio::task::spawn_blocking(move || {
-		let open = || player::open_growing(&part, size, format, player_arrival.clone());
+		let open = || player::open_stream(reader.clone(), size, format);
 		let mut report = |e: Event| {
 			let _ = events_tx.send(e);
 		};
@@ -272,12 +215,11 @@ pub async fn play(
 			},
 		}
 	}
-	watcher.abort();
 	let heard_ms = playing
 		.await
 		.map_err(|e| PlayError::Player(e.to_string()))?
 		.map_err(|e| PlayError::Player(e.to_string()))?;
-	if let Some(done) = finisher.await {
+	if let Ok(Ok(done)) = finisher.await {
 		match download::add_to_library(data_dir, &done.path) {
 			Ok(()) => on_event(PlayEvent::Kept { path: done.path }),
 			Err(e) => on_event(PlayEvent::NotKept { path: done.path, reason: e.to_string() }),

@@ -15,7 +15,6 @@ use std::{
 	fs::File,
 	io::{Read, Seek, SeekFrom, Write},
 	path::PathBuf,
-	sync::{Arc, Condvar, Mutex},
 	time::{Duration, Instant},
 };
 use symphonia::core::io::MediaSource;
@@ -57,97 +56,26 @@ pub enum Event {
 /// How often [`Event::At`] is reported while a song plays.
 pub const POSITION_EVERY: Duration = Duration::from_millis(250);
 
-/// How much of a file has arrived, shared between the download and the
-/// reader that waits for it.
-#[derive(Default)]
-pub struct Arrival {
-	state: Mutex<ArrivalState>,
-	changed: Condvar,
-}
-
-#[derive(Default)]
-struct ArrivalState {
-	/// Bytes from the start that are verified and on disk.
-	bytes: u64,
-	/// The download gave up: reads past `bytes` fail instead of waiting.
-	failed: Option<String>,
-}
-
-impl Arrival {
-	pub fn set(&self, bytes: u64) {
-		if let Ok(mut s) = self.state.lock() {
-			s.bytes = s.bytes.max(bytes);
-		}
-		self.changed.notify_all();
-	}
-
-	pub fn fail(&self, why: String) {
-		if let Ok(mut s) = self.state.lock() {
-			s.failed = Some(why);
-		}
-		self.changed.notify_all();
-	}
-
-	/// Waits until `end` bytes have arrived (or the download failed).
-	fn wait_for(&self, end: u64) -> std::io::Result<u64> {
-		let mut s = self.state.lock().map_err(|_| std::io::Error::other("poisoned"))?;
-		loop {
-			if s.bytes >= end {
-				return Ok(s.bytes);
-			}
-			if let Some(why) = &s.failed {
-				return Err(std::io::Error::other(format!("the download failed: {why}")));
-			}
-			s = self
-				.changed
-				.wait_timeout(s, Duration::from_millis(200))
-				.map_err(|_| std::io::Error::other("poisoned"))?
-				.0;
-		}
-	}
-}
-
-/// A file that is still being written from its start: reads wait until
-/// the bytes they ask for have arrived.
-pub struct GrowingFile {
-	file: File,
-	pos: u64,
+/// A stream being read as it arrives, for the decoder: reads wait for the
+/// bytes they ask for (the swarm's verified-prefix reader does).
+struct Arriving<R> {
+	reader: R,
 	size: u64,
-	arrival: Arc<Arrival>,
 }
 
-impl GrowingFile {
-	pub fn new(file: File, size: u64, arrival: Arc<Arrival>) -> GrowingFile {
-		GrowingFile { file, pos: 0, size, arrival }
-	}
-}
-
-impl Read for GrowingFile {
+impl<R: Read> Read for Arriving<R> {
 	fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-		if self.pos >= self.size || buf.is_empty() {
-			return Ok(0);
-		}
-		let available = self.arrival.wait_for(self.pos + 1)?.min(self.size);
-		let n = (buf.len() as u64).min(available - self.pos) as usize;
-		let n = std::os::unix::fs::FileExt::read_at(&self.file, &mut buf[..n], self.pos)?;
-		self.pos += n as u64;
-		Ok(n)
+		self.reader.read(buf)
 	}
 }
 
-impl Seek for GrowingFile {
+impl<R: Seek> Seek for Arriving<R> {
 	fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
-		let pos = match to {
-			SeekFrom::Start(p) => Some(p),
-			SeekFrom::End(d) => self.size.checked_add_signed(d),
-			SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-		};
-		self.pos = pos.ok_or_else(|| std::io::Error::other("seek before the start"))?;
-		Ok(self.pos)
+		self.reader.seek(to)
 	}
 }
 
-impl MediaSource for GrowingFile {
+impl<R: Read + Seek + Send + Sync> MediaSource for Arriving<R> {
 	fn is_seekable(&self) -> bool {
 		true
 	}
@@ -494,15 +422,12 @@ fn turn(volume: &mut u8, step: i8, out: &Sink, report: &mut dyn FnMut(Event)) {
 	report(Event::Volume(*volume));
 }
 
-/// A decodable stream from the start of `file`, which is still arriving.
-/// The open file is shared, so that the stream can be opened again (for a
-/// seek backwards) after the finished download was moved into the library.
-pub fn open_growing(
-	file: &File,
+/// A decodable stream of `size` bytes from `reader`, whose bytes may still
+/// be arriving (a read waits for them, or fails when they cannot come).
+pub fn open_stream<R: Read + Seek + Send + Sync + 'static>(
+	reader: R,
 	size: u64,
 	format: Format,
-	arrival: Arc<Arrival>,
 ) -> Result<PcmStream, AudioError> {
-	let file = file.try_clone()?;
-	PcmStream::open(Box::new(GrowingFile::new(file, size, arrival)), format, None)
+	PcmStream::open(Box::new(Arriving { reader, size }), format, None)
 }

@@ -4,30 +4,81 @@
 use musicchain_testkit as common;
 
 use musicchain_audio::decode::PcmStream;
-use musicchain_player::{self as player, Arrival, Event, Output};
+use musicchain_player::{self as player, Event, Output};
 use musicchain_primitives::Format;
 use std::{
+	fs::File,
+	io::{Read, Seek, SeekFrom},
+	os::unix::fs::FileExt,
+	path::Path,
 	sync::Arc,
 	time::{Duration, Instant},
 };
 
+/// What has arrived of a file after some time: the bytes from its start,
+/// and whether the rest will never come (and why).
+type Arrived = fn(Duration, u64) -> (u64, Option<&'static str>);
+
+/// A file whose bytes arrive over time, as a download's do: a read waits
+/// for the bytes it asks for, or fails once the rest will never come.
+#[derive(Clone)]
+struct Arriving {
+	file: Arc<File>,
+	size: u64,
+	pos: u64,
+	started: Instant,
+	arrived: Arrived,
+}
+
+impl Arriving {
+	fn open(path: &Path, arrived: Arrived) -> Arriving {
+		let file = File::open(path).expect("open the fixture");
+		let size = file.metadata().expect("metadata").len();
+		Arriving { file: Arc::new(file), size, pos: 0, started: Instant::now(), arrived }
+	}
+}
+
+impl Read for Arriving {
+	fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+		loop {
+			if self.pos >= self.size || buf.is_empty() {
+				return Ok(0);
+			}
+			match (self.arrived)(self.started.elapsed(), self.size) {
+				(have, _) if have > self.pos => {
+					let n = (buf.len() as u64).min(have - self.pos) as usize;
+					let n = self.file.read_at(&mut buf[..n], self.pos)?;
+					self.pos += n as u64;
+					return Ok(n);
+				},
+				(_, Some(why)) => return Err(std::io::Error::other(why)),
+				_ => std::thread::sleep(Duration::from_millis(5)),
+			}
+		}
+	}
+}
+
+impl Seek for Arriving {
+	fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+		let pos = match to {
+			SeekFrom::Start(p) => Some(p),
+			SeekFrom::End(d) => self.size.checked_add_signed(d),
+			SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+		};
+		self.pos = pos.ok_or_else(|| std::io::Error::other("seek before the start"))?;
+		Ok(self.pos)
+	}
+}
+
 #[test]
 fn segments_play_in_real_time_from_a_file_still_arriving() {
-	let flac = common::fixtures().join("good/a.flac");
-	let size = std::fs::metadata(&flac).expect("fixture").len();
 	// The bytes arrive in four steps, 150 ms apart.
-	let arrival = Arc::new(Arrival::default());
-	let feed = arrival.clone();
-	let feeder = std::thread::spawn(move || {
-		for step in 1..=4u64 {
-			std::thread::sleep(Duration::from_millis(150));
-			feed.set(size * step / 4);
-		}
+	let arriving = Arriving::open(&common::fixtures().join("good/a.flac"), |t, size| {
+		(size * (t.as_millis() as u64 / 150).min(4) / 4, None)
 	});
 	let out = tempfile::tempdir().expect("tmp");
 	let wav = out.path().join("heard.wav");
-	let file = std::fs::File::open(&flac).expect("open");
-	let open = || player::open_growing(&file, size, Format::Flac, arrival.clone());
+	let open = || player::open_stream(arriving.clone(), arriving.size, Format::Flac);
 	let mut events = Vec::new();
 	let started = Instant::now();
 	// Forwards past a gap, then back to the start.
@@ -35,7 +86,6 @@ fn segments_play_in_real_time_from_a_file_still_arriving() {
 	let heard = player::play(&open, &Output::Wav(wav.clone()), &segments, &mut |e| events.push(e))
 		.expect("plays");
 	let took = started.elapsed();
-	feeder.join().expect("feeder");
 
 	assert_eq!(heard, 3_000);
 	// Where the play is, a few times a second: inside a segment, after
@@ -72,18 +122,12 @@ fn segments_play_in_real_time_from_a_file_still_arriving() {
 
 #[test]
 fn a_failed_download_ends_the_play_with_its_reason() {
-	let flac = common::fixtures().join("good/a.flac");
-	let size = std::fs::metadata(&flac).expect("fixture").len();
-	let arrival = Arc::new(Arrival::default());
-	arrival.set(size / 8);
-	let failing = arrival.clone();
-	std::thread::spawn(move || {
-		std::thread::sleep(Duration::from_millis(100));
-		failing.fail("every provider left".into());
+	// An eighth arrives; 100 ms later the rest is known never to come.
+	let arriving = Arriving::open(&common::fixtures().join("good/a.flac"), |t, size| {
+		(size / 8, (t >= Duration::from_millis(100)).then_some("every provider left"))
 	});
-	let file = std::fs::File::open(&flac).expect("open");
 	let open = || -> Result<PcmStream, _> {
-		player::open_growing(&file, size, Format::Flac, arrival.clone())
+		player::open_stream(arriving.clone(), arriving.size, Format::Flac)
 	};
 	let err = player::play(&open, &Output::Null, &[(20_000, 21_000)], &mut |_| {})
 		.expect_err("the bytes never come");

@@ -6,8 +6,8 @@
 
 use super::{
 	catalog::Served,
-	host::DownloadError,
-	protocol::{Refusal, Response},
+	error::DownloadError,
+	protocol::{Pieces, PiecesResponse, Refusal},
 };
 use musicchain_primitives::{sha2_256, ContentHash, PIECE_SIZE};
 use sha2::{Digest, Sha256};
@@ -20,7 +20,7 @@ use std::{
 };
 
 /// Reads `count` pieces from `first` of a served file.
-pub fn read_pieces(served: &Served, first: u32, count: u32) -> Result<Response, Refusal> {
+pub fn read_pieces(served: &Served, first: u32, count: u32) -> PiecesResponse {
 	let start = u64::from(first) * u64::from(served.piece_size);
 	let end = (start + u64::from(count) * u64::from(served.piece_size)).min(served.size);
 	if start >= end && served.size > 0 {
@@ -29,7 +29,7 @@ pub fn read_pieces(served: &Served, first: u32, count: u32) -> Result<Response, 
 	let file = File::open(&served.path).map_err(|_| Refusal::Unavailable)?;
 	let mut data = vec![0u8; (end - start) as usize];
 	file.read_exact_at(&mut data, start).map_err(|_| Refusal::Unavailable)?;
-	Ok(Response::Pieces { first, data })
+	Ok(Pieces { first, data })
 }
 
 /// Where a download of `content_hash` is written until it is complete.

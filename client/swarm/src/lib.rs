@@ -5,18 +5,21 @@
 //! the same host in the [`Role::MiniNode`] role.
 
 pub mod catalog;
+mod error;
 pub mod fetch;
 mod files;
 pub mod host;
 pub mod play;
+mod prefix;
 pub mod presence;
 pub mod protocol;
 
 pub use catalog::{Catalog, Served};
-pub use files::part_path;
+pub use error::{DownloadError, HostError, PlayError};
 pub use host::{
-	start, Connection, DownloadError, DownloadHandle, DownloadRequest, Downloaded, Host,
-	HostConfig, HostError, OnlinePeer, PlayError, Progress, Role, Stats,
+	start, Connection, DownloadHandle, DownloadRequest, Downloaded, Host, HostConfig, OnlinePeer,
+	Progress, Role, Stats,
 };
 pub use libp2p::PeerId;
 pub use play::Payout;
+pub use prefix::PrefixReader;

@@ -18,7 +18,10 @@ use libp2p::{
 use musicchain_primitives::PIECE_SIZE;
 use musicchain_swarm::{
 	host::SERVE_PER_PEER,
-	protocol::{self, decode_response, encode_request, Refusal, Request, Response},
+	protocol::{
+		self, decode, decode_pieces_response, encode, ManifestRequest, ManifestResponse,
+		PiecesRequest, PresenceRequest, PresenceResponse, Refusal,
+	},
 	DownloadRequest, Role, Served,
 };
 use std::time::Duration;
@@ -114,7 +117,8 @@ fn framed(body: &[u8]) -> Vec<u8> {
 /// What came back for one probe.
 #[derive(Debug)]
 enum Outcome {
-	Answer(Response),
+	/// An answer's bytes, without the frame's length.
+	Answer(Vec<u8>),
 	/// The stream was closed without an answer, or the request failed.
 	Closed,
 }
@@ -155,9 +159,9 @@ async fn probe(
 			Event::Message { message: Message::Response { request_id, response }, .. }
 				if request_id == id =>
 			{
-				return match response.get(4..).map(decode_response) {
-					Some(Ok(r)) => Outcome::Answer(r),
-					_ => Outcome::Closed,
+				return match response.get(4..) {
+					Some(body) => Outcome::Answer(body.to_vec()),
+					None => Outcome::Closed,
 				};
 			},
 			Event::OutboundFailure { request_id, .. } if request_id == id => {
@@ -168,8 +172,8 @@ async fn probe(
 	}
 }
 
-fn request(r: &Request) -> Vec<u8> {
-	framed(&encode_request(r).expect("encodes"))
+fn request<R: serde::Serialize>(r: &R) -> Vec<u8> {
+	framed(&encode(r).expect("encodes"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -197,8 +201,7 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 	let mut p = prober();
 
 	let closed = |o: Outcome| matches!(o, Outcome::Closed);
-	let refused =
-		|o: Outcome, why: Refusal| matches!(o, Outcome::Answer(Response::Refused(w)) if w == why);
+	let pieces_refused = |o: Outcome, why: Refusal| matches!(o, Outcome::Answer(b) if decode_pieces_response(&b).ok() == Some(Err(why)));
 
 	// Malformed: a frame of garbage, a frame that ends early, no frame at all.
 	assert!(closed(probe(&mut p, peer, &addr, On::Manifest, framed(&[0xff; 40])).await));
@@ -209,43 +212,52 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 	huge.extend_from_slice(&[0; 1024]);
 	assert!(closed(probe(&mut p, peer, &addr, On::Presence, huge).await));
 	// A request on the wrong protocol.
-	let hello = Request::Hello { digest: [0; 32], files: 1 };
+	let hello = PresenceRequest::Hello { digest: [0; 32], files: 1 };
 	assert!(closed(probe(&mut p, peer, &addr, On::Manifest, request(&hello)).await));
 
 	// Unknown content, too many pieces, pieces past the end, an unknown list.
-	let unknown = Request::Manifest { content_hash: [7; 32] };
-	assert!(refused(
-		probe(&mut p, peer, &addr, On::Manifest, request(&unknown)).await,
-		Refusal::UnknownContent
-	));
-	let unknown = Request::Pieces { content_hash: [7; 32], first: 0, count: 1 };
-	assert!(refused(
+	let unknown = ManifestRequest { content_hash: [7; 32] };
+	match probe(&mut p, peer, &addr, On::Manifest, request(&unknown)).await {
+		Outcome::Answer(b) => assert_eq!(
+			decode::<ManifestResponse>(&b).expect("a manifest answer"),
+			Err(Refusal::UnknownContent)
+		),
+		Outcome::Closed => panic!("an unknown hash is answered"),
+	}
+	let unknown = PiecesRequest { content_hash: [7; 32], first: 0, count: 1 };
+	assert!(pieces_refused(
 		probe(&mut p, peer, &addr, On::Pieces, request(&unknown)).await,
 		Refusal::UnknownContent
 	));
-	let many = Request::Pieces { content_hash: song.0, first: 0, count: 100 };
-	assert!(refused(
+	let many = PiecesRequest { content_hash: song.0, first: 0, count: 100 };
+	assert!(pieces_refused(
 		probe(&mut p, peer, &addr, On::Pieces, request(&many)).await,
 		Refusal::TooLarge
 	));
-	let past = Request::Pieces { content_hash: song.0, first: 1000, count: 1 };
-	assert!(refused(
+	let past = PiecesRequest { content_hash: song.0, first: 1000, count: 1 };
+	assert!(pieces_refused(
 		probe(&mut p, peer, &addr, On::Pieces, request(&past)).await,
 		Refusal::BadRequest
 	));
-	let list = Request::List { peer: Some(vec![1, 2, 3]) };
-	assert!(refused(
-		probe(&mut p, peer, &addr, On::Presence, request(&list)).await,
-		Refusal::UnknownPeer
-	));
+	let list = PresenceRequest::List { peer: Some(vec![1, 2, 3]) };
+	match probe(&mut p, peer, &addr, On::Presence, request(&list)).await {
+		Outcome::Answer(b) => assert_eq!(
+			decode::<PresenceResponse>(&b).expect("a presence answer"),
+			PresenceResponse::Refused(Refusal::UnknownPeer)
+		),
+		Outcome::Closed => panic!("a list request is answered"),
+	}
 
 	// A good request from the same prober still gets its piece.
-	let good = Request::Pieces { content_hash: song.0, first: 0, count: 1 };
+	let good = PiecesRequest { content_hash: song.0, first: 0, count: 1 };
 	match probe(&mut p, peer, &addr, On::Pieces, request(&good)).await {
-		Outcome::Answer(Response::Pieces { first: 0, data }) => {
-			assert_eq!(data.len(), PIECE_SIZE as usize)
+		Outcome::Answer(b) => match decode_pieces_response(&b) {
+			Ok(Ok(pieces)) if pieces.first == 0 => {
+				assert_eq!(pieces.data.len(), PIECE_SIZE as usize)
+			},
+			other => panic!("a good request is served: {other:?}"),
 		},
-		other => panic!("a good request is served: {other:?}"),
+		Outcome::Closed => panic!("a good request is served"),
 	}
 
 	// One downloader asking for much at once is held to its share. The
@@ -254,7 +266,7 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 	// requests are taken on, the rest are refused as busy at once.
 	let mut ids = Vec::new();
 	for _ in 0..40 {
-		let r = Request::Pieces { content_hash: stuck.0, first: 0, count: 1 };
+		let r = PiecesRequest { content_hash: stuck.0, first: 0, count: 1 };
 		ids.push(p.behaviour_mut().pieces.send_request(&peer, request(&r)));
 	}
 	let (mut busy, mut unavailable) = (0, 0);
@@ -278,12 +290,12 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 			request_response::Event::Message {
 				message: request_response::Message::Response { response, .. },
 				..
-			} => match response.get(4..).map(decode_response) {
-				Some(Ok(Response::Refused(Refusal::Busy))) => {
+			} => match response.get(4..).map(decode_pieces_response) {
+				Some(Ok(Err(Refusal::Busy))) => {
 					assert!(!released, "refused only while the host's share was taken");
 					busy += 1
 				},
-				Some(Ok(Response::Refused(Refusal::Unavailable))) => {
+				Some(Ok(Err(Refusal::Unavailable))) => {
 					assert!(released, "answered once the reads ended");
 					unavailable += 1
 				},

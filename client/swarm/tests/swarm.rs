@@ -8,11 +8,12 @@ use common::{
 	fixtures,
 	net::{served, spawn, spawn_at, spawn_with, until},
 };
-use musicchain_primitives::{manifest_root, ContentHash};
+use musicchain_primitives::{manifest_root, ContentHash, PIECE_SIZE};
 use musicchain_swarm::{
 	self as swarm, fetch::Dropped, Catalog, DownloadRequest, Downloaded, Host, Role, Served,
 };
 use std::{
+	io::{Read, Seek},
 	path::{Path, PathBuf},
 	time::{Duration, Instant},
 };
@@ -206,6 +207,14 @@ async fn downloads_stream_in_order_and_resume_after_a_restart() {
 			name: None,
 		})
 		.expect("start");
+	// The verified prefix reads as it grows: a reader started before any
+	// piece is in gets the file's first 40 pieces as they arrive.
+	let want = 40 * PIECE_SIZE as usize;
+	let mut reader = handle.reader();
+	let reading = tokio::task::spawn_blocking(move || {
+		let mut buf = vec![0u8; want];
+		reader.read_exact(&mut buf).map(|()| (buf, reader))
+	});
 	let mut progress = handle.progress.clone();
 	let mut worst_gap = 0;
 	let stopped_at = loop {
@@ -221,11 +230,21 @@ async fn downloads_stream_in_order_and_resume_after_a_restart() {
 		worst_gap <= 2 * musicchain_swarm::fetch::PER_PROVIDER as u32 * 2,
 		"pieces come in playback order (gap {worst_gap})"
 	);
+	let (head, mut reader) = reading.await.expect("join").expect("the prefix reads");
+	let source = std::fs::read(&long.1.path).expect("read the source");
+	assert!(head == source[..want], "the reader gives the file's bytes");
 
 	// Stop the downloader in the middle, then start it again on the same
 	// data directory: it keeps the pieces it had.
 	d.host.shutdown().await;
 	assert!(matches!(handle.finish().await, Err(swarm::DownloadError::Stopped)));
+	// Past what was verified, the reader says why nothing more comes.
+	reader.seek(std::io::SeekFrom::End(-1)).expect("seek");
+	let err = tokio::task::spawn_blocking(move || reader.read(&mut [0u8; 1]))
+		.await
+		.expect("join")
+		.expect_err("the download stopped");
+	assert!(err.to_string().contains("the host has stopped"), "{err}");
 	let d = spawn_at(d.dir, Role::Client, &[&m], Catalog::default(), |_| {}).await;
 	until_providers(&d.host, long.0, 1).await;
 	let got = fetch(&d.host, long.0, Some(manifest_root(&long.1.pieces))).await;

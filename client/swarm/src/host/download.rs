@@ -1,14 +1,95 @@
-//! The event loop's downloading work: finding providers, manifests,
-//! scheduling piece requests, verifying and writing (off the loop), and
-//! finishing with the whole-file check.
+//! Downloading: finding providers, manifests, scheduling piece requests,
+//! verifying and writing (off the loop), and finishing with the whole-file
+//! check. The verified prefix is readable as it grows ([`Prefix`]).
 
-use super::*;
+use super::{
+	event_loop::{EventLoop, Internal},
+	DownloadRequest, Downloaded, Progress,
+};
+use crate::{
+	catalog::Served,
+	error::DownloadError,
+	fetch::{Dropped, Schedule},
+	files::{self, RunningHash},
+	prefix::Prefix,
+	protocol::{
+		hex, ManifestRequest, ManifestResponse, PiecesRequest, PiecesResponse, Refusal, MAX_PIECES,
+	},
+};
+use libp2p::{kad::RecordKey, PeerId};
+use musicchain_primitives::{manifest_root, ManifestRoot, PIECE_SIZE};
+use std::{
+	collections::{HashMap, HashSet},
+	fs::File,
+	path::PathBuf,
+	sync::Arc,
+	time::{Duration, Instant},
+};
+use tokio::sync::{oneshot, watch};
+
+/// A download looks for more providers while it has fewer than this.
+const WANTED_PROVIDERS: usize = 8;
+/// A provider whose manifest request failed is not asked again for this long
+/// (a stale provider record would otherwise be dialled every second).
+const MANIFEST_RETRY: Duration = Duration::from_secs(10);
+/// A download with providers but no new piece for this long says so (and
+/// again every as long), with what each provider is doing.
+const STALL_WARNING: Duration = Duration::from_secs(5);
+/// A download with no provider for this long fails.
+const NO_PROVIDER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A pieces request out: which download, which pieces.
+pub(super) struct PiecesAsk {
+	dl: u64,
+	first: u32,
+	count: u32,
+}
+
+/// A manifest taken for a download: checked against the chain's root.
+pub(super) struct Known {
+	size: u64,
+	format: u8,
+	pieces: Arc<Vec<[u8; 32]>>,
+	/// `manifest_root(pieces)`, to compare other providers' manifests with.
+	root: ManifestRoot,
+}
+
+pub(super) struct Download {
+	pub request: DownloadRequest,
+	started: Instant,
+	progress: watch::Sender<Progress>,
+	done: Option<oneshot::Sender<Result<Downloaded, DownloadError>>>,
+	manifest: Option<Known>,
+	/// Providers whose manifest matched, waiting for the file to be open.
+	ready: Vec<PeerId>,
+	asked_manifest: HashSet<PeerId>,
+	/// Providers whose manifest request failed (unreachable, gone), and
+	/// when: not dialled again before [`MANIFEST_RETRY`] has passed.
+	pub unreachable: HashMap<PeerId, Instant>,
+	file: Option<Arc<File>>,
+	schedule: Option<Schedule>,
+	resumed: u32,
+	first_piece: Option<Duration>,
+	last_provider: Instant,
+	/// When the last new piece was verified (or the download started).
+	last_piece: Instant,
+	/// Kademlia provider lookups started, and when the last one was.
+	lookups: u32,
+	last_lookup: Instant,
+	finishing: bool,
+	part: PathBuf,
+	/// The whole file's hash, computed as pieces are verified.
+	hash: Option<RunningHash>,
+	/// What readers of the verified prefix see.
+	prefix: Prefix,
+}
 
 impl EventLoop {
 	pub(super) fn start_download(
 		&mut self,
 		request: DownloadRequest,
 		progress: watch::Sender<Progress>,
+		prefix: Prefix,
 		done: oneshot::Sender<Result<Downloaded, DownloadError>>,
 	) {
 		let dl = self.next_download;
@@ -40,6 +121,7 @@ impl EventLoop {
 				finishing: false,
 				part,
 				hash: None,
+				prefix,
 			},
 		);
 		for p in self.presence.providers(&request.content_hash) {
@@ -60,16 +142,27 @@ impl EventLoop {
 		if providing || (resting && !again) || (!d.asked_manifest.insert(peer) && !again) {
 			return;
 		}
-		let request = Request::Manifest { content_hash: d.request.content_hash };
+		let request = ManifestRequest { content_hash: d.request.content_hash };
 		let addrs = self.book.get(&peer).cloned().unwrap_or_default();
 		let id =
 			self.swarm.behaviour_mut().manifest.send_request_with_addresses(&peer, request, addrs);
-		self.awaiting(id, Pending::Manifest { dl });
+		self.pending.manifest.insert(id, dl);
 	}
 
-	pub(super) fn on_manifest(&mut self, dl: u64, peer: PeerId, response: Response) {
+	/// `peer` was not reached (no address yet, or it left): it may be asked
+	/// again when Kademlia or presence names it next time.
+	pub(super) fn manifest_failed(&mut self, dl: u64, peer: PeerId) {
+		if let Some(d) = self.downloads.get_mut(&dl) {
+			d.asked_manifest.remove(&peer);
+			d.unreachable.insert(peer, Instant::now());
+		}
+	}
+
+	pub(super) fn on_manifest(&mut self, dl: u64, peer: PeerId, response: ManifestResponse) {
 		let Some(d) = self.downloads.get_mut(&dl) else { return };
-		let Response::Manifest { size, piece_size, format, pieces } = response else { return };
+		let Ok(manifest) = response else { return };
+		let (size, piece_size, format, pieces) =
+			(manifest.size, manifest.piece_size, manifest.format, manifest.pieces);
 		let expected = size.div_ceil(u64::from(PIECE_SIZE)).max(1);
 		let root = manifest_root(&pieces);
 		let valid = piece_size == PIECE_SIZE
@@ -83,7 +176,7 @@ impl EventLoop {
 		match &d.manifest {
 			None => {
 				let pieces = Arc::new(pieces);
-				d.manifest = Some(Manifest { size, format, pieces: pieces.clone(), root });
+				d.manifest = Some(Known { size, format, pieces: pieces.clone(), root });
 				d.ready.push(peer);
 				let part = d.part.clone();
 				let tx = self.internal_tx.clone();
@@ -119,9 +212,9 @@ impl EventLoop {
 		for a in asks {
 			let id = self.swarm.behaviour_mut().pieces.send_request(
 				&a.peer,
-				Request::Pieces { content_hash: hash, first: a.first, count: a.count },
+				PiecesRequest { content_hash: hash, first: a.first, count: a.count },
 			);
-			self.awaiting(id, Pending::Pieces { dl, first: a.first, count: a.count });
+			self.pending.pieces.insert(id, PiecesAsk { dl, first: a.first, count: a.count });
 		}
 		self.report(dl);
 	}
@@ -143,6 +236,7 @@ impl EventLoop {
 			providers,
 			first_piece: d.first_piece,
 		};
+		d.prefix.grow((u64::from(p.contiguous) * u64::from(PIECE_SIZE)).min(p.size));
 		d.progress.send_if_modified(|old| {
 			let changed = *old != p;
 			*old = p;
@@ -150,20 +244,22 @@ impl EventLoop {
 		});
 	}
 
-	pub(super) fn on_pieces(
-		&mut self,
-		dl: u64,
-		peer: PeerId,
-		first: u32,
-		count: u32,
-		response: Response,
-	) {
+	pub(super) fn pieces_failed(&mut self, ask: PiecesAsk, peer: PeerId) {
+		let PiecesAsk { dl, first, count } = ask;
+		if let Some(s) = self.downloads.get_mut(&dl).and_then(|d| d.schedule.as_mut()) {
+			s.request_ended(&peer, first, count, false);
+		}
+		self.pump(dl);
+	}
+
+	pub(super) fn on_pieces(&mut self, ask: PiecesAsk, peer: PeerId, response: PiecesResponse) {
+		let PiecesAsk { dl, first, count } = ask;
 		let Some(d) = self.downloads.get_mut(&dl) else { return };
 		let (Some(m), Some(file)) = (&d.manifest, &d.file) else { return };
 		let data = match response {
-			Response::Pieces { first: f, data } if f == first => data,
+			Ok(pieces) if pieces.first == first => pieces.data,
 			// A busy provider is not a failing one: wait a moment.
-			Response::Refused(Refusal::Busy) => {
+			Err(Refusal::Busy) => {
 				if let Some(s) = d.schedule.as_mut() {
 					s.busy(&peer, first, count, Instant::now());
 				}
@@ -283,7 +379,11 @@ impl EventLoop {
 				for p in d.ready.drain(..) {
 					s.add_provider(p);
 				}
-				d.file = Some(Arc::new(file));
+				let file = Arc::new(file);
+				let size = d.manifest.as_ref().map(|m| m.size).unwrap_or(0);
+				let verified = u64::from(s.contiguous()) * u64::from(PIECE_SIZE);
+				d.prefix.opened(file.clone(), size, verified);
+				d.file = Some(file);
 				d.schedule = Some(s);
 				self.check_done(dl);
 				self.pump(dl);
@@ -294,6 +394,9 @@ impl EventLoop {
 
 	pub(super) fn on_finished(&mut self, dl: u64, result: Result<PathBuf, DownloadError>) {
 		let Some(mut d) = self.downloads.remove(&dl) else { return };
+		if let Err(e) = &result {
+			d.prefix.failed(e.to_string());
+		}
 		let Some(done) = d.done.take() else { return };
 		let (Some(m), Some(s)) = (d.manifest, d.schedule) else { return };
 		let out = result.map(|path| {
@@ -325,6 +428,7 @@ impl EventLoop {
 
 	pub(super) fn fail(&mut self, dl: u64, error: DownloadError) {
 		if let Some(mut d) = self.downloads.remove(&dl) {
+			d.prefix.failed(error.to_string());
 			if let Some(done) = d.done.take() {
 				let _ = done.send(Err(error));
 			}

@@ -1,18 +1,52 @@
-//! The event loop's presence work: hellos and deltas to connected peers,
-//! gossip (mini-nodes), list pulls, the view, and the address book.
+//! Presence: hellos and deltas to connected peers, gossip (mini-nodes),
+//! list pulls, the view, and the address book.
 
-use super::*;
+use super::{
+	behaviour::PRESENCE_TOPIC,
+	event_loop::{is_unspecified, EventLoop},
+	Role,
+};
+use crate::{
+	presence::{Actions, Gossip, ListMismatch},
+	protocol::{self, PresenceRequest, PresenceResponse, Refusal, MAX_VIEW},
+};
+use libp2p::{gossipsub, request_response::ResponseChannel, Multiaddr, PeerId};
+use musicchain_primitives::ContentHash;
+
+/// What an outbound presence request was for.
+pub(super) enum PresenceAsk {
+	/// A hello or a delta of our own library.
+	Announce,
+	/// The list behind `peer`'s digest.
+	List { peer: PeerId },
+	/// A mini-node's view of who is online.
+	View,
+}
 
 impl EventLoop {
-	pub(super) fn send_presence(&mut self, peer: PeerId, request: Request) -> OutboundRequestId {
-		let bytes = protocol::encode_request(&request).map(|b| b.len() as u64).unwrap_or(0);
+	fn send_presence(&mut self, peer: PeerId, request: PresenceRequest, ask: PresenceAsk) {
+		let bytes = protocol::encode(&request).map(|b| b.len() as u64).unwrap_or(0);
 		self.stats.presence_sent += 1;
 		self.stats.presence_sent_bytes += bytes;
-		if matches!(request, Request::Hello { .. } | Request::Delta { .. }) {
+		if matches!(ask, PresenceAsk::Announce) {
 			self.stats.announces_sent += 1;
 			self.stats.announce_bytes += bytes;
 		}
-		self.swarm.behaviour_mut().presence.send_request(&peer, request)
+		let id = self.swarm.behaviour_mut().presence.send_request(&peer, request);
+		self.pending.presence.insert(id, ask);
+	}
+
+	/// Tells a newly connected peer what our library is.
+	pub(super) fn hello(&mut self, peer: PeerId) {
+		let (digest, files) = self.presence.hello();
+		self.send_presence(peer, PresenceRequest::Hello { digest, files }, PresenceAsk::Announce);
+	}
+
+	/// Asks a mini-node who is online, once per connection.
+	pub(super) fn ask_view(&mut self, peer: PeerId) {
+		if self.viewed.insert(peer) {
+			self.send_presence(peer, PresenceRequest::View, PresenceAsk::View);
+		}
 	}
 
 	pub(super) fn publish(&mut self, mut gossip: Gossip) {
@@ -89,8 +123,11 @@ impl EventLoop {
 			return;
 		}
 		let target = (peer != from).then(|| peer.to_bytes());
-		let id = self.send_presence(from, Request::List { peer: target });
-		self.awaiting(id, Pending::List { peer });
+		self.send_presence(
+			from,
+			PresenceRequest::List { peer: target },
+			PresenceAsk::List { peer },
+		);
 	}
 
 	pub(super) fn own_changed(&mut self, added: &[ContentHash], removed: &[ContentHash]) {
@@ -99,38 +136,40 @@ impl EventLoop {
 		};
 		let peers: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
 		for p in peers {
-			let id = self.send_presence(
-				p,
-				Request::Delta { prev, next, added: added.clone(), removed: removed.clone() },
-			);
-			self.awaiting(id, Pending::Presence);
+			let delta = PresenceRequest::Delta {
+				prev,
+				next,
+				added: added.clone(),
+				removed: removed.clone(),
+			};
+			self.send_presence(p, delta, PresenceAsk::Announce);
 		}
 	}
 
 	pub(super) fn on_presence_request(
 		&mut self,
 		peer: PeerId,
-		request: Request,
-		channel: ResponseChannel<Response>,
+		request: PresenceRequest,
+		channel: ResponseChannel<PresenceResponse>,
 	) {
 		let response = match request {
-			Request::Hello { digest, files } => {
+			PresenceRequest::Hello { digest, files } => {
 				self.stats.hellos_received += 1;
 				let actions = self.presence.on_hello(peer, digest, files);
 				self.act(actions);
-				Response::Ack
+				PresenceResponse::Ack
 			},
-			Request::Delta { prev, next, added, removed } => {
+			PresenceRequest::Delta { prev, next, added, removed } => {
 				self.stats.deltas_received += 1;
 				if added.len() + removed.len() > protocol::MAX_LIST {
-					Response::Refused(Refusal::TooLarge)
+					PresenceResponse::Refused(Refusal::TooLarge)
 				} else {
 					let actions = self.presence.on_delta(peer, peer, prev, next, &added, &removed);
 					self.act(actions);
-					Response::Ack
+					PresenceResponse::Ack
 				}
 			},
-			Request::List { peer: target } => {
+			PresenceRequest::List { peer: target } => {
 				let target = match target {
 					None => Some(self.peer_id),
 					Some(bytes) => protocol::peer_from_bytes(&bytes),
@@ -138,12 +177,12 @@ impl EventLoop {
 				match target.and_then(|t| self.presence.list_of(&t)) {
 					Some((digest, list)) => {
 						self.stats.lists_served += 1;
-						Response::List { digest, hashes: list.iter().copied().collect() }
+						PresenceResponse::List { digest, hashes: list.iter().copied().collect() }
 					},
-					None => Response::Refused(Refusal::UnknownPeer),
+					None => PresenceResponse::Refused(Refusal::UnknownPeer),
 				}
 			},
-			Request::View => Response::View {
+			PresenceRequest::View => PresenceResponse::View {
 				peers: self
 					.presence
 					.view(MAX_VIEW)
@@ -156,9 +195,8 @@ impl EventLoop {
 					})
 					.collect(),
 			},
-			_ => Response::Refused(Refusal::BadRequest),
 		};
-		if matches!(response, Response::Refused(_)) {
+		if matches!(response, PresenceResponse::Refused(_)) {
 			self.stats.refused += 1;
 		}
 		let _ = self.swarm.behaviour_mut().presence.send_response(channel, response);
@@ -167,11 +205,11 @@ impl EventLoop {
 	pub(super) fn on_presence_response(
 		&mut self,
 		peer: PeerId,
-		pending: Pending,
-		response: Response,
+		ask: PresenceAsk,
+		response: PresenceResponse,
 	) {
-		match (pending, response) {
-			(Pending::List { peer: of }, Response::List { digest, hashes }) => {
+		match (ask, response) {
+			(PresenceAsk::List { peer: of }, PresenceResponse::List { digest, hashes }) => {
 				self.stats.lists_pulled += 1;
 				self.pulling.remove(&of);
 				match self.presence.on_list(of, digest, hashes) {
@@ -182,10 +220,10 @@ impl EventLoop {
 					},
 				}
 			},
-			(Pending::List { peer: of }, _) => {
+			(PresenceAsk::List { peer: of }, _) => {
 				self.pulling.remove(&of);
 			},
-			(Pending::View, Response::View { peers }) => {
+			(PresenceAsk::View, PresenceResponse::View { peers }) => {
 				for e in &peers {
 					self.learn_addr_bytes(&e.peer, &e.addrs);
 				}
@@ -194,6 +232,20 @@ impl EventLoop {
 				}
 			},
 			_ => {},
+		}
+	}
+
+	pub(super) fn presence_failed(&mut self, peer: PeerId, ask: PresenceAsk) {
+		match ask {
+			// Asked again when the peer connects next time.
+			PresenceAsk::View => {
+				self.viewed.remove(&peer);
+			},
+			// Pulled again on a later tick.
+			PresenceAsk::List { peer: of } => {
+				self.pulling.remove(&of);
+			},
+			PresenceAsk::Announce => {},
 		}
 	}
 

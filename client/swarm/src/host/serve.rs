@@ -1,110 +1,115 @@
-//! The event loop's serving work: manifests, pieces (read off the loop,
-//! with per-peer limits) and play sessions.
+//! Serving: manifests, pieces (read off the loop, within per-peer and
+//! total limits) and play sessions.
 
-use super::*;
+use super::{event_loop::EventLoop, event_loop::Internal, SERVE_PER_PEER, SERVE_TOTAL};
+use crate::{
+	files,
+	play::{self, PlayRefusal},
+	protocol::{
+		Manifest, ManifestRequest, ManifestResponse, PiecesRequest, PiecesResponse, PlayRequest,
+		PlayResponse, Refusal, MAX_PIECES_PER_REQUEST,
+	},
+};
+use libp2p::{request_response::ResponseChannel, PeerId};
+use musicchain_primitives::PIECE_SIZE;
+use std::collections::HashMap;
+
+/// What the host is serving now.
+#[derive(Default)]
+pub(super) struct Serving {
+	/// Piece reads under way, per peer and in total.
+	pub per_peer: HashMap<PeerId, usize>,
+	pub total: usize,
+	/// Open play sessions of listeners we serve.
+	pub sessions: play::Sessions,
+}
 
 impl EventLoop {
-	// ---- play sessions -------------------------------------------------
-
 	pub(super) fn on_play_request(
 		&mut self,
 		peer: PeerId,
-		request: Request,
-		channel: ResponseChannel<Response>,
+		request: PlayRequest,
+		channel: ResponseChannel<PlayResponse>,
 	) {
-		let response = match (&self.config.payout, request) {
-			(None, _) => Response::PlayRefused(PlayRefusal::NotPaid),
-			(Some(payout), Request::PlayOpen { content_hash, song, listener, nonce }) => {
+		let sessions = &mut self.serving.sessions;
+		let result = match (&self.config.payout, request) {
+			(None, _) => Err(PlayRefusal::NotPaid),
+			(Some(payout), PlayRequest::Open { content_hash, song, listener, nonce }) => {
 				if self.catalog.get(&content_hash).is_none() {
-					Response::PlayRefused(PlayRefusal::UnknownContent)
+					Err(PlayRefusal::UnknownContent)
 				} else {
-					match self.sessions.open(peer, listener, nonce, song, content_hash) {
-						Ok(()) => Response::PlayOpened {
+					sessions.open(peer, listener, nonce, song, content_hash).map(|()| {
+						PlayResponse::Opened {
 							server: payout.account(),
 							binding: payout.bind(&self.peer_id).to_vec(),
-						},
-						Err(why) => Response::PlayRefused(why),
-					}
+						}
+					})
 				}
 			},
-			(Some(_), Request::Heartbeat { listener, nonce, from_ms, to_ms }) => {
-				match self.sessions.heartbeat(peer, listener, nonce, from_ms, to_ms) {
-					Ok(count) => Response::Heartbeats { count },
-					Err(why) => Response::PlayRefused(why),
-				}
-			},
-			(Some(payout), Request::PlayClose { listener, nonce }) => {
-				match self.sessions.close(peer, listener, nonce, payout) {
-					Ok((receipt, signature)) => Response::Receipt {
-						receipt: play::encode_receipt(&receipt),
-						signature: signature.to_vec(),
-					},
-					Err(why) => Response::PlayRefused(why),
-				}
-			},
-			(Some(_), _) => Response::Refused(Refusal::BadRequest),
+			(Some(_), PlayRequest::Heartbeat { listener, nonce, from_ms, to_ms }) => sessions
+				.heartbeat(peer, listener, nonce, from_ms, to_ms)
+				.map(|count| PlayResponse::Heartbeats { count }),
+			(Some(payout), PlayRequest::Close { listener, nonce }) => sessions
+				.close(peer, listener, nonce, payout)
+				.map(|(receipt, signature)| PlayResponse::Receipt {
+					receipt: play::encode_receipt(&receipt),
+					signature: signature.to_vec(),
+				}),
 		};
-		if matches!(response, Response::Refused(_) | Response::PlayRefused(_)) {
+		let response = result.unwrap_or_else(|why| {
 			self.stats.refused += 1;
-		}
+			PlayResponse::Refused(why)
+		});
 		let _ = self.swarm.behaviour_mut().play.send_response(channel, response);
 	}
 
-	// ---- serving ---------------------------------------------------------
-
 	pub(super) fn on_manifest_request(
 		&mut self,
-		request: Request,
-		channel: ResponseChannel<Response>,
+		request: ManifestRequest,
+		channel: ResponseChannel<ManifestResponse>,
 	) {
-		let response = match request {
-			Request::Manifest { content_hash } => match self.catalog.get(&content_hash) {
-				Some(s) => Response::Manifest {
-					size: s.size,
-					piece_size: s.piece_size,
-					format: s.format,
-					pieces: s.pieces.to_vec(),
-				},
-				None => Response::Refused(Refusal::UnknownContent),
+		let response = match self.catalog.get(&request.content_hash) {
+			Some(s) => Ok(Manifest {
+				size: s.size,
+				piece_size: s.piece_size,
+				format: s.format,
+				pieces: s.pieces.to_vec(),
+			}),
+			None => {
+				self.stats.refused += 1;
+				Err(Refusal::UnknownContent)
 			},
-			_ => Response::Refused(Refusal::BadRequest),
 		};
-		if matches!(response, Response::Refused(_)) {
-			self.stats.refused += 1;
-		}
 		let _ = self.swarm.behaviour_mut().manifest.send_response(channel, response);
 	}
 
 	pub(super) fn on_pieces_request(
 		&mut self,
 		peer: PeerId,
-		request: Request,
-		channel: ResponseChannel<Response>,
+		request: PiecesRequest,
+		channel: ResponseChannel<PiecesResponse>,
 	) {
 		let refuse = |this: &mut Self, channel, why| {
 			this.stats.refused += 1;
-			let _ =
-				this.swarm.behaviour_mut().pieces.send_response(channel, Response::Refused(why));
+			let _ = this.swarm.behaviour_mut().pieces.send_response(channel, Err(why));
 		};
-		let Request::Pieces { content_hash, first, count } = request else {
-			return refuse(self, channel, Refusal::BadRequest);
-		};
+		let PiecesRequest { content_hash, first, count } = request;
 		let Some(served) = self.catalog.get(&content_hash).cloned() else {
 			return refuse(self, channel, Refusal::UnknownContent);
 		};
-		if count == 0 || count > protocol::MAX_PIECES_PER_REQUEST {
+		if count == 0 || count > MAX_PIECES_PER_REQUEST {
 			return refuse(self, channel, Refusal::TooLarge);
 		}
 		let n = served.pieces.len() as u64;
 		if u64::from(first) + u64::from(count) > n {
 			return refuse(self, channel, Refusal::BadRequest);
 		}
-		let mine = self.serving.entry(peer).or_default();
-		if *mine >= SERVE_PER_PEER || self.serving_total >= SERVE_TOTAL {
+		let mine = self.serving.per_peer.entry(peer).or_default();
+		if *mine >= SERVE_PER_PEER || self.serving.total >= SERVE_TOTAL {
 			return refuse(self, channel, Refusal::Busy);
 		}
 		*mine += 1;
-		self.serving_total += 1;
+		self.serving.total += 1;
 		let tx = self.internal_tx.clone();
 		tokio::task::spawn_blocking(move || {
 			let result = files::read_pieces(&served, first, count);
@@ -115,29 +120,24 @@ impl EventLoop {
 	pub(super) fn on_read(
 		&mut self,
 		peer: PeerId,
-		channel: ResponseChannel<Response>,
-		result: Result<Response, Refusal>,
+		channel: ResponseChannel<PiecesResponse>,
+		result: PiecesResponse,
 	) {
-		if let Some(n) = self.serving.get_mut(&peer) {
+		if let Some(n) = self.serving.per_peer.get_mut(&peer) {
 			*n = n.saturating_sub(1);
 			if *n == 0 {
-				self.serving.remove(&peer);
+				self.serving.per_peer.remove(&peer);
 			}
 		}
-		self.serving_total = self.serving_total.saturating_sub(1);
-		let response = match result {
-			Ok(r) => {
-				if let Response::Pieces { data, .. } = &r {
-					self.stats.bytes_served += data.len() as u64;
-					self.stats.pieces_served += (data.len() as u64).div_ceil(u64::from(PIECE_SIZE));
-				}
-				r
+		self.serving.total = self.serving.total.saturating_sub(1);
+		match &result {
+			Ok(pieces) => {
+				let bytes = pieces.data.len() as u64;
+				self.stats.bytes_served += bytes;
+				self.stats.pieces_served += bytes.div_ceil(u64::from(PIECE_SIZE));
 			},
-			Err(why) => {
-				self.stats.refused += 1;
-				Response::Refused(why)
-			},
-		};
-		let _ = self.swarm.behaviour_mut().pieces.send_response(channel, response);
+			Err(_) => self.stats.refused += 1,
+		}
+		let _ = self.swarm.behaviour_mut().pieces.send_response(channel, result);
 	}
 }
