@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use musicchain_primitives::{
-	blake2_256, fingerprint::Fingerprint, sha2_256, ContentHash, Format, Metadata, SongId,
-	PIECE_SIZE,
+	blake2_256, fingerprint::Fingerprint, sha2_256, ContentHash, Format, ManifestRoot, Metadata,
+	SongId, PIECE_SIZE,
 };
 use musicchain_runtime::{AccountId, BlockNumber, RuntimeCall};
 use pallet_musicchain_songs::{SongRecord, SongStatus, VariantInfo, VariantRecord};
@@ -37,7 +37,7 @@ impl Recording {
 		Recording {
 			compressed: Fingerprint { algorithm: 1, items }.compress(),
 			duration_ms,
-			content_hash: sha2_256(&bytes),
+			content_hash: ContentHash(sha2_256(&bytes)),
 			size: bytes.len() as u64,
 			format,
 		}
@@ -68,7 +68,7 @@ impl Recording {
 				format: self.format,
 				size: self.size,
 				piece_size: PIECE_SIZE,
-				manifest_root: sha2_256(&self.content_hash),
+				manifest_root: ManifestRoot(sha2_256(self.content_hash.as_ref())),
 			},
 		})
 	}

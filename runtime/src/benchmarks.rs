@@ -3,7 +3,8 @@
 
 use crate::{AccountId, Balances, Runtime, UNIT};
 use musicchain_primitives::{
-	traits::Tier, ContentHash, Format, Metadata, Permill, SongId, PIECE_SIZE,
+	traits::Tier, ContentHash, FingerprintHash, Format, ManifestRoot, Metadata, Permill, SongId,
+	PIECE_SIZE,
 };
 use pallet_musicchain_songs::{
 	ByFingerprint, NextSongId, SongRecord, SongStatus, SongVariants, Songs, VariantRecord, Variants,
@@ -45,8 +46,8 @@ impl pallet_musicchain_plays::BenchmarkHelper<AccountId> for PlaysBenchmarkHelpe
 	) -> (SongId, ContentHash) {
 		let song = NextSongId::<Runtime>::get();
 		NextSongId::<Runtime>::put(song.saturating_add(1));
-		let file: ContentHash = [0xbb; 32];
-		let fingerprint_hash = [0xfb; 32];
+		let file = ContentHash([0xbb; 32]);
+		let fingerprint_hash = FingerprintHash([0xfb; 32]);
 		let splits: BoundedVec<_, _> = (0..splits)
 			.map(|i| (account::<AccountId>("split", i, 0), Permill::from_percent(10)))
 			.collect::<alloc::vec::Vec<_>>()
@@ -72,7 +73,7 @@ impl pallet_musicchain_plays::BenchmarkHelper<AccountId> for PlaysBenchmarkHelpe
 				format: Format::Flac,
 				size: u64::from(PIECE_SIZE),
 				piece_size: PIECE_SIZE,
-				manifest_root: [0; 32],
+				manifest_root: ManifestRoot([0; 32]),
 			},
 		);
 		SongVariants::<Runtime>::insert(song, BoundedVec::truncate_from(alloc::vec![file]));
@@ -164,7 +165,7 @@ impl pallet_musicchain_royalties::BenchmarkHelper<AccountId> for RoyaltiesBenchm
 			SongRecord {
 				artist: account("artist", 0, 0),
 				status: SongStatus::Active,
-				fingerprint_hash: [0xfc; 32],
+				fingerprint_hash: FingerprintHash([0xfc; 32]),
 				duration_ms: 240_000,
 				metadata: Metadata::from_strs("Benchmark", "Artist", "Album", "Genre", None, None),
 				splits: BoundedVec::truncate_from(splits.to_vec()),

@@ -30,11 +30,11 @@ fn register_call(fingerprint: Vec<u32>, file: u8, duration_ms: u32) -> RuntimeCa
 			musicchain_primitives::Permill::from_percent(25),
 		)]),
 		variant: VariantInfo {
-			content_hash: [file; 32],
+			content_hash: musicchain_primitives::ContentHash([file; 32]),
 			format: Format::Flac,
 			size: 1_000_000,
 			piece_size: musicchain_primitives::PIECE_SIZE,
-			manifest_root: [file ^ 0xff; 32],
+			manifest_root: musicchain_primitives::ManifestRoot([file ^ 0xff; 32]),
 		},
 	})
 }
@@ -61,7 +61,14 @@ fn receipt(
 	ranges: &[(u32, u32)],
 	nonce: u64,
 ) -> RuntimeCall {
-	play_call(chain, &listener.pair(), &server.pair(), (0, [1; 32]), ranges, nonce)
+	play_call(
+		chain,
+		&listener.pair(),
+		&server.pair(),
+		(0, musicchain_primitives::ContentHash([1; 32])),
+		ranges,
+		nonce,
+	)
 }
 
 /// `who`'s pending credit for song 0.
@@ -124,7 +131,10 @@ fn the_offchain_worker_activates_a_new_song_and_folds_a_reencoding() {
 	assert_eq!(status(&mut chain, 1), None, "folded away");
 	chain.execute(|| {
 		assert_eq!(
-			pallet_musicchain_songs::Variants::<Runtime>::get([2; 32]).map(|v| v.song),
+			pallet_musicchain_songs::Variants::<Runtime>::get(musicchain_primitives::ContentHash(
+				[2; 32]
+			))
+			.map(|v| v.song),
 			Some(song)
 		);
 		assert_eq!(pallet_musicchain_songs::SongVariants::<Runtime>::get(song).len(), 2);
@@ -380,9 +390,13 @@ fn figures_state_per_song_and_play_weight() {
 			+ record.encode().len()
 			+ key(pallet_musicchain_songs::ByFingerprint::<Runtime>::hashed_key_for(
 				record.fingerprint_hash,
-			)) + 4 + key(pallet_musicchain_songs::Variants::<Runtime>::hashed_key_for([1; 32]))
-			+ pallet_musicchain_songs::Variants::<Runtime>::get([1; 32]).encode().len()
-			+ key(pallet_musicchain_songs::SongVariants::<Runtime>::hashed_key_for(0))
+			)) + 4 + key(pallet_musicchain_songs::Variants::<Runtime>::hashed_key_for(
+			musicchain_primitives::ContentHash([1; 32]),
+		)) + pallet_musicchain_songs::Variants::<Runtime>::get(musicchain_primitives::ContentHash(
+			[1; 32],
+		))
+		.encode()
+		.len() + key(pallet_musicchain_songs::SongVariants::<Runtime>::hashed_key_for(0))
 			+ pallet_musicchain_songs::SongVariants::<Runtime>::get(0).encode().len()
 	});
 	// Until the moderators decide: the deposit and the artist's listing.

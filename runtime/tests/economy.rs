@@ -49,11 +49,11 @@ fn register(fingerprint_seed: u64, file: u8, duration_ms: u32, items: usize) -> 
 		metadata: Metadata::from_strs("Noise", "Attacker", "Farm", "Noise", None, None),
 		splits: BoundedVec::default(),
 		variant: VariantInfo {
-			content_hash: [file; 32],
+			content_hash: musicchain_primitives::ContentHash([file; 32]),
 			format: Format::Flac,
 			size: 1_000_000,
 			piece_size: musicchain_primitives::PIECE_SIZE,
-			manifest_root: [file ^ 0xff; 32],
+			manifest_root: musicchain_primitives::ManifestRoot([file ^ 0xff; 32]),
 		},
 	})
 }
@@ -119,7 +119,14 @@ impl Attacker {
 	fn play_all(&self, chain: &mut Chain, nonce: u64) -> usize {
 		let mut settled = 0;
 		for l in &self.listeners {
-			let call = play_call(chain, l, &self.server, (self.song, [7; 32]), HALF, nonce);
+			let call = play_call(
+				chain,
+				l,
+				&self.server,
+				(self.song, musicchain_primitives::ContentHash([7; 32])),
+				HALF,
+				nonce,
+			);
 			if apply(chain, l, call).is_ok() {
 				settled += 1;
 			}
@@ -175,7 +182,7 @@ fn an_attacker_with_many_keys_mints_nothing_without_approval() {
 		&mut chain,
 		&attacker.listeners[0],
 		&attacker.server,
-		(attacker.song, [7; 32]),
+		(attacker.song, musicchain_primitives::ContentHash([7; 32])),
 		HALF,
 		9,
 	);
@@ -277,11 +284,11 @@ fn a_stranger_cannot_add_a_file_to_someone_elses_song() {
 	fund(&mut chain, &artist, 20 * UNIT);
 	let song = attack_song(&mut chain, &artist);
 	let variant = VariantInfo {
-		content_hash: [8; 32],
+		content_hash: musicchain_primitives::ContentHash([8; 32]),
 		format: Format::Mp3,
 		size: 500_000,
 		piece_size: musicchain_primitives::PIECE_SIZE,
-		manifest_root: [8; 32],
+		manifest_root: musicchain_primitives::ManifestRoot([8; 32]),
 	};
 	let add = RuntimeCall::Songs(pallet_musicchain_songs::Call::add_variant { song, variant });
 	assert_eq!(
@@ -299,7 +306,14 @@ fn an_unbonded_server_earns_nothing_and_the_listener_pays_the_fee() {
 	fund(&mut chain, &stranger, UNIT);
 	let listener = &attacker.listeners[0];
 	let before = chain.execute(|| Balances::free_balance(id(listener)));
-	let call = play_call(&mut chain, listener, &stranger, (attacker.song, [7; 32]), HALF, 1);
+	let call = play_call(
+		&mut chain,
+		listener,
+		&stranger,
+		(attacker.song, musicchain_primitives::ContentHash([7; 32])),
+		HALF,
+		1,
+	);
 	assert_eq!(
 		apply(&mut chain, listener, call),
 		Err(pallet_musicchain_plays::Error::<Runtime>::ServerNotBonded.into())
@@ -330,7 +344,14 @@ fn a_transfer_is_included_in_a_block_flooded_with_valid_plays() {
 	let refused = loop {
 		let listener = key(&format!("flood/{plays}"));
 		fund(&mut chain, &listener, UNIT / 10);
-		let call = play_call(&mut chain, &listener, &Bob.pair(), (song, [7; 32]), HALF, 1);
+		let call = play_call(
+			&mut chain,
+			&listener,
+			&Bob.pair(),
+			(song, musicchain_primitives::ContentHash([7; 32])),
+			HALF,
+			1,
+		);
 		let xt = chain.execute(|| signed_by(&listener, call));
 		match chain.apply(xt) {
 			Ok(result) => {

@@ -14,7 +14,7 @@ pub mod tags;
 
 pub use musicchain_primitives::pieces::hash_pieces;
 use musicchain_primitives::{
-	blake2_256, manifest_root, ContentHash, Format, ManifestRoot, PIECE_SIZE,
+	blake2_256, manifest_root, ContentHash, FingerprintHash, Format, ManifestRoot, PIECE_SIZE,
 };
 use serde::{Deserialize, Serialize};
 use std::{
@@ -136,7 +136,7 @@ pub struct Analysis {
 	/// Compressed Chromaprint fingerprint (the `fpcalc` wire format).
 	pub fingerprint: Vec<u8>,
 	/// BLAKE2-256 of `fingerprint`, as registered on chain.
-	pub fingerprint_hash: [u8; 32],
+	pub fingerprint_hash: FingerprintHash,
 	/// Tags read from the file.
 	pub tags: Tags,
 }
@@ -239,7 +239,7 @@ fn analyze_unguarded(path: &Path) -> Result<Analysis, AudioError> {
 		piece_size: PIECE_SIZE,
 		manifest_root: manifest_root(&piece_hashes),
 		piece_hashes,
-		fingerprint_hash: blake2_256(&fingerprint),
+		fingerprint_hash: FingerprintHash(blake2_256(&fingerprint)),
 		fingerprint,
 		tags,
 	})

@@ -63,7 +63,7 @@ fn variant(content_hash: ContentHash, v: &GenVariantRecord) -> Result<Variant, C
 		content_hash,
 		format: scale_into(&v.format)?,
 		size: v.size,
-		manifest_root: v.manifest_root,
+		manifest_root: ManifestRoot(v.manifest_root),
 	})
 }
 
@@ -93,8 +93,10 @@ impl Chain {
 				return Ok(None);
 			};
 			let files = at.runtime_apis().call(apis.variants(id)).await.map_err(call)?;
-			let variants =
-				files.iter().map(|(hash, v)| variant(*hash, v)).collect::<Result<Vec<_>, _>>()?;
+			let variants = files
+				.iter()
+				.map(|(hash, v)| variant(ContentHash(*hash), v))
+				.collect::<Result<Vec<_>, _>>()?;
 			song(id, &record, variants).map(Some)
 		})
 		.await
@@ -114,7 +116,7 @@ impl Chain {
 				let item = item.map_err(fetch)?;
 				let (hash,) = item.key().and_then(|k| k.decode()).map_err(|e| mismatch(&e))?;
 				let record = item.value().decode().map_err(|e| mismatch(&e))?;
-				files.entry(record.song).or_default().push(variant(hash, &record)?);
+				files.entry(record.song).or_default().push(variant(ContentHash(hash), &record)?);
 			}
 			let entry =
 				at.storage().entry(runtime::storage().songs().songs()).map_err(|e| mismatch(&e))?;

@@ -15,7 +15,8 @@
 
 use super::{mismatch, runtime, scale_into, Chain, ChainError, Signer};
 use musicchain_primitives::{
-	fingerprint::MATCH_RPC_NODE_ERROR, ContentHash, Format, ManifestRoot, Metadata, Permill, SongId,
+	fingerprint::MATCH_RPC_NODE_ERROR, ContentHash, FingerprintHash, Format, ManifestRoot,
+	Metadata, Permill, SongId,
 };
 use musicchain_wallet::Account;
 use serde::Deserialize;
@@ -73,7 +74,7 @@ pub struct SongFile {
 	/// Compressed Chromaprint fingerprint (the `fpcalc` wire format).
 	pub fingerprint: Vec<u8>,
 	/// BLAKE2-256 of `fingerprint`, as registered on chain.
-	pub fingerprint_hash: [u8; 32],
+	pub fingerprint_hash: FingerprintHash,
 	/// Title, artist, album, genre as the song is registered.
 	pub metadata: Metadata,
 }
@@ -100,12 +101,12 @@ impl Chain {
 			let call = |e| self.api_error(e);
 			let api = at.runtime_apis();
 			if let Some(v) =
-				api.call(apis.song_by_content(file.content_hash)).await.map_err(call)?
+				api.call(apis.song_by_content(file.content_hash.0)).await.map_err(call)?
 			{
 				return Ok(Known::Variant(v.song));
 			}
 			let song =
-				api.call(apis.song_by_fingerprint(file.fingerprint_hash)).await.map_err(call)?;
+				api.call(apis.song_by_fingerprint(file.fingerprint_hash.0)).await.map_err(call)?;
 			Ok(song.map_or(Known::Nothing, Known::Fingerprint))
 		})
 		.await
@@ -210,11 +211,11 @@ impl Chain {
 		file: &SongFile,
 	) -> Result<runtime::runtime_types::pallet_musicchain_songs::types::VariantInfo, ChainError> {
 		Ok(runtime::runtime_types::pallet_musicchain_songs::types::VariantInfo {
-			content_hash: file.content_hash,
+			content_hash: file.content_hash.0,
 			format: scale_into(&file.format)?,
 			size: file.size,
 			piece_size: file.piece_size,
-			manifest_root: file.manifest_root,
+			manifest_root: file.manifest_root.0,
 		})
 	}
 

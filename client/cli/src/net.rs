@@ -8,7 +8,7 @@ use libp2p::Multiaddr;
 use musicchain_library::Store;
 pub use musicchain_relay::{announce, run_until_stopped};
 use musicchain_swarm::{
-	self as swarm, protocol::hex, Catalog, DownloadRequest, Host, HostConfig, Payout, Role, Served,
+	self as swarm, Catalog, DownloadRequest, Host, HostConfig, Payout, Role, Served,
 };
 use musicchain_wallet::Account;
 use std::{path::Path, time::Duration};
@@ -139,11 +139,11 @@ pub async fn fetch(
 	bar.finish_and_clear();
 	let done = match result {
 		Ok(d) => d,
-		Err(e) => bail!("download of {} failed: {e}", hex(&request.content_hash)),
+		Err(e) => bail!("download of {} failed: {e}", request.content_hash),
 	};
 	say!(
 		"downloaded {} ({} bytes, {} pieces{}) to {}",
-		hex(&request.content_hash),
+		request.content_hash,
 		done.size,
 		done.pieces.len(),
 		if done.resumed > 0 {

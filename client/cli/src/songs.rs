@@ -57,7 +57,7 @@ pub fn json(song: &Song) -> serde_json::Value {
 		.iter()
 		.map(|v| {
 			serde_json::json!({
-				"content_hash": musicchain_swarm::protocol::hex(&v.content_hash),
+				"content_hash": v.content_hash.to_string(),
 				"format": musicchain_audio::format_name(v.format),
 				"size": v.size,
 			})

@@ -9,7 +9,7 @@ use common::{
 	fixtures,
 	net::{sees, sees_online, served, spawn, spawn_at, until},
 };
-use musicchain_primitives::{sha2_256, PIECE_SIZE};
+use musicchain_primitives::{sha2_256, ContentHash, PIECE_SIZE};
 use musicchain_swarm::{Catalog, Role, Served};
 use std::{
 	io::{BufRead, BufReader},
@@ -115,7 +115,7 @@ async fn peers_that_leave_disappear_and_reannouncing_is_one_small_message() {
 	let catalog = {
 		let mut c = Catalog::default();
 		for i in 0u32..10_000 {
-			let hash = sha2_256(&i.to_be_bytes());
+			let hash = ContentHash(sha2_256(&i.to_be_bytes()));
 			c.insert(
 				hash,
 				Served {

@@ -7,6 +7,7 @@
 //! Run: `scripts/bench-swarm.sh` (or `cargo bench -p musicchain-swarm --bench swarm`).
 
 use libp2p::PeerId;
+use musicchain_primitives::ContentHash;
 use musicchain_swarm::{self as swarm, Catalog, DownloadRequest, Host, HostConfig, Role, Served};
 use std::{
 	io::Write,
@@ -103,7 +104,7 @@ async fn host(
 	role: Role,
 	listen: &str,
 	boot: Option<&libp2p::Multiaddr>,
-	files: &[(musicchain_primitives::ContentHash, Served)],
+	files: &[(ContentHash, Served)],
 	dir: &Path,
 ) -> (Host, Vec<libp2p::Multiaddr>) {
 	let mut c = HostConfig::client(dir);
@@ -149,7 +150,7 @@ struct Row {
 	used: usize,
 }
 
-async fn download(d: &Host, hash: [u8; 32], seeders: &[PeerId], what: &'static str) -> Row {
+async fn download(d: &Host, hash: ContentHash, seeders: &[PeerId], what: &'static str) -> Row {
 	let start = Instant::now();
 	let all_seen = |p: Vec<PeerId>| seeders.iter().all(|s| p.contains(s));
 	while !all_seen(d.providers(hash).await.unwrap_or_default()) {
@@ -194,7 +195,7 @@ async fn download(d: &Host, hash: [u8; 32], seeders: &[PeerId], what: &'static s
 async fn best_of(
 	boot: &libp2p::Multiaddr,
 	listen: &str,
-	hash: [u8; 32],
+	hash: ContentHash,
 	seeders: &[PeerId],
 	what: &'static str,
 	seeder_process: Option<&str>,
@@ -253,7 +254,7 @@ async fn seeder_process(file: &str, boot: &str) {
 async fn from_another_process(
 	boot: &libp2p::Multiaddr,
 	src: &Path,
-	hash: [u8; 32],
+	hash: ContentHash,
 	what: &'static str,
 ) -> Row {
 	use std::io::BufRead;
@@ -292,7 +293,7 @@ async fn main() {
 		let t = Instant::now();
 		let h = musicchain_primitives::sha2_256(&bytes);
 		let took = t.elapsed();
-		assert_eq!(h, hash);
+		assert_eq!(ContentHash(h), hash);
 		println!(
 			"SHA-256 of the 50 MB in memory: {:.0} MB/s",
 			SIZE as f64 / 1e6 / took.as_secs_f64()

@@ -33,8 +33,8 @@ pub fn read_pieces(served: &Served, first: u32, count: u32) -> PiecesResponse {
 }
 
 /// Where a download of `content_hash` is written until it is complete.
-pub fn part_path(data_dir: &Path, content_hash: &[u8; 32]) -> std::path::PathBuf {
-	data_dir.join("partial").join(format!("{}.part", crate::protocol::hex(content_hash)))
+pub fn part_path(data_dir: &Path, content_hash: &ContentHash) -> std::path::PathBuf {
+	data_dir.join("partial").join(format!("{content_hash}.part"))
 }
 
 /// Opens (or reopens, to resume) the partial file and tells which pieces
@@ -230,7 +230,7 @@ impl RunningHash {
 			}
 			let out = result.and_then(|()| {
 				if next == pieces {
-					Ok(hasher.finalize().into())
+					Ok(ContentHash(hasher.finalize().into()))
 				} else {
 					Err(std::io::Error::other("not every piece was verified"))
 				}
@@ -272,7 +272,7 @@ mod tests {
 	fn a_name_taken_gets_a_number() {
 		let dir = tempfile::tempdir().expect("temp dir");
 		let dest = dir.path().join("downloads/A - B.flac");
-		let hash = [7u8; 32];
+		let hash = ContentHash([7; 32]);
 		let mut got = Vec::new();
 		for i in 0..3 {
 			let part = dir.path().join(format!("{i}.part"));
@@ -291,7 +291,7 @@ mod tests {
 		let part = dir.path().join("bad.part");
 		std::fs::write(&part, b"x").expect("part");
 		assert!(matches!(
-			finish_file(&part, &dest, &[1; 32], &hash),
+			finish_file(&part, &dest, &ContentHash([1; 32]), &hash),
 			Err(DownloadError::ContentMismatch)
 		));
 		assert!(!part.exists());

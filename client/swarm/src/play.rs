@@ -236,8 +236,8 @@ mod tests {
 	fn a_session_makes_a_receipt_the_chain_would_accept() {
 		let (p, peer) = (payout(), PeerId::random());
 		let mut s = Sessions::default();
-		s.open(peer, [1; 32], 7, 3, [2; 32]).expect("open");
-		assert_eq!(s.open(peer, [1; 32], 7, 3, [2; 32]), Err(PlayRefusal::Duplicate));
+		s.open(peer, [1; 32], 7, 3, ContentHash([2; 32])).expect("open");
+		assert_eq!(s.open(peer, [1; 32], 7, 3, ContentHash([2; 32])), Err(PlayRefusal::Duplicate));
 		assert_eq!(s.heartbeat(peer, [1; 32], 7, 0, 5_000), Ok(1));
 		assert_eq!(s.heartbeat(peer, [1; 32], 7, 5_000, 5_000), Err(PlayRefusal::BadHeartbeat));
 		assert_eq!(s.heartbeat(peer, [1; 32], 7, 5_000, 10_000), Ok(2));
@@ -266,9 +266,9 @@ mod tests {
 		let peer = PeerId::random();
 		let mut s = Sessions::default();
 		for n in 0..SESSIONS_PER_PEER as u64 {
-			s.open(peer, [1; 32], n, 1, [0; 32]).expect("open");
+			s.open(peer, [1; 32], n, 1, ContentHash([0; 32])).expect("open");
 		}
-		assert_eq!(s.open(peer, [1; 32], 99, 1, [0; 32]), Err(PlayRefusal::Busy));
+		assert_eq!(s.open(peer, [1; 32], 99, 1, ContentHash([0; 32])), Err(PlayRefusal::Busy));
 		s.expire(Some(&peer));
 		assert!(s.is_empty());
 	}

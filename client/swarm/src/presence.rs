@@ -421,7 +421,7 @@ mod tests {
 	use super::*;
 
 	fn h(n: u8) -> ContentHash {
-		[n; 32]
+		ContentHash([n; 32])
 	}
 
 	#[test]

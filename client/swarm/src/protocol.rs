@@ -472,7 +472,7 @@ mod tests {
 
 	#[test]
 	fn digest_ignores_order_and_duplicates() {
-		let (a, b) = ([1u8; 32], [2u8; 32]);
+		let (a, b) = (ContentHash([1; 32]), ContentHash([2; 32]));
 		assert_eq!(library_digest(&[a, b]), library_digest(&[b, a, b]));
 		assert_ne!(library_digest(&[a]), library_digest(&[b]));
 	}

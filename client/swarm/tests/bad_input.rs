@@ -15,7 +15,7 @@ use libp2p::{
 	swarm::SwarmEvent,
 	tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm,
 };
-use musicchain_primitives::PIECE_SIZE;
+use musicchain_primitives::{ContentHash, PIECE_SIZE};
 use musicchain_swarm::{
 	host::SERVE_PER_PEER,
 	protocol::{
@@ -186,7 +186,7 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 	let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("run mkfifo");
 	assert!(made.success());
 	let stuck = (
-		[0x57; 32],
+		ContentHash([0x57; 32]),
 		Served {
 			path: fifo,
 			size: u64::from(PIECE_SIZE) * 4,
@@ -216,7 +216,7 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 	assert!(closed(probe(&mut p, peer, &addr, On::Manifest, request(&hello)).await));
 
 	// Unknown content, too many pieces, pieces past the end, an unknown list.
-	let unknown = ManifestRequest { content_hash: [7; 32] };
+	let unknown = ManifestRequest { content_hash: ContentHash([7; 32]) };
 	match probe(&mut p, peer, &addr, On::Manifest, request(&unknown)).await {
 		Outcome::Answer(b) => assert_eq!(
 			decode::<ManifestResponse>(&b).expect("a manifest answer"),
@@ -224,7 +224,7 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 		),
 		Outcome::Closed => panic!("an unknown hash is answered"),
 	}
-	let unknown = PiecesRequest { content_hash: [7; 32], first: 0, count: 1 };
+	let unknown = PiecesRequest { content_hash: ContentHash([7; 32]), first: 0, count: 1 };
 	assert!(pieces_refused(
 		probe(&mut p, peer, &addr, On::Pieces, request(&unknown)).await,
 		Refusal::UnknownContent

@@ -8,7 +8,7 @@ use common::{
 	fixtures,
 	net::{served, spawn, spawn_at, spawn_with, until},
 };
-use musicchain_primitives::{manifest_root, ContentHash, PIECE_SIZE};
+use musicchain_primitives::{manifest_root, ContentHash, ManifestRoot, PIECE_SIZE};
 use musicchain_swarm::{
 	self as swarm, fetch::Dropped, Catalog, DownloadRequest, Downloaded, Host, Role, Served,
 };
@@ -26,7 +26,7 @@ async fn until_providers(host: &Host, hash: ContentHash, n: usize) {
 	.await;
 }
 
-async fn fetch(host: &Host, hash: ContentHash, root: Option<[u8; 32]>) -> Downloaded {
+async fn fetch(host: &Host, hash: ContentHash, root: Option<ManifestRoot>) -> Downloaded {
 	let handle = host
 		.download(DownloadRequest { content_hash: hash, root, stream_from: None, name: None })
 		.expect("start");
@@ -308,7 +308,7 @@ async fn a_play_session_ends_in_a_receipt_signed_as_the_chain_checks() {
 		listener.host.play_heartbeat(sp, me, 1, 15_000, 20_000).await,
 		PlayRefusal::UnknownSession,
 	);
-	let r = listener.host.play_open(sp, [9; 32], 3, me, 2).await;
+	let r = listener.host.play_open(sp, ContentHash([9; 32]), 3, me, 2).await;
 	assert!(matches!(r, Err(PlayError::Refused(PlayRefusal::UnknownContent))), "{r:?}");
 	let r = listener.host.play_open(up, song.0, 3, me, 2).await;
 	assert!(matches!(r, Err(PlayError::Refused(PlayRefusal::NotPaid))), "{r:?}");

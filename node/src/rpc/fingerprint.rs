@@ -152,7 +152,7 @@ where
 
 		let mut best: BTreeMap<SongId, FingerprintMatch> = BTreeMap::new();
 		for found in index::matches(&store, &query.items, None, MAX_CANDIDATES) {
-			let fingerprint_hash = H256(found.hash);
+			let fingerprint_hash = H256(found.hash.0);
 			let Some(song) = api
 				.song_by_fingerprint(at, found.hash)
 				.map_err(|e| node_error(format!("runtime call failed: {e}")))?

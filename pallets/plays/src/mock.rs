@@ -77,7 +77,7 @@ impl pallet_timestamp::Config for Test {}
 pub const NOW: u64 = 1_795_000_000_000;
 pub const SONG: SongId = 7;
 pub const DURATION: u32 = 240_000;
-pub const FILE: ContentHash = [0xaa; 32];
+pub const FILE: ContentHash = ContentHash([0xaa; 32]);
 pub const GENESIS: [u8; 32] = [0x42; 32];
 
 thread_local! {
@@ -222,7 +222,7 @@ impl crate::BenchmarkHelper<AccountId> for MockBenchmarkHelper {
 		_approved: bool,
 	) -> (SongId, ContentHash) {
 		const BENCH_SONG: SongId = 1_000;
-		const BENCH_FILE: ContentHash = [0xbb; 32];
+		const BENCH_FILE: ContentHash = ContentHash([0xbb; 32]);
 		let splits = (0..splits)
 			.map(|i| (AccountId::new([0x10 + i as u8; 32]), Permill::from_percent(10)))
 			.collect();

@@ -11,6 +11,7 @@ extern crate alloc;
 pub mod burn;
 pub mod fingerprint;
 pub mod format;
+pub mod hashes;
 pub mod metadata;
 #[cfg(feature = "std")]
 pub mod pieces;
@@ -24,21 +25,13 @@ pub use fingerprint::{
 	CompressedFingerprint, Fingerprint,
 };
 pub use format::Format;
+pub use hashes::{ContentHash, FingerprintHash, ManifestRoot};
 pub use metadata::{Metadata, RoyaltySplits, SplitError};
 pub use polkadot_sdk::sp_arithmetic::Permill;
 pub use receipt::{Heartbeat, PlayRules, ReceiptError, SessionReceipt};
 
 /// Identifier of a song (one recording = one royalty entry).
 pub type SongId = u32;
-
-/// SHA-256 of a file's bytes: identifies one concrete encoding (a variant).
-pub type ContentHash = [u8; 32];
-
-/// BLAKE2-256 of a compressed Chromaprint fingerprint.
-pub type FingerprintHash = [u8; 32];
-
-/// Hash over the ordered list of per-piece SHA-256 digests of a file.
-pub type ManifestRoot = [u8; 32];
 
 /// Pieces a file is split into for transfer and verification: 256 KiB.
 pub const PIECE_SIZE: u32 = 256 * 1024;
@@ -63,7 +56,7 @@ pub fn manifest_root(piece_hashes: &[[u8; 32]]) -> ManifestRoot {
 	for h in piece_hashes {
 		bytes.extend_from_slice(h);
 	}
-	sha2_256(&bytes)
+	ManifestRoot(sha2_256(&bytes))
 }
 
 /// Number of pieces of a file of `size` bytes split into `piece_size` pieces.

@@ -32,7 +32,7 @@ pub fn hash_pieces(mut reader: impl Read) -> std::io::Result<(ContentHash, Vec<[
 			break;
 		}
 	}
-	Ok((whole.finalize().into(), pieces, size))
+	Ok((ContentHash(whole.finalize().into()), pieces, size))
 }
 
 #[cfg(test)]

@@ -314,7 +314,7 @@ mod tests {
 			listener: [1u8; 32],
 			server: [2u8; 32],
 			song: 7,
-			content_hash: [3; 32],
+			content_hash: ContentHash([3; 32]),
 			nonce: 9,
 			heartbeats: BoundedVec::truncate_from(realtime_heartbeats(0, 10_000, 0, 5_000)),
 		};

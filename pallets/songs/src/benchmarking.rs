@@ -13,7 +13,7 @@ use musicchain_primitives::{
 	blake2_256,
 	fingerprint::{expected_items, Fingerprint, DEFAULT_ALGORITHM, MAX_COMPRESSED_LEN},
 	metadata::{MAX_SPLITS, MAX_TEXT_LEN},
-	Format, PIECE_SIZE,
+	ContentHash, FingerprintHash, Format, ManifestRoot, PIECE_SIZE,
 };
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
@@ -103,11 +103,11 @@ fn splits<T: Config>(
 /// File `i` of recording `seed`.
 fn variant(seed: u32, i: u32) -> VariantInfo {
 	VariantInfo {
-		content_hash: blake2_256(&(b"file", seed, i).encode()),
+		content_hash: ContentHash(blake2_256(&(b"file", seed, i).encode())),
 		format: Format::Flac,
 		size: 40_000_000,
 		piece_size: PIECE_SIZE,
-		manifest_root: blake2_256(&(b"manifest", seed, i).encode()),
+		manifest_root: ManifestRoot(blake2_256(&(b"manifest", seed, i).encode())),
 	}
 }
 
@@ -236,7 +236,7 @@ mod benchmarks {
 		fund::<T>(&artist);
 		let fingerprint = plausible_fingerprint::<T>(1, f)?;
 		ensure!(fingerprint.len() as u32 == f, "a plausible fingerprint longer than f");
-		let fingerprint_hash = blake2_256(&fingerprint);
+		let fingerprint_hash = FingerprintHash(blake2_256(&fingerprint));
 		let song = NextSongId::<T>::get();
 		// The runner moves a benchmark that starts at genesis to block 1
 		// before the measured call; start there, so that the call's

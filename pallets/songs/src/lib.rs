@@ -54,7 +54,7 @@ use musicchain_primitives::{
 	fingerprint::{codec::decompress, plausible_length, CompressedFingerprint},
 	metadata::validate_splits,
 	traits::{CatalogError, OnVetted, PlayableSong, SongCatalog},
-	ContentHash, Metadata, Permill, RoyaltySplits, SongId,
+	ContentHash, FingerprintHash, Metadata, Permill, RoyaltySplits, SongId,
 };
 use polkadot_sdk::{
 	frame_support::{
@@ -213,7 +213,8 @@ pub mod pallet {
 
 	/// Songs by fingerprint hash (exact-match lookup).
 	#[pallet::storage]
-	pub type ByFingerprint<T: Config> = StorageMap<_, Identity, [u8; 32], SongId, OptionQuery>;
+	pub type ByFingerprint<T: Config> =
+		StorageMap<_, Identity, FingerprintHash, SongId, OptionQuery>;
 
 	/// Variants by content hash.
 	#[pallet::storage]
@@ -283,7 +284,7 @@ pub mod pallet {
 		SongRegistered {
 			song: SongId,
 			artist: T::AccountId,
-			fingerprint_hash: [u8; 32],
+			fingerprint_hash: FingerprintHash,
 			content_hash: ContentHash,
 		},
 		/// A pending song became active because no verdict came in time.
@@ -921,7 +922,7 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(metadata.is_valid_utf8(), Error::<T>::InvalidMetadata);
 		Self::check_splits(&splits)?;
-		let fingerprint_hash = musicchain_primitives::blake2_256(&fingerprint);
+		let fingerprint_hash = FingerprintHash(musicchain_primitives::blake2_256(&fingerprint));
 		// A known fingerprint keeps finding its song; the verdict folds this
 		// registration into it.
 		let known_fingerprint = ByFingerprint::<T>::contains_key(fingerprint_hash);

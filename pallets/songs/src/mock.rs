@@ -217,11 +217,11 @@ pub fn fingerprint(seed: u32) -> CompressedFingerprint {
 
 pub fn variant(byte: u8) -> crate::VariantInfo {
 	crate::VariantInfo {
-		content_hash: [byte; 32],
+		content_hash: musicchain_primitives::ContentHash([byte; 32]),
 		format: Format::Flac,
 		size: 1_000_000,
 		piece_size: 262_144,
-		manifest_root: [byte ^ 0xff; 32],
+		manifest_root: musicchain_primitives::ManifestRoot([byte ^ 0xff; 32]),
 	}
 }
 

@@ -246,6 +246,6 @@ pub fn decide<T: Config>(
 fn sent_key(song: SongId, hash: &FingerprintHash) -> Vec<u8> {
 	let mut key = SENT_PREFIX.to_vec();
 	key.extend_from_slice(&song.to_le_bytes());
-	key.extend_from_slice(hash);
+	key.extend_from_slice(hash.as_ref());
 	key
 }

@@ -10,6 +10,7 @@ use crate::{
 use anyhow::{bail, Context as _, Result};
 use musicchain_app::play;
 use musicchain_chain::catalog::Song;
+use musicchain_primitives::{ContentHash, ManifestRoot};
 use musicchain_swarm::{self as swarm, protocol::parse_hash, DownloadRequest, Role};
 use musicchain_wallet::Account;
 use std::path::Path;
@@ -66,7 +67,12 @@ pub fn download_request(
 		},
 		None => None,
 	};
-	Ok(DownloadRequest { content_hash, root, stream_from, name: None })
+	Ok(DownloadRequest {
+		content_hash: ContentHash(content_hash),
+		root: root.map(ManifestRoot),
+		stream_from,
+		name: None,
+	})
 }
 
 pub async fn download_hash(

@@ -266,7 +266,7 @@ fn list(store: &Store, filter: &str, how: Listing) -> Result<i32> {
 						"artist": a.tags.artist,
 						"title": a.tags.title,
 						"album": a.tags.album,
-						"content_hash": hex(&a.content_hash),
+						"content_hash": a.content_hash.to_string(),
 					})
 				})
 				.collect();
@@ -291,7 +291,7 @@ fn list(store: &Store, filter: &str, how: Listing) -> Result<i32> {
 			t.artist.as_deref().unwrap_or("-"),
 			t.title.as_deref().unwrap_or("-"),
 			t.album.as_deref().unwrap_or("-"),
-			hex(if hashes { &a.content_hash[..] } else { &a.content_hash[..8] }),
+			hex(if hashes { &a.content_hash.0[..] } else { &a.content_hash.0[..8] }),
 		)?;
 	}
 	let failures = store.failures()?;

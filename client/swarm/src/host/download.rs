@@ -13,7 +13,7 @@ use crate::{
 	files::{self, RunningHash},
 	prefix::Prefix,
 	protocol::{
-		hex, ManifestRequest, ManifestResponse, PiecesRequest, PiecesResponse, Refusal, MAX_PIECES,
+		ManifestRequest, ManifestResponse, PiecesRequest, PiecesResponse, Refusal, MAX_PIECES,
 	},
 };
 use libp2p::{kad::RecordKey, PeerId};
@@ -334,7 +334,7 @@ impl EventLoop {
 			.unwrap_or("bin");
 		let name = match &d.request.name {
 			Some(name) => files::file_name(name),
-			None => hex(&d.request.content_hash),
+			None => d.request.content_hash.to_string(),
 		};
 		let dest = self.config.data_dir.join("downloads").join(format!("{name}.{ext}"));
 		let part = d.part.clone();
@@ -472,7 +472,7 @@ impl EventLoop {
 						.collect();
 					tracing::warn!(
 						"download of {} has had no piece for {}s: {}; {}",
-						hex(&hash),
+						hash,
 						quiet.as_secs(),
 						s.describe(Instant::now()),
 						conns.join(", ")

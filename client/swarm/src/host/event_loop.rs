@@ -17,7 +17,7 @@ use crate::{
 	error::{DownloadError, HostError},
 	files::RunningHash,
 	presence::{Gossip, Presence, BEACON_INTERVAL},
-	protocol::{self, hex, Malformed, PiecesResponse, PlayResponse},
+	protocol::{self, Malformed, PiecesResponse, PlayResponse},
 };
 use futures::StreamExt;
 use libp2p::{
@@ -456,7 +456,7 @@ impl EventLoop {
 				Ok(q) => {
 					self.providing.insert(q);
 				},
-				Err(e) => tracing::warn!("cannot announce {}: {e}", hex(&hash)),
+				Err(e) => tracing::warn!("cannot announce {hash}: {e}"),
 			}
 		}
 		self.tick_downloads();

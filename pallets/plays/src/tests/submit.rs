@@ -178,7 +178,7 @@ fn forged_or_wrong_chain_signature_is_rejected() {
 fn song_and_file_must_be_playable() {
 	test(|| {
 		let mut r = receipt_for(&[(0, 130_000)], 1);
-		r.content_hash = [0xbb; 32];
+		r.content_hash = musicchain_primitives::ContentHash([0xbb; 32]);
 		assert_noop!(submit(&r), Error::<Test>::NotAVariant);
 		let mut r = receipt_for(&[(0, 130_000)], 1);
 		r.song = 99;

@@ -45,7 +45,7 @@ pub trait IndexStore {
 
 /// The key of the compressed fingerprint with this hash.
 pub fn fingerprint_key(hash: &FingerprintHash) -> Vec<u8> {
-	key(FINGERPRINT_PREFIX, hash)
+	key(FINGERPRINT_PREFIX, hash.as_ref())
 }
 
 fn key(prefix: &[u8], suffix: &[u8]) -> Vec<u8> {
@@ -67,7 +67,7 @@ pub fn load(store: &impl IndexStore, hash: &FingerprintHash) -> Option<Fingerpri
 
 /// Whether this fingerprint is in the inverted index.
 pub fn is_indexed(store: &impl IndexStore, hash: &FingerprintHash) -> bool {
-	store.get(&key(HASH_PREFIX, hash)).is_some()
+	store.get(&key(HASH_PREFIX, hash.as_ref())).is_some()
 }
 
 /// Number of fingerprints in the inverted index.
@@ -90,8 +90,8 @@ pub fn insert(store: &mut impl IndexStore, hash: &FingerprintHash, items: &[u32]
 			store.set(&term_key, &postings);
 		}
 	}
-	store.set(&key(NUMBER_PREFIX, &number.to_le_bytes()), hash);
-	store.set(&key(HASH_PREFIX, hash), &number.to_le_bytes());
+	store.set(&key(NUMBER_PREFIX, &number.to_le_bytes()), hash.as_ref());
+	store.set(&key(HASH_PREFIX, hash.as_ref()), &number.to_le_bytes());
 	store.set(COUNT_KEY, &number.saturating_add(1).to_le_bytes());
 	true
 }
@@ -170,7 +170,7 @@ mod tests {
 	/// Writes a fingerprint as the runtime does and indexes it.
 	fn add(store: &mut MemoryStore, items: Vec<u32>) -> FingerprintHash {
 		let bytes = Fingerprint { algorithm: 1, items: items.clone() }.compress();
-		let hash = blake2_256(&bytes);
+		let hash = FingerprintHash(blake2_256(&bytes));
 		store.set(&fingerprint_key(&hash), &bytes);
 		assert!(insert(store, &hash, &items));
 		hash
@@ -206,7 +206,7 @@ mod tests {
 		assert_eq!(len(&store), 1);
 		assert_eq!(load(&store, &hash).map(|f| f.items), Some(items));
 		assert!(is_indexed(&store, &hash));
-		assert!(load(&store, &[0; 32]).is_none());
+		assert!(load(&store, &FingerprintHash([0; 32])).is_none());
 	}
 
 	#[test]
@@ -214,7 +214,7 @@ mod tests {
 		let mut store = MemoryStore::default();
 		// Silence: one term everywhere.
 		for i in 0..(MAX_POSTINGS as u32 + 5) {
-			let hash = blake2_256(&i.to_le_bytes());
+			let hash = FingerprintHash(blake2_256(&i.to_le_bytes()));
 			insert(&mut store, &hash, &[0, 1, 2]);
 		}
 		let postings = store.get(&key(TERM_PREFIX, &0u32.to_be_bytes())).unwrap_or_default();

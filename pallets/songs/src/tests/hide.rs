@@ -13,7 +13,8 @@ fn moderators_hide_and_unhide_and_hidden_still_plays() {
 		assert_ok!(Songs::hide(RuntimeOrigin::signed(MODERATOR), 0));
 		System::assert_last_event(Event::SongHidden { song: 0 }.into());
 		assert_eq!(SongsMap::<Test>::get(0).map(|r| r.status), Some(SongStatus::Hidden));
-		assert!(Songs::playable(0, &[1; 32]).is_ok_and(|s| s.hidden));
+		assert!(Songs::playable(0, &musicchain_primitives::ContentHash([1; 32]))
+			.is_ok_and(|s| s.hidden));
 		assert_noop!(
 			Songs::hide(RuntimeOrigin::signed(MODERATOR), 0),
 			Error::<Test>::AlreadyHidden

@@ -107,7 +107,11 @@ fn distinct_songs_are_unique_and_a_reencoding_folds_in() {
 	node.apply_all(verdicts);
 	assert_eq!(node.status(2), None);
 	node.ext.execute_with(|| {
-		assert_eq!(crate::Variants::<Test>::get([3; 32]).map(|v| v.song), Some(0));
+		assert_eq!(
+			crate::Variants::<Test>::get(musicchain_primitives::ContentHash([3; 32]))
+				.map(|v| v.song),
+			Some(0)
+		);
 	});
 }
 
@@ -147,7 +151,11 @@ fn another_accounts_file_with_the_same_fingerprint_folds_in() {
 	node.apply_all(verdicts);
 	assert_eq!(node.status(1), None, "folded");
 	node.ext.execute_with(|| {
-		assert_eq!(crate::Variants::<Test>::get([2; 32]).map(|v| v.song), Some(0));
+		assert_eq!(
+			crate::Variants::<Test>::get(musicchain_primitives::ContentHash([2; 32]))
+				.map(|v| v.song),
+			Some(0)
+		);
 	});
 }
 

@@ -16,19 +16,25 @@ fn register_stores_a_small_pending_record() {
 		assert_eq!(record.artist, ARTIST);
 		assert_eq!(record.fingerprint_hash, musicchain_primitives::blake2_256(&fingerprint(1)));
 		assert_eq!(ByFingerprint::<Test>::get(record.fingerprint_hash), Some(0));
-		assert_eq!(Variants::<Test>::get([1; 32]).map(|v| v.song), Some(0));
+		assert_eq!(
+			Variants::<Test>::get(musicchain_primitives::ContentHash([1; 32])).map(|v| v.song),
+			Some(0)
+		);
 		assert_eq!(NextSongId::<Test>::get(), 1);
 		System::assert_last_event(
 			Event::SongRegistered {
 				song: 0,
 				artist: ARTIST,
 				fingerprint_hash: record.fingerprint_hash,
-				content_hash: [1; 32],
+				content_hash: musicchain_primitives::ContentHash([1; 32]),
 			}
 			.into(),
 		);
 		// Pending songs are not playable yet.
-		assert_eq!(Songs::playable(0, &[1; 32]).err(), Some(CatalogError::NotActive));
+		assert_eq!(
+			Songs::playable(0, &musicchain_primitives::ContentHash([1; 32])).err(),
+			Some(CatalogError::NotActive)
+		);
 	});
 }
 
@@ -41,9 +47,15 @@ fn pending_song_activates_at_timeout() {
 		run_to(TIMEOUT + 1);
 		assert_eq!(SongsMap::<Test>::get(0).map(|r| r.status), Some(SongStatus::Active));
 		System::assert_last_event(Event::SongActivated { song: 0 }.into());
-		assert!(Songs::playable(0, &[1; 32]).is_ok());
-		assert_eq!(Songs::playable(0, &[9; 32]).err(), Some(CatalogError::NotAVariant));
-		assert_eq!(Songs::playable(5, &[1; 32]).err(), Some(CatalogError::UnknownSong));
+		assert!(Songs::playable(0, &musicchain_primitives::ContentHash([1; 32])).is_ok());
+		assert_eq!(
+			Songs::playable(0, &musicchain_primitives::ContentHash([9; 32])).err(),
+			Some(CatalogError::NotAVariant)
+		);
+		assert_eq!(
+			Songs::playable(5, &musicchain_primitives::ContentHash([1; 32])).err(),
+			Some(CatalogError::UnknownSong)
+		);
 	});
 }
 
@@ -154,8 +166,14 @@ fn add_variant_to_active_song() {
 			Error::<Test>::NotArtist
 		);
 		assert_ok!(Songs::add_variant(o(), 0, variant(2)));
-		System::assert_last_event(Event::VariantAdded { song: 0, content_hash: [2; 32] }.into());
-		assert!(Songs::playable(0, &[2; 32]).is_ok());
+		System::assert_last_event(
+			Event::VariantAdded {
+				song: 0,
+				content_hash: musicchain_primitives::ContentHash([2; 32]),
+			}
+			.into(),
+		);
+		assert!(Songs::playable(0, &musicchain_primitives::ContentHash([2; 32])).is_ok());
 		assert_noop!(Songs::add_variant(o(), 0, variant(2)), Error::<Test>::VariantExists);
 		assert_noop!(Songs::add_variant(o(), 7, variant(3)), Error::<Test>::NotFound);
 		assert_ok!(Songs::add_variant(o(), 0, variant(3)));

@@ -15,7 +15,7 @@ use polkadot_sdk::{
 	},
 };
 
-fn fp_hash(song: u32) -> [u8; 32] {
+fn fp_hash(song: u32) -> musicchain_primitives::FingerprintHash {
 	SongsMap::<Test>::get(song).map(|r| r.fingerprint_hash).unwrap_or_default()
 }
 
@@ -112,10 +112,13 @@ fn duplicate_verdict_folds_the_file_into_the_earlier_song() {
 		);
 		assert!(SongsMap::<Test>::get(1).is_none());
 		assert_eq!(SongVariants::<Test>::get(0).into_inner(), vec![[1; 32], [2; 32]]);
-		assert_eq!(Variants::<Test>::get([2; 32]).map(|v| v.song), Some(0));
+		assert_eq!(
+			Variants::<Test>::get(musicchain_primitives::ContentHash([2; 32])).map(|v| v.song),
+			Some(0)
+		);
 		assert_eq!(ByFingerprint::<Test>::get(folded_fp), Some(0));
 		assert!(SongVariants::<Test>::get(1).is_empty());
-		assert!(Songs::playable(0, &[2; 32]).is_ok());
+		assert!(Songs::playable(0, &musicchain_primitives::ContentHash([2; 32])).is_ok());
 		// The fingerprint keeps finding song 0.
 		assert!(PendingDeadlines::<Test>::iter().next().is_none());
 	});
@@ -141,7 +144,7 @@ fn folding_into_a_full_song_drops_the_file_and_says_so() {
 			}
 			.into(),
 		);
-		assert!(Variants::<Test>::get([2; 32]).is_none());
+		assert!(Variants::<Test>::get(musicchain_primitives::ContentHash([2; 32])).is_none());
 		assert_eq!(SongVariants::<Test>::get(0).len(), 3);
 	});
 }
@@ -157,7 +160,7 @@ fn authorization_refuses_what_does_not_apply() {
 		assert_eq!(authorize(&unique(0, 1), 2), invalid(InvalidTransaction::BadProof));
 		// Bound to the song's fingerprint: another fork's song 0 is refused.
 		let mut other_fork = unique(0, 1);
-		other_fork.fingerprint_hash = [7; 32];
+		other_fork.fingerprint_hash = musicchain_primitives::FingerprintHash([7; 32]);
 		assert_eq!(authorize(&other_fork, 1), invalid(InvalidTransaction::Stale));
 		// No such song.
 		assert_eq!(authorize(&unique(5, 1), 1), invalid(InvalidTransaction::Stale));
@@ -168,8 +171,11 @@ fn authorization_refuses_what_does_not_apply() {
 		assert_eq!(authorize(&duplicate(1, 1), 1), target);
 		assert_eq!(authorize(&duplicate(1, 7), 1), target);
 		let mut wrong_target = duplicate(1, 0);
-		wrong_target.outcome =
-			Outcome::DuplicateOf { song: 0, fingerprint_hash: [3; 32], similarity_ppm: 990_000 };
+		wrong_target.outcome = Outcome::DuplicateOf {
+			song: 0,
+			fingerprint_hash: musicchain_primitives::FingerprintHash([3; 32]),
+			similarity_ppm: 990_000,
+		};
 		assert_eq!(authorize(&wrong_target, 1), target);
 		// Judged already.
 		assert_eq!(authorize(&unique(0, 1), 1), invalid(InvalidTransaction::Stale));
@@ -188,7 +194,7 @@ fn dispatch_rechecks_state_and_origin() {
 			DispatchError::BadOrigin
 		);
 		let mut stale = v.clone();
-		stale.fingerprint_hash = [7; 32];
+		stale.fingerprint_hash = musicchain_primitives::FingerprintHash([7; 32]);
 		assert_noop!(
 			Songs::submit_verdict(authorized(), stale.clone(), sign(&stale, 1)),
 			Error::<Test>::StaleVerdict
@@ -311,6 +317,9 @@ fn nothing_folds_into_a_song_rejected_while_the_votes_came_in() {
 			Error::<Test>::InvalidTarget
 		);
 		// The file stays with its own registration.
-		assert_eq!(Variants::<Test>::get([2; 32]).map(|v| v.song), Some(1));
+		assert_eq!(
+			Variants::<Test>::get(musicchain_primitives::ContentHash([2; 32])).map(|v| v.song),
+			Some(1)
+		);
 	});
 }

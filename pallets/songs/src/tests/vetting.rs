@@ -67,7 +67,8 @@ fn registering_holds_the_deposit_and_fails_without_it() {
 		assert_noop!(register_as(7, 2, 2), Error::<Test>::CannotHoldDeposit);
 		// Unvetted, a played song is not approved: its plays earn credits.
 		run_to(TIMEOUT + 1);
-		assert!(Songs::playable(0, &[1; 32]).is_ok_and(|s| !s.approved));
+		assert!(Songs::playable(0, &musicchain_primitives::ContentHash([1; 32]))
+			.is_ok_and(|s| !s.approved));
 	});
 }
 
@@ -85,7 +86,8 @@ fn approval_returns_the_deposit_and_pays_the_credits() {
 		assert_eq!(Vetting::<Test>::get(song), Some(Decision::Approved));
 		assert!(!UnvettedSongs::<Test>::contains_key(ARTIST, song));
 		assert_eq!(Vetted::get(), vec![VettingCall::Approved(song)]);
-		assert!(Songs::playable(song, &[1; 32]).is_ok_and(|s| s.approved));
+		assert!(Songs::playable(song, &musicchain_primitives::ContentHash([1; 32]))
+			.is_ok_and(|s| s.approved));
 		assert_noop!(Songs::approve_song(moderator(), song), Error::<Test>::AlreadyApproved);
 		assert_noop!(Songs::approve_song(moderator(), 9), Error::<Test>::NotFound);
 	});
@@ -114,12 +116,18 @@ fn rejection_burns_the_deposit_hides_and_never_earns_again() {
 		assert_eq!(Balances::total_issuance(), issuance - DEPOSIT);
 		assert_eq!(SongsMap::<Test>::get(song).map(|r| r.status), Some(SongStatus::Hidden));
 		assert_eq!(Vetted::get(), vec![VettingCall::Rejected(song)]);
-		assert_eq!(Songs::playable(song, &[1; 32]).err(), Some(CatalogError::Rejected));
+		assert_eq!(
+			Songs::playable(song, &musicchain_primitives::ContentHash([1; 32])).err(),
+			Some(CatalogError::Rejected)
+		);
 		assert_noop!(Songs::reject_song(moderator(), song), Error::<Test>::AlreadyRejected);
 		assert_noop!(Songs::approve_song(moderator(), song), Error::<Test>::AlreadyRejected);
 		// Approving the artist later does not revive it.
 		assert_ok!(Songs::approve_artist(moderator(), ARTIST));
-		assert_eq!(Songs::playable(song, &[1; 32]).err(), Some(CatalogError::Rejected));
+		assert_eq!(
+			Songs::playable(song, &musicchain_primitives::ContentHash([1; 32])).err(),
+			Some(CatalogError::Rejected)
+		);
 	});
 }
 
@@ -131,7 +139,10 @@ fn an_approved_song_can_still_be_rejected() {
 		assert_ok!(Songs::reject_song(moderator(), song));
 		System::assert_last_event(Event::SongRejected { song, deposit_burned: 0 }.into());
 		assert_eq!(Balances::balance(&ARTIST), FUNDS, "the returned deposit stays returned");
-		assert_eq!(Songs::playable(song, &[1; 32]).err(), Some(CatalogError::Rejected));
+		assert_eq!(
+			Songs::playable(song, &musicchain_primitives::ContentHash([1; 32])).err(),
+			Some(CatalogError::Rejected)
+		);
 	});
 }
 
@@ -165,7 +176,8 @@ fn approving_an_artist_approves_its_songs_now_and_later() {
 		let d = active(4);
 		assert_eq!(held(ARTIST), 0);
 		assert!(Deposits::<Test>::get(d).is_none());
-		assert!(Songs::playable(d, &[4; 32]).is_ok_and(|s| s.approved));
+		assert!(Songs::playable(d, &musicchain_primitives::ContentHash([4; 32]))
+			.is_ok_and(|s| s.approved));
 		// On the song itself: a play reads one decision.
 		assert_eq!(Vetting::<Test>::get(d), Some(Decision::Approved));
 		// Another artist is not.
@@ -235,7 +247,8 @@ fn a_dispute_moves_the_song_to_its_rightful_artist() {
 		assert_ok!(Songs::approve_artist(moderator(), OTHER));
 		assert_eq!(held(ARTIST), 0);
 		assert_eq!(Balances::balance(&ARTIST), FUNDS);
-		assert!(Songs::playable(song, &[1; 32]).is_ok_and(|s| s.approved));
+		assert!(Songs::playable(song, &musicchain_primitives::ContentHash([1; 32]))
+			.is_ok_and(|s| s.approved));
 	});
 }
 
@@ -301,15 +314,22 @@ fn rejection_frees_the_files_and_the_recording_for_their_artist() {
 		let fingerprint_hash =
 			SongsMap::<Test>::get(squatted).map(|r| r.fingerprint_hash).expect("the song");
 		assert_ok!(Songs::reject_song(moderator(), squatted));
-		assert!(crate::Variants::<Test>::get([1; 32]).is_none());
+		assert!(crate::Variants::<Test>::get(musicchain_primitives::ContentHash([1; 32])).is_none());
 		assert!(crate::SongVariants::<Test>::get(squatted).is_empty());
 		assert!(crate::ByFingerprint::<Test>::get(fingerprint_hash).is_none());
-		assert_eq!(Songs::playable(squatted, &[1; 32]), Err(CatalogError::Rejected));
+		assert_eq!(
+			Songs::playable(squatted, &musicchain_primitives::ContentHash([1; 32])),
+			Err(CatalogError::Rejected)
+		);
 		// The real artist registers the same file: a new song, found by the
 		// recording's fingerprint from now on.
 		assert_ok!(register_as(OTHER, 1, 1));
 		let song = squatted + 1;
-		assert_eq!(crate::Variants::<Test>::get([1; 32]).map(|v| v.song), Some(song));
+		assert_eq!(
+			crate::Variants::<Test>::get(musicchain_primitives::ContentHash([1; 32]))
+				.map(|v| v.song),
+			Some(song)
+		);
 		assert_eq!(crate::ByFingerprint::<Test>::get(fingerprint_hash), Some(song));
 	});
 }
