@@ -75,6 +75,15 @@ impl DevNode {
 		self.proc = Some(Proc(child));
 		let started = Instant::now();
 		while std::net::TcpStream::connect(("127.0.0.1", self.rpc)).is_err() {
+			// A node that cannot start (built without its runtime, a port
+			// taken) exits at once: say why, not after the whole wait.
+			if let Some(Ok(Some(status))) = self.proc.as_mut().map(|p| p.0.try_wait()) {
+				let log =
+					std::fs::read_to_string(self.dir.path().join("node.log")).unwrap_or_default();
+				let lines: Vec<&str> = log.lines().collect();
+				let tail = lines[lines.len().saturating_sub(10)..].join("\n");
+				panic!("the node exited ({status}) before its RPC opened; its log ends:\n{tail}");
+			}
 			assert!(started.elapsed() < Duration::from_secs(300), "the node's RPC never opened");
 			std::thread::sleep(Duration::from_millis(200));
 		}
