@@ -92,8 +92,8 @@ pub enum PlayError {
 	NoServer { song: u32, files: usize },
 	#[error("no piece arrived from the swarm in {} s", FIND_PEER_FOR.as_secs())]
 	NoPiece,
-	#[error("the download failed")]
-	DownloadFailed,
+	#[error("the download failed: {0}")]
+	DownloadFailed(swarm::DownloadError),
 	#[error("playback stopped: {0}")]
 	Player(String),
 	#[error("the server gave no valid receipt: {0}")]
@@ -178,9 +178,17 @@ pub async fn play(
 	let mut progress = handle.progress.clone();
 	let first_piece = progress.wait_for(|p| p.contiguous > 0);
 	let finisher = tokio::spawn(handle.finish());
-	match tokio::time::timeout(FIND_PEER_FOR, first_piece).await {
-		Ok(Ok(_)) => {},
-		Ok(Err(_)) => return Err(PlayError::DownloadFailed),
+	// (No guard of the progress is held past this line.)
+	let arrived = tokio::time::timeout(FIND_PEER_FOR, first_piece).await.map(|r| r.is_ok());
+	match arrived {
+		Ok(true) => {},
+		// The download ended before its first piece: say why.
+		Ok(false) => {
+			return Err(match finisher.await {
+				Ok(Err(e)) => PlayError::DownloadFailed(e),
+				_ => PlayError::NoPiece,
+			})
+		},
 		Err(_) => return Err(PlayError::NoPiece),
 	}
 

@@ -13,7 +13,8 @@ use crate::{
 	files::{self, RunningHash},
 	prefix::Prefix,
 	protocol::{
-		ManifestRequest, ManifestResponse, PiecesRequest, PiecesResponse, Refusal, MAX_PIECES,
+		Manifest, ManifestRequest, ManifestResponse, PiecesRequest, PiecesResponse, Refusal,
+		MAX_PIECES,
 	},
 };
 use libp2p::{kad::RecordKey, PeerId};
@@ -160,9 +161,7 @@ impl EventLoop {
 
 	pub(super) fn on_manifest(&mut self, dl: u64, peer: PeerId, response: ManifestResponse) {
 		let Some(d) = self.downloads.get_mut(&dl) else { return };
-		let Ok(manifest) = response else { return };
-		let (size, piece_size, format, pieces) =
-			(manifest.size, manifest.piece_size, manifest.format, manifest.pieces);
+		let Ok(Manifest { size, piece_size, format, pieces }) = response else { return };
 		let expected = size.div_ceil(u64::from(PIECE_SIZE)).max(1);
 		let root = manifest_root(&pieces);
 		let valid = piece_size == PIECE_SIZE
