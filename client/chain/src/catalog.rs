@@ -33,8 +33,14 @@ pub struct Song {
 }
 
 /// A bounded UTF-8 field as text.
+/// A song's text as the chain holds it, safe to print: invalid UTF-8 and
+/// control characters (an artist could put terminal escape sequences, tabs
+/// or line breaks in a title) become U+FFFD.
 pub fn text(bytes: &[u8]) -> String {
-	String::from_utf8_lossy(bytes).into_owned()
+	String::from_utf8_lossy(bytes)
+		.chars()
+		.map(|c| if c.is_control() { char::REPLACEMENT_CHARACTER } else { c })
+		.collect()
 }
 
 impl Song {
@@ -132,5 +138,19 @@ impl Chain {
 			Ok(songs)
 		})
 		.await
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::text;
+
+	#[test]
+	fn song_text_cannot_drive_the_terminal() {
+		assert_eq!(text("Blue Monday".as_bytes()), "Blue Monday");
+		assert_eq!(text("Été – ça".as_bytes()), "Été – ça");
+		// A clear-screen escape, a carriage return, a tab and a newline.
+		assert_eq!(text(b"a\x1b[2Jb\rc\td\ne"), "a\u{fffd}[2Jb\u{fffd}c\u{fffd}d\u{fffd}e");
+		assert_eq!(text(&[0x66, 0xff, 0x6f]), "f\u{fffd}o");
 	}
 }
