@@ -9,6 +9,7 @@ packages=(
 	curl                                                           # JSON-RPC from the scripts (local-network status, node benchmark)
 	libasound2-dev                                                 # the player's audio device (ALSA)
 	dbus-daemon dbus-bin gnome-keyring libsecret-tools             # the wallet's OS keyring (Secret Service), tested on a private session bus
+	chromium chromium-driver xdg-utils                             # the player app's browser tests (headless, WebDriver); opening its page
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -4,7 +4,7 @@
 # benchmarks as tests, and the node's tests (which build the runtime's wasm,
 # the no_std check, and the node, then run a dev chain and a 4-validator
 # network on loopback), then the whole loop end to end (the dev node and
-# four clients).
+# four clients) and the player app in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -35,7 +35,7 @@ SKIP_WASM_BUILD=1 cargo test --locked "${benchmarks[@]}" 2>&1 | tee -a "$log" ||
 echo "== node (dev chain, 4-validator network)"
 cargo test --locked -p musicchain-node 2>&1 | tee -a "$log" || fail "node tests"
 
-echo "== end to end (the dev node and four clients; a node restart under a client)"
+echo "== end to end (the dev node and four clients; a node restart under a client; the player app in a browser)"
 # The end-to-end tests are the workspace's only ignored tests. They run from
 # the test binaries the first step built: selecting the same packages (all
 # default members) and features keeps the same build, where

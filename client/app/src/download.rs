@@ -20,9 +20,14 @@ pub enum KeepError {
 /// Adds the downloaded file at `path` (and its folder, as a library
 /// folder) to the library of `data_dir`.
 pub fn add_to_library(data_dir: &Path, path: &Path) -> Result<(), KeepError> {
-	let store = Store::open(data_dir)?;
+	add_to_store(&Store::open(data_dir)?, path)
+}
+
+/// Adds the downloaded file at `path` (and its folder, as a library
+/// folder) to the open library `store`.
+pub fn add_to_store(store: &Store, path: &Path) -> Result<(), KeepError> {
 	if let Some(dir) = path.parent() {
-		library::add_root(&store, dir)?;
+		library::add_root(store, dir)?;
 	}
 	let meta = std::fs::metadata(path)?;
 	let analysis = musicchain_audio::analyze(path)?;

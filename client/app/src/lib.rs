@@ -9,8 +9,12 @@
 //! - [`play`]: stream a song from the swarm, play it, send the heartbeats
 //!   and settle the receipt.
 //! - [`download`]: a finished download joins the library.
+//! - [`serve`]: what the library serves to the swarm.
+//! - [`view`]: songs as a front end shows them.
 
 pub mod download;
 pub mod play;
 pub mod search;
+pub mod serve;
 pub mod sync;
+pub mod view;

@@ -6,12 +6,12 @@
 
 use crate::download;
 use musicchain_chain::{
-	catalog::Song,
+	catalog::{Song, Variant},
 	plays::{PlayRefused, Settled},
 	Chain, ChainError,
 };
 use musicchain_player::{self as player, Control, Event, Output};
-use musicchain_swarm::{self as swarm, DownloadRequest, Host, PeerId};
+use musicchain_swarm::{self as swarm, DownloadRequest, Host, PeerId, PrefixReader};
 use musicchain_wallet::Account;
 use std::{
 	path::{Path, PathBuf},
@@ -96,6 +96,8 @@ pub enum PlayError {
 	DownloadFailed(swarm::DownloadError),
 	#[error("playback stopped: {0}")]
 	Player(String),
+	#[error("the server did not take the heartbeat: {0}")]
+	Heartbeat(String),
 	#[error("the server gave no valid receipt: {0}")]
 	Receipt(String),
 	#[error(transparent)]
@@ -127,18 +129,39 @@ pub async fn find_server(host: &Host, song: &Song) -> Result<usize, PlayError> {
 	}
 }
 
-/// Plays `song` for `listener` through `host` (a client host paid on the
-/// listener's account) and settles the play on `chain`; `data_dir` is the
-/// client's, where the download lands and joins the library.
-pub async fn play(
+/// The whole download of a play's file (in `downloads/` once it is done).
+pub type Finished = tokio::task::JoinHandle<Result<swarm::Downloaded, swarm::DownloadError>>;
+
+/// A play under way: a play session with the serving peer (when one
+/// opened), and the song's file streaming in from the swarm, readable as
+/// far as it is verified. Whatever plays it (the local player, or a page
+/// fed over HTTP) reports what was heard with [`Stream::heard`], then
+/// [`Stream::settle`]s.
+pub struct Stream {
+	pub song: Song,
+	/// The file that streams.
+	pub variant: Variant,
+	/// The file from its start, as far as it is verified; reads past that
+	/// wait for the pieces.
+	pub reader: PrefixReader,
+	/// The download's progress.
+	pub progress: tokio::sync::watch::Receiver<swarm::Progress>,
+	/// The peer that opened the play session, and the account it is paid on.
+	pub session: Option<(PeerId, [u8; 32])>,
+	nonce: u64,
+}
+
+/// Starts a play of `song` for `listener` through `host`: checks that the
+/// listener can pay for the receipt, finds a serving peer, opens a play
+/// session with it and streams the file until its first piece is in.
+/// Returns the play and its whole download.
+pub async fn start(
 	host: &Host,
 	chain: &Chain,
 	listener: &Account,
 	song: &Song,
-	options: PlayOptions,
-	data_dir: &Path,
 	mut on_event: impl FnMut(PlayEvent),
-) -> Result<PlayOutcome, PlayError> {
+) -> Result<(Stream, Finished), PlayError> {
 	// A listener who could not submit the receipt hears so now, not after
 	// the song.
 	if let Some(file) = song.variants.first() {
@@ -175,27 +198,89 @@ pub async fn play(
 	// The player reads what has arrived, verified and in order; it starts
 	// once the first piece is in.
 	let reader = handle.reader();
-	let mut progress = handle.progress.clone();
-	let first_piece = progress.wait_for(|p| p.contiguous > 0);
-	let finisher = tokio::spawn(handle.finish());
+	let progress = handle.progress.clone();
+	let mut first = handle.progress.clone();
+	let first_piece = first.wait_for(|p| p.contiguous > 0);
+	let finished = tokio::spawn(handle.finish());
 	// (No guard of the progress is held past this line.)
 	let arrived = tokio::time::timeout(FIND_PEER_FOR, first_piece).await.map(|r| r.is_ok());
 	match arrived {
 		Ok(true) => {},
 		// The download ended before its first piece: say why.
 		Ok(false) => {
-			return Err(match finisher.await {
+			return Err(match finished.await {
 				Ok(Err(e)) => PlayError::DownloadFailed(e),
 				_ => PlayError::NoPiece,
 			})
 		},
 		Err(_) => return Err(PlayError::NoPiece),
 	}
+	Ok((Stream { song: song.clone(), variant, reader, progress, session, nonce }, finished))
+}
 
+impl Stream {
+	/// Sends the heartbeat "`[from_ms, to_ms)` of the song was heard" to the
+	/// serving peer (nothing without a play session).
+	pub async fn heard(
+		&self,
+		host: &Host,
+		listener: &Account,
+		from_ms: u32,
+		to_ms: u32,
+	) -> Result<(), PlayError> {
+		if let Some((peer, _)) = self.session {
+			host.play_heartbeat(peer, listener.public(), self.nonce, from_ms, to_ms)
+				.await
+				.map_err(|e| PlayError::Heartbeat(e.to_string()))?;
+		}
+		Ok(())
+	}
+
+	/// Ends the play: the server signs the receipt of the heartbeats it
+	/// took, and the listener submits it to the chain.
+	pub async fn settle(
+		&self,
+		host: &Host,
+		chain: &Chain,
+		listener: &Account,
+		heard_ms: u32,
+		mut on_event: impl FnMut(PlayEvent),
+	) -> Result<PlayOutcome, PlayError> {
+		let Some((peer, server)) = self.session else {
+			return Ok(PlayOutcome::Unpaid { heard_ms });
+		};
+		let (receipt, signature) = host
+			.play_close(peer, listener.public(), self.nonce, server, chain.genesis_hash())
+			.await
+			.map_err(|e| PlayError::Receipt(e.to_string()))?;
+		on_event(PlayEvent::Submitting { heard_ms, heartbeats: receipt.heartbeats.len() });
+		match chain.submit_receipt(listener, &receipt, signature).await {
+			Ok(settled) => Ok(PlayOutcome::Settled(settled)),
+			Err(PlayRefused::Rule { name, meaning }) => Ok(PlayOutcome::Refused { name, meaning }),
+			Err(PlayRefused::Chain(e)) => Err(e.into()),
+		}
+	}
+}
+
+/// Plays `song` for `listener` through `host` (a client host paid on the
+/// listener's account) on the local player and settles the play on
+/// `chain`; `data_dir` is the client's, where the download lands and joins
+/// the library.
+pub async fn play(
+	host: &Host,
+	chain: &Chain,
+	listener: &Account,
+	song: &Song,
+	options: PlayOptions,
+	data_dir: &Path,
+	mut on_event: impl FnMut(PlayEvent),
+) -> Result<PlayOutcome, PlayError> {
+	let (stream, mut finished) = start(host, chain, listener, song, &mut on_event).await?;
 	let PlayOptions { output, segments, control, asked } = options;
 	let segments = if segments.is_empty() { vec![(0, song.duration_ms)] } else { segments };
-	let size = variant.size;
-	let format = variant.format;
+	let size = stream.variant.size;
+	let format = stream.variant.format;
+	let reader = stream.reader.clone();
 	let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
 	let playing = tokio::task::spawn_blocking(move || {
 		let open = || player::open_stream(reader.clone(), size, format);
@@ -213,12 +298,8 @@ pub async fn play(
 			Event::Volume(percent) => on_event(PlayEvent::Volume(percent)),
 			Event::Heard { from_ms, to_ms } => {
 				on_event(PlayEvent::Heard { from_ms, to_ms });
-				if let Some((peer, _)) = session {
-					if let Err(e) =
-						host.play_heartbeat(peer, listener.public(), nonce, from_ms, to_ms).await
-					{
-						on_event(PlayEvent::HeartbeatRefused { reason: e.to_string() });
-					}
+				if let Err(e) = stream.heard(host, listener, from_ms, to_ms).await {
+					on_event(PlayEvent::HeartbeatRefused { reason: e.to_string() });
 				}
 			},
 		}
@@ -227,24 +308,17 @@ pub async fn play(
 		.await
 		.map_err(|e| PlayError::Player(e.to_string()))?
 		.map_err(|e| PlayError::Player(e.to_string()))?;
-	if let Ok(Ok(done)) = finisher.await {
+	keep(&mut finished, data_dir, &mut on_event).await;
+	stream.settle(host, chain, listener, heard_ms, on_event).await
+}
+
+/// Waits for the play's download to finish and adds the file to the
+/// library (from then on it is served), saying how it went.
+pub async fn keep(finished: &mut Finished, data_dir: &Path, on_event: &mut impl FnMut(PlayEvent)) {
+	if let Ok(Ok(done)) = finished.await {
 		match download::add_to_library(data_dir, &done.path) {
 			Ok(()) => on_event(PlayEvent::Kept { path: done.path }),
 			Err(e) => on_event(PlayEvent::NotKept { path: done.path, reason: e.to_string() }),
 		}
-	}
-
-	let Some((peer, server)) = session else {
-		return Ok(PlayOutcome::Unpaid { heard_ms });
-	};
-	let (receipt, signature) = host
-		.play_close(peer, listener.public(), nonce, server, chain.genesis_hash())
-		.await
-		.map_err(|e| PlayError::Receipt(e.to_string()))?;
-	on_event(PlayEvent::Submitting { heard_ms, heartbeats: receipt.heartbeats.len() });
-	match chain.submit_receipt(listener, &receipt, signature).await {
-		Ok(settled) => Ok(PlayOutcome::Settled(settled)),
-		Err(PlayRefused::Rule { name, meaning }) => Ok(PlayOutcome::Refused { name, meaning }),
-		Err(PlayRefused::Chain(e)) => Err(e.into()),
 	}
 }

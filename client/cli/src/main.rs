@@ -35,6 +35,7 @@ Exit codes:
      no serving peer opened a play session)
 
 Examples:
+  musicchain app
   musicchain wallet create
   musicchain library add ~/Music
   musicchain discover --artist \"new order\"
@@ -80,6 +81,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+	App(app::Args),
 	Library(library::Args),
 	Serve(serve::Args),
 	Download(download::Args),
@@ -180,6 +182,7 @@ async fn run(cli: Cli) -> Result<i32> {
 		chain: cli.chain,
 	};
 	match cli.command {
+		Command::App(args) => app::exec(&ctx, args).await,
 		Command::Library(args) => library::exec(&ctx, args).await,
 		Command::Serve(args) => serve::exec(&ctx, args).await,
 		Command::Download(args) => download::exec(&ctx, args).await,

@@ -5,11 +5,8 @@
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use libp2p::Multiaddr;
-use musicchain_library::Store;
 pub use musicchain_relay::{announce, run_until_stopped};
-use musicchain_swarm::{
-	self as swarm, Catalog, DownloadRequest, Host, HostConfig, Payout, Role, Served,
-};
+use musicchain_swarm::{self as swarm, Catalog, DownloadRequest, Host, HostConfig, Payout, Role};
 use musicchain_wallet::Account;
 use std::{path::Path, time::Duration};
 
@@ -67,21 +64,9 @@ impl NetArgs {
 	}
 }
 
+/// The library of `data_dir` as the swarm serves it.
 pub fn catalog(data_dir: &Path) -> Result<Catalog> {
-	let store = Store::open_read_only(data_dir).or_else(|_| Store::open(data_dir))?;
-	// Every analysed file of the library, in the store's order.
-	let files = store.files()?.into_iter().map(|(path, record)| {
-		let a = record.analysis;
-		let served = Served {
-			path,
-			size: a.size,
-			piece_size: a.piece_size,
-			format: a.format,
-			pieces: std::sync::Arc::new(a.piece_hashes),
-		};
-		(a.content_hash, served)
-	});
-	Ok(Catalog::from_files(files))
+	Ok(musicchain_app::serve::catalog(data_dir)?)
 }
 
 /// The host of a client that serves its library, paid on `account` (plays

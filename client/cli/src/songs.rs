@@ -46,35 +46,7 @@ impl Filter {
 /// `song` as JSON, for `--json` output: its id, tags, length in
 /// milliseconds, status, artist address and files.
 pub fn json(song: &Song) -> serde_json::Value {
-	use musicchain_chain::catalog::Status;
-	let status = match song.status {
-		Status::Pending => "pending",
-		Status::Active => "active",
-		Status::Hidden => "hidden",
-	};
-	let variants: Vec<_> = song
-		.variants
-		.iter()
-		.map(|v| {
-			serde_json::json!({
-				"content_hash": v.content_hash.to_string(),
-				"format": musicchain_audio::format_name(v.format),
-				"size": v.size,
-			})
-		})
-		.collect();
-	serde_json::json!({
-		"id": song.id,
-		"artist": song.artist(),
-		"title": song.title(),
-		"album": song.album(),
-		"genre": song.genre(),
-		"track": song.metadata.track,
-		"duration_ms": song.duration_ms,
-		"status": status,
-		"artist_account": musicchain_wallet::address(&song.artist_account),
-		"variants": variants,
-	})
+	serde_json::to_value(musicchain_app::view::SongView::from(song)).unwrap_or_default()
 }
 
 /// Prints `value` as pretty JSON on stdout.

@@ -22,126 +22,12 @@
 mod common;
 
 use common::{
-	fixtures,
-	node::{free_port, DevNode, Proc},
+	node::DevNode,
+	user::{library, state, Reader, State, User},
 };
-use musicchain_chain::{catalog::Status, Chain};
+use musicchain_chain::catalog::Status;
 use musicchain_primitives::UNIT;
-use std::{
-	io::{BufRead, BufReader, Write},
-	process::{Command, Output, Stdio},
-	time::{Duration, Instant},
-};
-
-const CLIENT: &str = env!("CARGO_BIN_EXE_musicchain");
-
-/// One user of the client: a data directory, a dev account.
-struct User {
-	name: &'static str,
-	dir: tempfile::TempDir,
-	node: String,
-}
-
-impl User {
-	fn new(name: &'static str, uri: &str, node: &DevNode) -> User {
-		let user = User { name, dir: tempfile::tempdir().expect("tmp"), node: node.url.clone() };
-		let mut child = user
-			.command(&["wallet", "import", "--uri"])
-			.stdin(Stdio::piped())
-			.stdout(Stdio::piped())
-			.stderr(Stdio::piped())
-			.spawn()
-			.expect("wallet import");
-		child.stdin.take().expect("stdin").write_all(format!("{uri}\n").as_bytes()).expect("uri");
-		let out = child.wait_with_output().expect("import");
-		assert!(
-			out.status.success(),
-			"{name}: import failed: {}",
-			String::from_utf8_lossy(&out.stderr)
-		);
-		user
-	}
-
-	fn command(&self, args: &[&str]) -> Command {
-		let mut c = Command::new(CLIENT);
-		c.args(args)
-			.env("MUSICCHAIN_DATA_DIR", self.dir.path())
-			.env("MUSICCHAIN_PASSWORD", format!("{} password", self.name))
-			.env("MUSICCHAIN_NODE", &self.node)
-			// Test accounts stay out of a developer's own keyring.
-			.env("MUSICCHAIN_KEYRING", "off")
-			// Silent on a developer's machine too.
-			.env("MUSICCHAIN_OUTPUT", "null")
-			.env_remove("MUSICCHAIN_BOOTSTRAP");
-		c
-	}
-
-	/// Runs the client to its end; whether it succeeded, and what it
-	/// printed (standard output, then standard error).
-	fn run(&self, args: &[&str]) -> (bool, String) {
-		let Output { status, stdout, stderr } =
-			self.command(args).stdin(Stdio::null()).output().expect("run the client");
-		let out =
-			format!("{}{}", String::from_utf8_lossy(&stdout), String::from_utf8_lossy(&stderr));
-		println!("--- {} $ musicchain {}\n{out}", self.name, args.join(" "));
-		(status.success(), out)
-	}
-
-	/// Runs the client with `--json` output; what it printed on standard
-	/// output, parsed.
-	fn json(&self, args: &[&str]) -> serde_json::Value {
-		let Output { status, stdout, stderr } =
-			self.command(args).stdin(Stdio::null()).output().expect("run the client");
-		let err = String::from_utf8_lossy(&stderr);
-		assert!(status.success(), "musicchain {}: {err}", args.join(" "));
-		serde_json::from_slice(&stdout).unwrap_or_else(|e| {
-			panic!(
-				"musicchain {}: not JSON ({e}): {}",
-				args.join(" "),
-				String::from_utf8_lossy(&stdout)
-			)
-		})
-	}
-
-	/// Starts `serve` on a loopback port; returns it and its address.
-	fn serve(&self) -> (Proc, String) {
-		let port = free_port();
-		let listen = format!("/ip4/127.0.0.1/tcp/{port}");
-		let mut child = self
-			.command(&["serve", "--listen", &listen, "--advertise-listen"])
-			.stdin(Stdio::null())
-			.stdout(Stdio::piped())
-			.stderr(Stdio::inherit())
-			.spawn()
-			.expect("serve");
-		let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-		let addr = loop {
-			let line = lines.next().expect("serve printed its address").expect("utf-8");
-			println!("{}: {line}", self.name);
-			if let Some(addr) = line.strip_prefix("listening on ") {
-				break addr.to_string();
-			}
-		};
-		// Keep draining its output so that it never blocks on a full pipe.
-		std::thread::spawn(move || for _ in lines {});
-		(Proc(child), addr)
-	}
-
-	fn account(&self) -> [u8; 32] {
-		let (_, out) = self.run(&["wallet", "show"]);
-		let address = out.lines().next().and_then(|l| l.strip_prefix("account ")).expect("address");
-		musicchain_wallet::public_of_address(address).expect("ss58")
-	}
-}
-
-fn library(files: &[&str]) -> tempfile::TempDir {
-	let dir = tempfile::tempdir().expect("tmp");
-	for f in files {
-		let from = fixtures().join(f);
-		std::fs::copy(&from, dir.path().join(from.file_name().expect("name"))).expect("copy");
-	}
-	dir
-}
+use std::time::{Duration, Instant};
 
 /// The song id on the line of `out` that names `title`.
 fn song_of(out: &str, title: &str) -> u32 {
@@ -150,41 +36,6 @@ fn song_of(out: &str, title: &str) -> u32 {
 		.and_then(|l| l.split_whitespace().nth(1))
 		.and_then(|id| id.parse().ok())
 		.unwrap_or_else(|| panic!("no song line for {title} in:\n{out}"))
-}
-
-/// Reads the chain's state (the best block) for the test's checks, the
-/// way a wallet or explorer would, over its own connection (on a runtime of
-/// its own, which keeps the connection's tasks alive between looks).
-struct Reader {
-	rt: tokio::runtime::Runtime,
-	chain: Chain,
-}
-
-impl Reader {
-	fn new(url: &str) -> Reader {
-		let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("rt");
-		let chain = rt.block_on(Chain::connect(url, 60, |_, _| {})).expect("connect");
-		Reader { rt, chain }
-	}
-
-	fn songs(&self) -> Vec<musicchain_chain::catalog::Song> {
-		self.rt.block_on(self.chain.songs()).expect("songs")
-	}
-}
-
-#[derive(Debug, PartialEq)]
-struct State {
-	free: u128,
-	credits: u128,
-}
-
-fn state(reader: &Reader, who: [u8; 32]) -> State {
-	reader.rt.block_on(async {
-		State {
-			free: reader.chain.balance(who).await.expect("balance").free,
-			credits: reader.chain.credits(who).await.expect("credits"),
-		}
-	})
 }
 
 #[test]
@@ -310,13 +161,8 @@ fn the_whole_loop_on_a_dev_chain() {
 	);
 	// Saved by artist and title, and a song played or downloaded again is
 	// not kept twice.
-	let mut saved: Vec<String> = std::fs::read_dir(b.dir.path().join("downloads"))
-		.expect("B's downloads")
-		.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-		.collect();
-	saved.sort();
 	assert_eq!(
-		saved,
+		b.downloads(),
 		[
 			"Noise Makers - Other Song.mp3",
 			"The Generators - Fixture Song.flac",

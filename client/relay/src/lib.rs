@@ -78,7 +78,7 @@ pub async fn announce(host: &Host, what: &str, files: usize) -> Result<()> {
 }
 
 /// Waits for Ctrl-C or SIGTERM.
-async fn stopped() {
+pub async fn stopped() {
 	let term = async {
 		match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
 			Ok(mut s) => {

@@ -1,6 +1,7 @@
 //! One module per command: its arguments (`Args`) and what it does
 //! (`exec`).
 
+pub mod app;
 pub mod balance;
 pub mod bond;
 pub mod discover;

@@ -7,6 +7,9 @@ use anyhow::Result;
 /// Run a mini-node: an always-on peer with a public address (relay
 /// server, Kademlia server, presence backbone).
 #[derive(clap::Args)]
+// The options are the relay crate's own `Args` group: no second group of
+// the same name (clap's debug checks refuse one).
+#[group(skip)]
 pub struct Args {
 	#[command(flatten)]
 	relay: musicchain_relay::Args,
