@@ -154,6 +154,12 @@ fn the_player_app_in_a_browser() {
 	let address = address.as_str().expect("address").to_string();
 	let phrase = page.text("#phrase");
 	assert_eq!(phrase.split_whitespace().count(), 12, "{phrase}");
+	// Shown once: gone when B says it is written down.
+	page.click("#phrase-done");
+	assert_eq!(
+		page.eval("return document.getElementById('phrase').textContent", json!([])),
+		json!("")
+	);
 	let (ok, out) = a.run(&["send", "100", &address]);
 	assert!(ok, "{out}");
 	let acc_b = musicchain_wallet::public_of_address(&address).expect("ss58");
@@ -277,6 +283,13 @@ fn the_player_app_in_a_browser() {
 	page.click("[data-tab=library]");
 	std::thread::sleep(Duration::from_millis(300));
 	page.screenshot(&shots.join("9-library-phone.png"));
+	page.click("[data-tab=wallet]");
+	page.wait_for(
+		"the credits of the play",
+		Duration::from_secs(10),
+		"return document.getElementById('money').textContent.includes('Pending credits1 MUSIC')",
+	);
+	page.screenshot(&shots.join("9-wallet-phone.png"));
 	page.resize(1280, 860);
 	page.click("[data-tab=discover]");
 
@@ -303,6 +316,39 @@ fn the_player_app_in_a_browser() {
 	);
 	assert!(said.as_str().is_some_and(|s| s.contains("motion #")), "{said}");
 	drop(a_page);
+
+	// B adds a folder in the page: the path field completes it, the scan
+	// shows its progress and its problem file, and the sync says what each
+	// file became (a re-encoding of A's song: registered for the verdict).
+	let b_lib = library(&["album/c-192k.mp3", "bad/notaudio.mp3"]);
+	let folder = b_lib.path().to_str().expect("utf-8");
+	page.click("[data-tab=library]");
+	page.type_into("#folder", &folder[..folder.len() - 2]);
+	page.wait_for(
+		"the folder among the completions",
+		Duration::from_secs(10),
+		&format!(
+			"return [...document.querySelectorAll('#folders option')].some(o => o.value === {:?})",
+			format!("{folder}/")
+		),
+	);
+	page.eval("document.getElementById('folder').value = ''", json!([]));
+	page.type_into("#folder", folder);
+	page.click("#add-form button[type=submit]");
+	page.wait_for(
+		"the scan and sync",
+		Duration::from_secs(90),
+		"return document.getElementById('scan-text').textContent.includes('matched on chain')",
+	);
+	let problems = page.text("#problems");
+	assert!(problems.contains("notaudio.mp3"), "{problems}");
+	page.wait_for(
+		"what the file became",
+		Duration::from_secs(10),
+		"return document.getElementById('lib-files').textContent.includes('waiting for the validators')",
+	);
+	page.screenshot(&shots.join("11-library-added-desktop.png"));
+	let after = state(&chain, acc_b);
 
 	// The API without the secret, or for another Host: 403, nothing changes.
 	let origin = b_app.origin();

@@ -188,3 +188,26 @@ fn without_a_keyring_the_wallet_is_the_encrypted_file_and_says_why() {
 	assert!(said.contains("an encrypted file") && said.contains("not in the OS keyring"), "{said}");
 	assert!(dir.path().join("wallet.json").exists());
 }
+
+/// The player app's "remember on this computer": the wallet's password in
+/// its own keyring entry (apart from the sealed account), found again by the
+/// next start, and gone once forgotten.
+#[test]
+fn a_remembered_password_stays_in_the_keyring_until_forgotten() {
+	use musicchain_wallet::{forget_password, remember_password, remembered_password};
+	let service = SecretService::start();
+	// The keyring calls below are this process's own: point them at the
+	// private bus (the other tests set the bus of each child they start).
+	std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &service.address);
+	std::env::remove_var("MUSICCHAIN_KEYRING");
+	let data = tempfile::tempdir().expect("tmp");
+	assert_eq!(remembered_password(data.path()), None);
+	remember_password(data.path(), PASSWORD).expect("remembered");
+	assert_eq!(remembered_password(data.path()).as_deref(), Some(PASSWORD));
+	// Not in the wallet's entry: that one holds the sealed account only.
+	assert_eq!(service.lookup(data.path()), None);
+	forget_password(data.path()).expect("forgotten");
+	assert_eq!(remembered_password(data.path()), None);
+	// Forgetting again is no error.
+	forget_password(data.path()).expect("nothing to forget");
+}

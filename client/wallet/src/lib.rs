@@ -229,6 +229,26 @@ pub fn require(data_dir: &Path) -> Result<Stored, WalletError> {
 	load(data_dir)?.ok_or_else(|| WalletError::Missing(data_dir.join(WALLET_FILE)))
 }
 
+/// Keeps the wallet's `password` in the OS keyring, so that the player app
+/// unlocks the wallet by itself from now on; or why it cannot (no keyring
+/// here). The keyring is locked with the user's session.
+pub fn remember_password(data_dir: &Path, password: &str) -> Result<(), String> {
+	os_keyring::password_slot(data_dir)?.set(password)
+}
+
+/// The wallet's password, if it is remembered in the OS keyring.
+pub fn remembered_password(data_dir: &Path) -> Option<String> {
+	os_keyring::password_slot(data_dir).ok()?.get().ok()?
+}
+
+/// Forgets a remembered password (nothing remembered is not an error).
+pub fn forget_password(data_dir: &Path) -> Result<(), String> {
+	match os_keyring::password_slot(data_dir) {
+		Ok(slot) => slot.delete(),
+		Err(_) => Ok(()),
+	}
+}
+
 /// Fails when `data_dir` holds a wallet and `replace` is not given.
 pub fn ensure_replaceable(data_dir: &Path, replace: bool) -> Result<(), WalletError> {
 	match load(data_dir)? {

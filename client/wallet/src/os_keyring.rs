@@ -30,13 +30,24 @@ pub fn user_of(data_dir: &Path) -> String {
 /// The keyring slot of `data_dir`'s wallet, or why the OS keyring cannot
 /// be used here.
 pub fn slot(data_dir: &Path) -> Result<Slot, String> {
+	named(user_of(data_dir))
+}
+
+/// The keyring slot of the password of `data_dir`'s wallet, kept when the
+/// user asks the app to remember it on this computer (the next start then
+/// unlocks by itself), or why the OS keyring cannot be used here.
+pub fn password_slot(data_dir: &Path) -> Result<Slot, String> {
+	let dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+	named(format!("password:{}", dir.display()))
+}
+
+fn named(user: String) -> Result<Slot, String> {
 	if std::env::var(ENV_SWITCH).is_ok_and(|v| v.eq_ignore_ascii_case("off")) {
 		return Err(format!("{ENV_SWITCH}=off"));
 	}
 	if let Err(e) = keyring::Entry::store_status() {
 		return Err(format!("no OS keyring here ({})", short(e)));
 	}
-	let user = user_of(data_dir);
 	let entry = keyring::Entry::new(SERVICE, &user).map_err(|e| short(&e))?;
 	Ok(Slot { entry, user })
 }

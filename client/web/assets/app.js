@@ -64,6 +64,9 @@ async function loadState() {
   $("w-locked").hidden = !w || w.unlocked;
   $("w-open").hidden = !w || !w.unlocked;
   $("kept").textContent = w ? `Kept in ${w.kept}.` : "";
+  // Without an OS keyring nothing can be remembered: say so instead.
+  for (const box of document.querySelectorAll(".remember")) box.hidden = !!me.keyring;
+  if (me.keyring) $("remembered").textContent = `The password cannot be remembered here (${me.keyring}): each start asks for it.`;
   if (w) $("address").textContent = w.address;
 }
 
@@ -84,22 +87,29 @@ $("create-form").onsubmit = async (ev) => {
   ev.preventDefault();
   if ($("create-pw").value !== $("create-pw2").value) return toast("the two passwords differ", true);
   try {
-    const r = await api("/api/wallet/create", { password: $("create-pw").value });
+    const r = await api("/api/wallet/create", { password: $("create-pw").value, remember: $("create-remember").checked });
     $("phrase").textContent = r.phrase;
     $("phrase-box").hidden = false;
     toast(`created ${r.address}`);
+    $("remembered").textContent = `Password ${r.remembered}.`;
     await loadWallet();
   } catch (e) { toast(e.message, true); }
+};
+
+$("phrase-done").onclick = () => {
+  $("phrase-box").hidden = true;
+  $("phrase").textContent = "";
 };
 
 $("import-form").onsubmit = async (ev) => {
   ev.preventDefault();
   const file = $("import-file").files[0];
-  const body = { password: $("import-pw").value, json_password: $("import-json-pw").value, phrase: $("import-phrase").value };
+  const body = { password: $("import-pw").value, json_password: $("import-json-pw").value, phrase: $("import-phrase").value, remember: $("import-remember").checked };
   if (file) body.json = await file.text();
   try {
     const r = await api("/api/wallet/import", body);
     toast(`imported ${r.address}`);
+    $("remembered").textContent = `Password ${r.remembered}.`;
     await loadWallet();
   } catch (e) { toast(e.message, true); }
 };
@@ -107,8 +117,9 @@ $("import-form").onsubmit = async (ev) => {
 $("unlock-form").onsubmit = async (ev) => {
   ev.preventDefault();
   try {
-    await api("/api/wallet/unlock", { password: $("unlock-pw").value });
+    const r = await api("/api/wallet/unlock", { password: $("unlock-pw").value, remember: $("unlock-remember").checked });
     $("unlock-pw").value = "";
+    $("remembered").textContent = `Password ${r.remembered}.`;
     await loadWallet();
   } catch (e) { toast(e.message, true); }
 };
@@ -191,9 +202,11 @@ $("pane-download").onclick = () => view.album && downloadAlbum(view.artist, view
 })();
 
 async function downloadAlbum(artist, album) {
-  const ids = online.filter((s) => keyOf(s) === artist && albumOf(s) === album).map((s) => s.id);
+  const songs = online.filter((s) => keyOf(s) === artist && albumOf(s) === album);
+  const ids = songs.map((s) => s.id);
   try {
     await api("/api/download", { songs: ids });
+    for (const s of songs) showDownload(s.id, `${s.artist} - ${s.title}`, 0, 1, "looking for a peer");
     toast(`downloading ${album} (${ids.length} songs)`);
   } catch (e) { toast(e.message, true); }
 }
@@ -386,6 +399,22 @@ document.addEventListener("keydown", (e) => {
   else if (e.code === "ArrowLeft") audio.currentTime = Math.max(0, audio.currentTime - 5);
 });
 
+// Each download's row in My Library: a bar and what it is doing.
+const downloads = new Map();
+function showDownload(song, title, done, total, text) {
+  let row = downloads.get(song);
+  if (!row) {
+    row = { bar: el("progress", { max: 1, value: 0 }), text: el("span", { className: "muted" }) };
+    row.li = el("li", {}, el("span", { textContent: `${title} ` }), row.bar, " ", row.text);
+    downloads.set(song, row);
+    $("download-list").append(row.li);
+    $("downloads").hidden = false;
+  }
+  row.bar.max = Math.max(total, 1);
+  row.bar.value = done;
+  row.text.textContent = text;
+}
+
 // ---- live events ----
 function progress(done, total, text) {
   $("progress").hidden = false;
@@ -421,9 +450,12 @@ const handlers = {
   refused(e) { if (e.id === player.id) setEarn(`earned nothing: ${e.meaning} (${e.name})`, "bad"); },
   play_failed(e) { if (e.id === player.id) setEarn(`the play did not settle: ${e.message}`, "bad"); },
   kept() {},
-  download(e) { toast(`downloading ${e.title}: ${Math.round((100 * e.bytes_done) / Math.max(e.bytes, 1))} % from ${e.providers} peer(s)`); },
-  downloaded(e) { toast(e.already ? `${e.title} is already in your library` : `${e.title} is in your library, and served from here`); },
-  download_failed(e) { toast(`${e.title}: ${e.message}`, true); },
+  download(e) { showDownload(e.song, e.title, e.bytes_done, e.bytes, `${Math.round((100 * e.bytes_done) / Math.max(e.bytes, 1))} % from ${e.providers} peer${e.providers === 1 ? "" : "s"}`); },
+  downloaded(e) {
+    showDownload(e.song, e.title, 1, 1, e.already ? "already in your library" : "in your library, and served from here");
+    toast(e.already ? `${e.title} is already in your library` : `${e.title} is in your library, and served from here`);
+  },
+  download_failed(e) { showDownload(e.song, e.title, 0, 1, `failed: ${e.message}`); toast(`${e.title}: ${e.message}`, true); },
 };
 
 function listen() {

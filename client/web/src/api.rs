@@ -94,6 +94,7 @@ async fn state(State(app): Shared) -> ApiResult {
 			"unlocked": unlocked.is_some(),
 		})),
 		"moderator": moderator,
+		"keyring": wallet::os_keyring::password_slot(&app.data_dir).err(),
 		"node": app.chain.url(),
 		"peer_id": app.host().await.peer_id().to_string(),
 		"data_dir": app.data_dir.display().to_string(),
@@ -154,6 +155,24 @@ async fn events(
 #[derive(Deserialize)]
 struct NewWallet {
 	password: String,
+	/// Keep the password in the OS keyring, so the next start needs nothing.
+	#[serde(default)]
+	remember: bool,
+}
+
+/// Remembers the password in the OS keyring, or forgets it; what became of
+/// it, for the page.
+fn remember(app: &App, password: &str, wanted: bool) -> String {
+	if !wanted {
+		return match wallet::forget_password(&app.data_dir) {
+			Ok(()) => "not remembered: the next start asks for the password".into(),
+			Err(e) => format!("a remembered password could not be forgotten: {e}"),
+		};
+	}
+	match wallet::remember_password(&app.data_dir, password) {
+		Ok(()) => "remembered in the OS keyring: the next start unlocks by itself".into(),
+		Err(why) => format!("not remembered ({why}): the next start asks for the password"),
+	}
 }
 
 /// Creates an account, keeps it sealed with the password (in the OS
@@ -167,7 +186,10 @@ async fn wallet_create(State(app): Shared, Json(body): Json<NewWallet>) -> ApiRe
 	let stored = seal(&app, &account, None, &body.password)?;
 	let address = account.address();
 	app.set_account(account).await.map_err(failed)?;
-	Ok(Json(json!({ "address": address, "phrase": phrase, "kept": stored })))
+	let remembered = remember(&app, &body.password, body.remember);
+	Ok(Json(
+		json!({ "address": address, "phrase": phrase, "kept": stored, "remembered": remembered }),
+	))
 }
 
 fn conflict(e: impl std::fmt::Display) -> ApiError {
@@ -194,6 +216,8 @@ struct Import {
 	phrase: Option<String>,
 	/// The wallet's password from now on.
 	password: String,
+	#[serde(default)]
+	remember: bool,
 }
 
 async fn wallet_import(State(app): Shared, Json(body): Json<Import>) -> ApiResult {
@@ -214,7 +238,8 @@ async fn wallet_import(State(app): Shared, Json(body): Json<Import>) -> ApiResul
 	let kept = seal(&app, &account, name.as_deref(), &body.password)?;
 	let address = account.address();
 	app.set_account(account).await.map_err(failed)?;
-	Ok(Json(json!({ "address": address, "kept": kept })))
+	let remembered = remember(&app, &body.password, body.remember);
+	Ok(Json(json!({ "address": address, "kept": kept, "remembered": remembered })))
 }
 
 async fn wallet_unlock(State(app): Shared, Json(body): Json<NewWallet>) -> ApiResult {
@@ -224,7 +249,8 @@ async fn wallet_unlock(State(app): Shared, Json(body): Json<NewWallet>) -> ApiRe
 		.map_err(|e| ApiError(StatusCode::UNAUTHORIZED, format!("the wallet did not open: {e}")))?;
 	let address = account.address();
 	app.set_account(account).await.map_err(failed)?;
-	Ok(Json(json!({ "address": address })))
+	let remembered = remember(&app, &body.password, body.remember);
+	Ok(Json(json!({ "address": address, "remembered": remembered })))
 }
 
 /// The library: its folders, its files (with the song each is on chain,
@@ -441,7 +467,10 @@ async fn complete(Query(q): Query<Partial>) -> ApiResult {
 				.filter_map(Result::ok)
 				.filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
 				.map(|e| e.file_name().to_string_lossy().into_owned())
-				.filter(|n| n.starts_with(&prefix) && !n.starts_with('.'))
+				// Hidden folders only when a dot is typed, as shells do.
+				.filter(|n| {
+					n.starts_with(&prefix) && (!n.starts_with('.') || prefix.starts_with('.'))
+				})
 				.map(|n| format!("{}/", dir.join(n).display()))
 				.collect()
 		})

@@ -101,6 +101,16 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
 	let port = listener.local_addr().map_err(|source| StartError::Bind { port, source })?.port();
 	let secret = guard::new_secret();
 	let app = state::App::start(data_dir, chain, net, port, secret.clone()).await?;
+	// A password remembered in the OS keyring unlocks the wallet now.
+	if let (Ok(Some(stored)), Some(password)) = (
+		musicchain_wallet::load(&app.data_dir),
+		musicchain_wallet::remembered_password(&app.data_dir),
+	) {
+		match stored.unlock(&password) {
+			Ok(account) => app.set_account(account).await?,
+			Err(e) => tracing::warn!("the password remembered in the OS keyring did not open the wallet ({e}); the page asks for it"),
+		}
+	}
 	let router = api::router(app.clone());
 	let server = tokio::spawn(async move { axum::serve(listener, router).await });
 	Ok(Running { url: format!("http://127.0.0.1:{port}/?t={secret}"), app, server })
