@@ -224,6 +224,30 @@ fn the_player_app_in_a_browser() {
 	println!("pressing play to first audio: {first_audio} ms");
 	std::thread::sleep(Duration::from_secs(3));
 	page.screenshot(&shots.join("4-player-playing-desktop.png"));
+	// The keyboard: space pauses and plays on, the right arrow seeks 5 s on.
+	page.click("#now-title");
+	page.press("\u{E00D}");
+	page.wait_for(
+		"space to pause",
+		Duration::from_secs(5),
+		"return document.getElementById('audio').paused",
+	);
+	page.press("\u{E00D}");
+	page.wait_for(
+		"space to play on",
+		Duration::from_secs(5),
+		"return !document.getElementById('audio').paused",
+	);
+	let at = page.eval("return document.getElementById('audio').currentTime", json!([]));
+	page.press("\u{E014}");
+	page.wait_for(
+		"the arrow to seek",
+		Duration::from_secs(5),
+		&format!(
+			"return document.getElementById('audio').currentTime >= {} + 4",
+			at.as_f64().expect("a time")
+		),
+	);
 	let settled = page.wait_for(
 		"the settlement",
 		Duration::from_secs(90),
@@ -256,8 +280,8 @@ fn the_player_app_in_a_browser() {
 	// The album downloads into My Library.
 	page.click("[data-tab=discover]");
 	page.click_text("#artists li", "The Generators");
-	page.click_text("#albums li", "Synthetic Sessions");
-	page.click("#pane-download");
+	// Right-click on the album downloads it, as in the player it replaces.
+	page.right_click_text("#albums li", "Synthetic Sessions");
 	page.click("[data-tab=library]");
 	page.wait_for(
 		"the album in My Library",

@@ -394,7 +394,8 @@ function next() {
 
 document.addEventListener("keydown", (e) => {
   if (e.target.closest("input, textarea, select") || !player.song) return;
-  if (e.code === "Space") { e.preventDefault(); audio.paused ? audio.play() : audio.pause(); }
+  // (On a button, space presses the button, as everywhere.)
+  if (e.code === "Space" && !e.target.closest("button")) { e.preventDefault(); audio.paused ? audio.play() : audio.pause(); }
   else if (e.code === "ArrowRight") audio.currentTime = Math.min(audio.duration || 0, audio.currentTime + 5);
   else if (e.code === "ArrowLeft") audio.currentTime = Math.max(0, audio.currentTime - 5);
 });

@@ -125,6 +125,42 @@ impl Browser {
 		);
 	}
 
+	/// Right-clicks the first element of `css` whose text contains `text`
+	/// (a context click, as a person opening a menu).
+	pub fn right_click_text(&self, css: &str, text: &str) {
+		let found = self.eval(
+			"const [css, text] = arguments; const e = [...document.querySelectorAll(css)].find(e => e.textContent.includes(text)); if (!e) return false; e.setAttribute('data-test-click', '1'); return true;",
+			json!([css, text]),
+		);
+		assert_eq!(found, json!(true), "no {css} with text {text:?}");
+		let id = self.element("[data-test-click]");
+		let element = json!({ "element-6066-11e4-a52e-4f735466cecf": id });
+		self.post(
+			"/actions",
+			json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" }, "actions": [
+				{ "type": "pointerMove", "origin": element, "x": 0, "y": 0 },
+				{ "type": "pointerDown", "button": 2 },
+				{ "type": "pointerUp", "button": 2 },
+			]}]}),
+		);
+		self.eval(
+			"for (const e of document.querySelectorAll('[data-test-click]')) e.removeAttribute('data-test-click')",
+			json!([]),
+		);
+	}
+
+	/// Presses and releases a key: a character, or a WebDriver key code
+	/// such as `"\u{E00D}"` (space) or `"\u{E014}"` (arrow right).
+	pub fn press(&self, key: &str) {
+		self.post(
+			"/actions",
+			json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+				{ "type": "keyDown", "value": key },
+				{ "type": "keyUp", "value": key },
+			]}]}),
+		);
+	}
+
 	/// Types `text` into the element that `css` selects.
 	pub fn type_into(&self, css: &str, text: &str) {
 		let id = self.element(css);
