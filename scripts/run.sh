@@ -9,6 +9,7 @@
 #     (streamed, paced in real time, heartbeats to her), and the receipt
 #     settles: Bob +1 MUSIC, Alice +1 MUSIC as the server, +1 MUSIC into her
 #     escrow as the artist.
+# Then Bob's player app (`musicchain app`) starts and prints its address.
 # The node keeps running until Ctrl-C; connect polkadot.js apps or any
 # wallet to ws://127.0.0.1:9944 meanwhile. (scripts/swarm-demo.sh shows the
 # swarm alone: a mini-node and a download.)
@@ -100,5 +101,21 @@ echo "Bob heard $demo/bob-heard.wav. Explore the chain: https://polkadot.js.org/
 if [[ "${MUSICCHAIN_RUN_ONCE:-}" == 1 ]]; then
 	exit 0
 fi
-echo "The node runs until Ctrl-C (log: $demo/node.log)."
+echo "== Bob's player app: the same, in a browser (musicchain app)"
+bob app --bootstrap "$addr" --no-listen >"$demo/bob-app.log" 2>&1 &
+app_pid=$!
+trap 'kill "$app_pid" "$serve_pid" "$node_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+url=""
+for _ in $(seq 1 300); do
+	url=$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*/?t=[0-9a-f]*' "$demo/bob-app.log" 2>/dev/null || true)
+	[[ -n "$url" ]] && break
+	kill -0 "$app_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [[ -n "$url" ]]; then
+	echo "Open Bob's player app: $url"
+else
+	echo "Bob's player app did not start; see $demo/bob-app.log" >&2
+fi
+echo "The node, Alice's client and Bob's app run until Ctrl-C (log: $demo/node.log)."
 wait "$node_pid"
