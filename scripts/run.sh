@@ -51,7 +51,19 @@ export MUSICCHAIN_NODE=ws://127.0.0.1:9944
 export MUSICCHAIN_KEYRING=off
 alice_password="alice's demo password"
 alice() { MUSICCHAIN_PASSWORD="$alice_password" "$client" --data-dir "$demo/alice" "$@"; }
-bob() { MUSICCHAIN_PASSWORD="bob's demo password" "$client" --data-dir "$demo/bob" "$@"; }
+bob_password="bob's demo password"
+bob() { MUSICCHAIN_PASSWORD="$bob_password" "$client" --data-dir "$demo/bob" "$@"; }
+# The first match of PATTERN in FILE, waiting up to 30 s while PID runs.
+first_match() { # PATTERN FILE PID
+	local found=""
+	for _ in $(seq 1 300); do
+		found=$(grep -m1 -o "$1" "$2" 2>/dev/null || true)
+		[[ -n "$found" ]] && break
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "$found"
+}
 
 echo "== Alice: her wallet (the dev account //Alice), her library, registered on chain"
 echo "//Alice" | alice wallet import --uri
@@ -74,12 +86,7 @@ MUSICCHAIN_PASSWORD="$alice_password" "$client" --data-dir "$demo/alice" \
 	serve --listen /ip4/127.0.0.1/tcp/0 >"$demo/alice-serve.log" 2>&1 &
 serve_pid=$!
 trap 'kill "$serve_pid" "$node_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-addr=""
-for _ in $(seq 1 300); do
-	addr=$(grep -m1 -o '/ip4/127.0.0.1/tcp/[0-9]*/p2p/[A-Za-z0-9]*' "$demo/alice-serve.log" 2>/dev/null || true)
-	[[ -n "$addr" ]] && break
-	sleep 0.1
-done
+addr=$(first_match '/ip4/127.0.0.1/tcp/[0-9]*/p2p/[A-Za-z0-9]*' "$demo/alice-serve.log" "$serve_pid")
 [[ -n "$addr" ]] || { cat "$demo/alice-serve.log"; echo "Alice's client did not start" >&2; exit 1; }
 echo "Alice: $addr"
 
@@ -102,16 +109,12 @@ if [[ "${MUSICCHAIN_RUN_ONCE:-}" == 1 ]]; then
 	exit 0
 fi
 echo "== Bob's player app: the same, in a browser (musicchain app)"
-bob app --bootstrap "$addr" --no-listen >"$demo/bob-app.log" 2>&1 &
+# (The client itself, not the `bob` function: see Alice's.)
+MUSICCHAIN_PASSWORD="$bob_password" "$client" --data-dir "$demo/bob" \
+	app --bootstrap "$addr" --no-listen >"$demo/bob-app.log" 2>&1 &
 app_pid=$!
 trap 'kill "$app_pid" "$serve_pid" "$node_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-url=""
-for _ in $(seq 1 300); do
-	url=$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*/?t=[0-9a-f]*' "$demo/bob-app.log" 2>/dev/null || true)
-	[[ -n "$url" ]] && break
-	kill -0 "$app_pid" 2>/dev/null || break
-	sleep 0.1
-done
+url=$(first_match 'http://127\.0\.0\.1:[0-9]*/?t=[0-9a-f]*' "$demo/bob-app.log" "$app_pid")
 if [[ -n "$url" ]]; then
 	echo "Open Bob's player app: $url"
 else

@@ -144,8 +144,6 @@ pub struct Stream {
 	/// The file from its start, as far as it is verified; reads past that
 	/// wait for the pieces.
 	pub reader: PrefixReader,
-	/// The download's progress.
-	pub progress: tokio::sync::watch::Receiver<swarm::Progress>,
 	/// The peer that opened the play session, and the account it is paid on.
 	pub session: Option<(PeerId, [u8; 32])>,
 	nonce: u64,
@@ -198,9 +196,8 @@ pub async fn start(
 	// The player reads what has arrived, verified and in order; it starts
 	// once the first piece is in.
 	let reader = handle.reader();
-	let progress = handle.progress.clone();
-	let mut first = handle.progress.clone();
-	let first_piece = first.wait_for(|p| p.contiguous > 0);
+	let mut progress = handle.progress.clone();
+	let first_piece = progress.wait_for(|p| p.contiguous > 0);
 	let finished = tokio::spawn(handle.finish());
 	// (No guard of the progress is held past this line.)
 	let arrived = tokio::time::timeout(FIND_PEER_FOR, first_piece).await.map(|r| r.is_ok());
@@ -215,7 +212,7 @@ pub async fn start(
 		},
 		Err(_) => return Err(PlayError::NoPiece),
 	}
-	Ok((Stream { song: song.clone(), variant, reader, progress, session, nonce }, finished))
+	Ok((Stream { song: song.clone(), variant, reader, session, nonce }, finished))
 }
 
 impl Stream {
@@ -314,7 +311,7 @@ pub async fn play(
 
 /// Waits for the play's download to finish and adds the file to the
 /// library (from then on it is served), saying how it went.
-pub async fn keep(finished: &mut Finished, data_dir: &Path, on_event: &mut impl FnMut(PlayEvent)) {
+async fn keep(finished: &mut Finished, data_dir: &Path, on_event: &mut impl FnMut(PlayEvent)) {
 	if let Ok(Ok(done)) = finished.await {
 		match download::add_to_library(data_dir, &done.path) {
 			Ok(()) => on_event(PlayEvent::Kept { path: done.path }),

@@ -29,6 +29,15 @@ pub struct VariantView {
 	pub size: u64,
 }
 
+/// A song's status as a front end names it.
+pub fn status_name(status: Status) -> &'static str {
+	match status {
+		Status::Pending => "pending",
+		Status::Active => "active",
+		Status::Hidden => "hidden",
+	}
+}
+
 impl From<&Song> for SongView {
 	fn from(song: &Song) -> SongView {
 		SongView {
@@ -39,11 +48,7 @@ impl From<&Song> for SongView {
 			genre: song.genre(),
 			track: song.metadata.track,
 			duration_ms: song.duration_ms,
-			status: match song.status {
-				Status::Pending => "pending",
-				Status::Active => "active",
-				Status::Hidden => "hidden",
-			},
+			status: status_name(song.status),
 			artist_account: musicchain_wallet::address(&song.artist_account),
 			variants: song
 				.variants

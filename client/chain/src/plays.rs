@@ -214,6 +214,19 @@ impl Chain {
 		.await
 	}
 
+	/// The share of a song the distinct heard ranges of a play must cover
+	/// for it to count (the plays pallet's `MinCoverage`).
+	pub async fn min_coverage(&self) -> Result<musicchain_primitives::Permill, ChainError> {
+		self.read(|at| async move {
+			let share = at
+				.constants()
+				.entry(runtime::constants().plays().min_coverage())
+				.map_err(|e| mismatch(&e))?;
+			Ok(musicchain_primitives::Permill::from_parts(share.0))
+		})
+		.await
+	}
+
 	/// Submits a server-signed receipt as `listener` and waits for the
 	/// finalized block holding it.
 	pub async fn submit_receipt(

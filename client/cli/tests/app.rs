@@ -33,8 +33,7 @@ use musicchain_chain::catalog::Status;
 use musicchain_primitives::UNIT;
 use serde_json::{json, Value};
 use std::{
-	io::{BufRead, BufReader, Read, Write},
-	process::Stdio,
+	io::{Read, Write},
 	time::{Duration, Instant},
 };
 
@@ -51,26 +50,10 @@ impl App {
 		if !unlocked {
 			command.env_remove("MUSICCHAIN_PASSWORD");
 		}
-		let mut child = command
-			.stdin(Stdio::null())
-			.stdout(Stdio::piped())
-			.stderr(Stdio::inherit())
-			.spawn()
-			.expect("musicchain app");
-		let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-		let mut swarm = None;
-		let url = loop {
-			let line = lines.next().expect("the app printed its address").expect("utf-8");
-			println!("{}: {line}", user.name);
-			if let Some(a) = line.strip_prefix("listening on ") {
-				swarm.get_or_insert(a.to_string());
-			}
-			if let Some(url) = line.strip_prefix("the app is at ") {
-				break url.to_string();
-			}
-		};
-		std::thread::spawn(move || for _ in lines {});
-		App { proc: Proc(child), url, swarm }
+		let (proc, lines) = user.spawn_until(command, "the app is at ");
+		let swarm = lines.iter().find_map(|l| l.strip_prefix("listening on ")).map(str::to_string);
+		let url = lines.last().and_then(|l| l.strip_prefix("the app is at ")).expect("the address");
+		App { proc, url: url.to_string(), swarm }
 	}
 
 	/// Stops it as a person closing it would (SIGTERM: connections close).

@@ -294,7 +294,7 @@ async function moderate(body) {
 
 // ---- the player: <audio> fed by the client; played ranges are heartbeats ----
 const audio = $("audio");
-const player = { song: null, id: null, queue: [], seg: null, asked: 0, needed: 0, heard: 0, halfAt: null };
+const player = { song: null, id: null, queue: [], seg: null, asked: 0, halfAt: null };
 
 async function play(song, list) {
   if (!me.wallet || !me.wallet.unlocked) { showTab("wallet"); return toast("create or unlock a wallet to play and earn", true); }
@@ -302,7 +302,6 @@ async function play(song, list) {
   player.queue = list || [song];
   player.song = song;
   player.asked = performance.now();
-  player.heard = 0;
   player.halfAt = null;
   $("now-title").textContent = song.title || "(untitled)";
   $("now-artist").textContent = song.artist;
@@ -312,7 +311,6 @@ async function play(song, list) {
     const r = await api("/api/play", { song: song.id });
     if (player.song !== song) return;
     player.id = r.id;
-    player.needed = r.needed_ms;
     audio.src = r.src;
     $("play").disabled = false;
     $("next").disabled = player.queue.findIndex((s) => s.id === song.id) + 1 >= player.queue.length;
@@ -350,9 +348,7 @@ function flush() {
   if (!s || player.id == null || s.last - s.from < 250) return;
   const id = player.id, from = Math.floor(s.from), to = Math.floor(s.last);
   s.from = s.last;
-  api(`/api/play/${id}/heard`, { from_ms: from, to_ms: to }).then((r) => {
-    player.heard = r.heard_ms;
-  }).catch((e) => setEarn(`the server did not take a heartbeat: ${e.message}`, "bad"));
+  api(`/api/play/${id}/heard`, { from_ms: from, to_ms: to }).catch((e) => setEarn(`the server did not take a heartbeat: ${e.message}`, "bad"));
 }
 
 audio.addEventListener("timeupdate", () => {
@@ -425,7 +421,7 @@ function progress(done, total, text) {
 }
 
 const handlers = {
-  online(e) { online = e.songs; stats.online = e.songs.map((s) => s.id); stats.onlineAt = Date.now(); renderDiscover(); },
+  online(e) { online = e.songs; stats.online = e.songs.map((s) => s.id); renderDiscover(); },
   wallet() { loadState(); },
   scan(e) { progress(e.done, e.files, `analysed ${e.done} of ${e.files} files${e.eta_s != null ? `, about ${mmss(e.eta_s)} left` : ""}`); },
   problem(e) { $("problems").append(el("li", { textContent: `${e.path}: ${e.reason}` })); },
@@ -435,9 +431,7 @@ const handlers = {
   failed(e) { toast(`${e.job}: ${e.message}`, true); if (e.job === "sync") progress(1, 1, e.message); },
   library() { if ($("library").classList.contains("on")) loadLibrary(); },
   play(e) {
-    if (e.id !== player.id) return;
-    player.heard = e.heard_ms;
-    if (e.heard_ms >= e.needed_ms) return;
+    if (e.id !== player.id || e.heard_ms >= e.needed_ms) return;
     setEarn(`heard ${mmss(e.heard_ms / 1000)}; the play counts after ${mmss(e.needed_ms / 1000)} (${mmss((e.needed_ms - e.heard_ms) / 1000)} to go)`);
   },
   settling(e) { if (e.id === player.id) { player.halfAt = performance.now(); setEarn(`heard ${mmss(e.heard_ms / 1000)}: the play counts; settling on chain (${e.heartbeats} heartbeats)…`); } },

@@ -14,7 +14,11 @@ use axum::{
 	routing::{get, post},
 	Json, Router,
 };
-use musicchain_app::{play as app_play, search, sync::sync_library, view::SongView};
+use musicchain_app::{
+	play as app_play, search,
+	sync::sync_library,
+	view::{status_name, SongView},
+};
 use musicchain_chain::{council::Act, format_music, sync::Outcome};
 use musicchain_library::{self as library, ScanEvent, ScanOptions};
 use musicchain_swarm::DownloadRequest;
@@ -22,7 +26,7 @@ use musicchain_wallet::{self as wallet, Account};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::{
-	collections::HashSet,
+	collections::{HashMap, HashSet},
 	convert::Infallible,
 	path::{Path, PathBuf},
 	sync::Arc,
@@ -264,16 +268,25 @@ async fn library_list(State(app): Shared) -> ApiResult {
 	.map_err(failed)?
 	.map_err(failed)?;
 	let songs = app.songs().await;
+	// Each file's song, by the content hashes of the songs' files.
+	let song_of: HashMap<_, _> =
+		songs.iter().flat_map(|s| s.variants.iter().map(move |v| (v.content_hash, s))).collect();
 	let outcomes = app.outcomes.lock().unwrap_or_else(|p| p.into_inner()).clone();
+	let folders: Vec<Value> = roots
+		.iter()
+		.map(|r| {
+			let n = files.iter().filter(|(path, _)| path.starts_with(r)).count();
+			json!({ "path": r.display().to_string(), "files": n })
+		})
+		.collect();
 	let files: Vec<Value> = files
 		.iter()
 		.map(|(path, rec)| {
 			let a = &rec.analysis;
-			let song =
-				songs.iter().find(|s| s.variants.iter().any(|v| v.content_hash == a.content_hash));
+			let song = song_of.get(&a.content_hash);
 			let became = match (song, outcomes.get(path)) {
 				(_, Some(what)) => what.clone(),
-				(Some(s), None) => format!("song {} ({})", s.id, SongView::from(s).status),
+				(Some(s), None) => format!("song {} ({})", s.id, status_name(s.status)),
 				(None, None) => "not on chain yet".into(),
 			};
 			json!({
@@ -286,16 +299,6 @@ async fn library_list(State(app): Shared) -> ApiResult {
 				"song": song.map(|s| s.id),
 				"became": became,
 			})
-		})
-		.collect();
-	let folders: Vec<Value> = roots
-		.iter()
-		.map(|r| {
-			let n = files
-				.iter()
-				.filter(|f| f["path"].as_str().is_some_and(|p| Path::new(p).starts_with(r)))
-				.count();
-			json!({ "path": r.display().to_string(), "files": n })
 		})
 		.collect();
 	let failures: Vec<Value> = failures
@@ -526,8 +529,9 @@ async fn play_start(State(app): Shared, Json(body): Json<PlayBody>) -> ApiResult
 	let (stream, finished) = app_play::start(&host, &app.chain, &listener, &song, |_| {})
 		.await
 		.map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+	let min_coverage = app.chain.min_coverage().await.map_err(failed)?;
 	let id: u64 = rand::random::<u32>().into();
-	let play = Arc::new(PagePlay::new(id, stream));
+	let play = Arc::new(PagePlay::new(id, stream, min_coverage));
 	let paid = play.stream.session.is_some();
 	let mime = play.mime();
 	// The file joins the library when the download is done.
@@ -631,9 +635,11 @@ async fn download_songs(
 	_job: tokio::sync::OwnedMutexGuard<()>,
 ) {
 	let host = app.host().await;
+	// What the library holds already (read once: the downloads below are
+	// of other songs).
+	let have = musicchain_app::serve::catalog_of(&app.store).ok();
 	for song in songs {
 		let title = format!("{} - {}", song.artist(), song.title());
-		let have = musicchain_app::serve::catalog_of(&app.store).ok();
 		if let Some(s) =
 			have.as_ref().and_then(|c| song.variants.iter().find_map(|v| c.get(&v.content_hash)))
 		{

@@ -11,8 +11,9 @@ pub enum Event {
 	/// The songs with a peer online now (the whole set, each time it
 	/// changes).
 	Online { songs: Vec<SongView> },
-	/// The wallet changed (created, imported, unlocked).
-	Wallet { address: Option<String>, unlocked: bool },
+	/// The wallet of this account was unlocked (created, imported, or
+	/// opened).
+	Wallet { address: String },
 	/// A library scan: `done` of `files` new or changed files analysed.
 	Scan { done: usize, files: usize, bytes_done: u64, bytes: u64, eta_s: Option<u64> },
 	/// A file or folder the scan could not take, and why.
@@ -39,7 +40,7 @@ pub enum Event {
 	Play { id: u64, heard_ms: u32, needed_ms: u32 },
 	/// A play's receipt is going to the chain.
 	Settling { id: u64, heard_ms: u32, heartbeats: usize },
-	/// A play settled on chain: what it paid, in the chain's smallest unit.
+	/// A play settled on chain: what it paid each (formatted, "1 MUSIC").
 	Settled {
 		id: u64,
 		song: u32,

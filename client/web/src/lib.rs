@@ -28,20 +28,24 @@ mod state;
 
 use musicchain_chain::Chain;
 use musicchain_swarm::{HostConfig, HostError};
-use std::{path::PathBuf, sync::Arc};
+use musicchain_wallet::Account;
+use std::sync::Arc;
 
 pub use assets::PAGE_WEIGHT;
 pub use events::Event;
 
 /// How to run the app.
 pub struct Options {
-	/// The client's data directory (wallet, library, downloads).
-	pub data_dir: PathBuf,
 	/// The connected chain.
 	pub chain: Chain,
-	/// The swarm host's configuration (its payout is set when the wallet
-	/// is unlocked).
+	/// The swarm host's configuration; its data directory is the
+	/// client's (wallet, library, downloads). Its payout is the unlocked
+	/// account's.
 	pub net: HostConfig,
+	/// The wallet's account, unlocked already (a password given on the
+	/// command line); without it, a password remembered in the OS keyring
+	/// unlocks it, or the page does.
+	pub account: Option<Account>,
 	/// The loopback port to listen on; 0 picks a free one.
 	pub port: u16,
 }
@@ -66,12 +70,6 @@ pub struct Running {
 }
 
 impl Running {
-	/// Unlocks the wallet for this run (as the page's Unlock does), so that
-	/// plays earn and the host is paid from the start.
-	pub async fn unlock(&self, account: musicchain_wallet::Account) -> Result<(), HostError> {
-		self.app.set_account(account).await
-	}
-
 	/// The swarm host now (it starts again when the wallet is unlocked).
 	pub async fn host(&self) -> musicchain_swarm::Host {
 		self.app.host().await
@@ -82,36 +80,36 @@ impl Running {
 		self.server.abort();
 		self.app.shutdown().await;
 	}
-
-	/// Waits until the web server ends (it runs until stopped).
-	pub async fn wait(&mut self) -> std::io::Result<()> {
-		match (&mut self.server).await {
-			Ok(result) => result,
-			Err(e) => Err(std::io::Error::other(e)),
-		}
-	}
 }
 
 /// Starts the host and the web server on 127.0.0.1.
 pub async fn start(options: Options) -> Result<Running, StartError> {
-	let Options { data_dir, chain, net, port } = options;
+	let Options { chain, net, account, port } = options;
 	let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
 		.await
 		.map_err(|source| StartError::Bind { port, source })?;
 	let port = listener.local_addr().map_err(|source| StartError::Bind { port, source })?.port();
+	let account = account.or_else(|| remembered_account(&net.data_dir));
 	let secret = guard::new_secret();
-	let app = state::App::start(data_dir, chain, net, port, secret.clone()).await?;
-	// A password remembered in the OS keyring unlocks the wallet now.
-	if let (Ok(Some(stored)), Some(password)) = (
-		musicchain_wallet::load(&app.data_dir),
-		musicchain_wallet::remembered_password(&app.data_dir),
-	) {
-		match stored.unlock(&password) {
-			Ok(account) => app.set_account(account).await?,
-			Err(e) => tracing::warn!("the password remembered in the OS keyring did not open the wallet ({e}); the page asks for it"),
-		}
-	}
+	let app = state::App::start(chain, net, account, port, secret.clone()).await?;
 	let router = api::router(app.clone());
 	let server = tokio::spawn(async move { axum::serve(listener, router).await });
 	Ok(Running { url: format!("http://127.0.0.1:{port}/?t={secret}"), app, server })
+}
+
+/// The wallet's account, opened with the password remembered in the OS
+/// keyring, if there is one that opens it.
+fn remembered_account(data_dir: &std::path::Path) -> Option<Account> {
+	let stored = musicchain_wallet::load(data_dir).ok()??;
+	let password = musicchain_wallet::remembered_password(data_dir)?;
+	match stored.unlock(&password) {
+		Ok(account) => Some(account),
+		Err(e) => {
+			tracing::warn!(
+				"the password remembered in the OS keyring did not open the wallet ({e}); the \
+				 page asks for it"
+			);
+			None
+		},
+	}
 }

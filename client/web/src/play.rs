@@ -13,7 +13,7 @@ use axum::{
 	response::{IntoResponse, Response},
 };
 use musicchain_app::play::{PlayOutcome, Stream};
-use musicchain_primitives::Format;
+use musicchain_primitives::{receipt::union_coverage_ms, Format, Permill};
 use std::{
 	io::{Read, Seek, SeekFrom},
 	sync::{Arc, Mutex},
@@ -30,47 +30,26 @@ pub const MAX_HEARTBEAT_MS: u32 = 60_000;
 pub struct PagePlay {
 	pub id: u64,
 	pub stream: Stream,
-	/// Heard so far, and what the play needs to count.
+	/// What the play needs to count: the chain's share of the song, in
+	/// distinct milliseconds heard.
 	pub needed_ms: u32,
 	heard: Mutex<Heard>,
-	pub asked: Instant,
+	asked: Instant,
 }
 
 #[derive(Default)]
 struct Heard {
-	/// Disjoint `[from, to)` ranges heard, sorted.
+	/// The `[from, to)` ranges the server took as heartbeats.
 	ranges: Vec<(u32, u32)>,
 	/// The receipt went to the chain (once).
 	settling: bool,
 }
 
-impl Heard {
-	/// Adds `[from, to)`; the milliseconds of the song heard, counted once.
-	fn add(&mut self, from: u32, to: u32) -> u32 {
-		self.ranges.push((from, to));
-		self.ranges.sort_unstable();
-		let mut merged: Vec<(u32, u32)> = Vec::with_capacity(self.ranges.len());
-		for &(a, b) in &self.ranges {
-			match merged.last_mut() {
-				Some(last) if a <= last.1 => last.1 = last.1.max(b),
-				_ => merged.push((a, b)),
-			}
-		}
-		self.ranges = merged;
-		self.ranges.iter().map(|(a, b)| b - a).sum()
-	}
-}
-
-/// What a play counts from: more than half of the song heard (with a
-/// second to spare, as the page's clock and the song's length are in
-/// whole milliseconds).
-pub fn needed_ms(duration_ms: u32) -> u32 {
-	(duration_ms / 2).saturating_add(1_000).min(duration_ms)
-}
-
 impl PagePlay {
-	pub fn new(id: u64, stream: Stream) -> PagePlay {
-		let needed_ms = needed_ms(stream.song.duration_ms);
+	/// A play of `stream`, which counts once the distinct ranges heard
+	/// cover `min_coverage` of the song (the chain's rule).
+	pub fn new(id: u64, stream: Stream, min_coverage: Permill) -> PagePlay {
+		let needed_ms = min_coverage.mul_ceil(stream.song.duration_ms);
 		PagePlay {
 			id,
 			stream,
@@ -86,7 +65,8 @@ impl PagePlay {
 	}
 
 	/// The page heard `[from_ms, to_ms)`: a heartbeat to the server, and
-	/// the settlement once the play counts.
+	/// the settlement once the ranges the server took count as the chain
+	/// counts them (their union, [`union_coverage_ms`]).
 	pub async fn heard(
 		self: &Arc<Self>,
 		app: &Arc<App>,
@@ -104,20 +84,26 @@ impl PagePlay {
 		}
 		let to_ms = to_ms.min(duration);
 		let account = app.account.read().await.clone().ok_or("the wallet is locked")?;
-		let (heard_ms, settle) = {
-			let mut heard = self.heard.lock().unwrap_or_else(|p| p.into_inner());
+		let covered = |heard: &Heard| union_coverage_ms(heard.ranges.iter().copied(), duration);
+		{
+			let heard = self.heard.lock().unwrap_or_else(|p| p.into_inner());
 			if heard.settling {
-				return Ok(heard.ranges.iter().map(|(a, b)| b - a).sum());
+				return Ok(covered(&heard));
 			}
-			let heard_ms = heard.add(from_ms, to_ms);
-			let settle = heard_ms >= self.needed_ms;
-			heard.settling = settle;
-			(heard_ms, settle)
-		};
+		}
 		self.stream
 			.heard(&app.host().await, &account, from_ms, to_ms)
 			.await
 			.map_err(|e| e.to_string())?;
+		// Counted once the server has it: the receipt holds only those.
+		let (heard_ms, settle) = {
+			let mut heard = self.heard.lock().unwrap_or_else(|p| p.into_inner());
+			heard.ranges.push((from_ms, to_ms));
+			let heard_ms = covered(&heard);
+			let settle = !heard.settling && heard_ms >= self.needed_ms;
+			heard.settling |= settle;
+			(heard_ms, settle)
+		};
 		app.send(Event::Play { id: self.id, heard_ms, needed_ms: self.needed_ms });
 		if settle {
 			let (play, app) = (self.clone(), app.clone());
@@ -274,23 +260,5 @@ mod tests {
 		assert_eq!(parse_range("bytes=200-100", 1000), None);
 		assert_eq!(parse_range("bytes=x-", 1000), None);
 		assert_eq!(parse_range("items=0-", 1000), None);
-	}
-
-	#[test]
-	fn heard_ranges_count_once() {
-		let mut h = Heard::default();
-		assert_eq!(h.add(0, 5_000), 5_000);
-		assert_eq!(h.add(5_000, 10_000), 10_000);
-		// The same part again (a seek back) adds nothing.
-		assert_eq!(h.add(2_000, 8_000), 10_000);
-		assert_eq!(h.add(20_000, 25_000), 15_000);
-		assert_eq!(h.add(9_000, 21_000), 25_000);
-		assert_eq!(h.ranges, vec![(0, 25_000)]);
-	}
-
-	#[test]
-	fn a_play_counts_past_half() {
-		assert_eq!(needed_ms(32_000), 17_000);
-		assert_eq!(needed_ms(1_000), 1_000);
 	}
 }

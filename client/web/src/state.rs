@@ -48,30 +48,30 @@ pub struct App {
 }
 
 impl App {
+	/// Starts the host (paid on `account` when it is given) and the live
+	/// Discover loop; the data directory is the host's.
 	pub async fn start(
-		data_dir: PathBuf,
 		chain: Chain,
 		net: HostConfig,
+		account: Option<Account>,
 		port: u16,
 		secret: String,
 	) -> Result<Arc<App>, StartError> {
-		let store = Arc::new(Store::open(&data_dir)?);
-		let mut config = net.clone();
-		config.data_dir = data_dir.clone();
-		let host = swarm::start(config, musicchain_app::serve::catalog_of(&store)?).await?;
-		let songs = chain.songs().await.unwrap_or_default();
+		let store = Arc::new(Store::open(&net.data_dir)?);
+		let host = start_host(&net, &store, &chain, account.as_ref()).await?;
 		let app = Arc::new(App {
-			data_dir,
+			data_dir: net.data_dir.clone(),
 			chain,
 			port,
 			secret,
 			net,
 			host: RwLock::new(host),
-			account: RwLock::new(None),
+			account: RwLock::new(account),
 			store,
 			events: broadcast::channel(1024).0,
 			online: watch::channel(Vec::new()).0,
-			songs: RwLock::new(Arc::new(songs)),
+			// Read by the Discover loop's first round.
+			songs: RwLock::new(Arc::new(Vec::new())),
 			plays: Mutex::new(HashMap::new()),
 			outcomes: Mutex::new(HashMap::new()),
 			job: Arc::new(tokio::sync::Mutex::new(())),
@@ -114,19 +114,14 @@ impl App {
 
 	/// The account, unlocked: from now on the host is paid on it (the host
 	/// starts again with it; the library stays served).
-	pub async fn set_account(&self, account: Account) -> Result<(), swarm::HostError> {
-		let mut config = self.net.clone();
-		config.data_dir = self.data_dir.clone();
-		config.payout =
-			Some(Payout { key: account.keypair(), genesis_hash: self.chain.genesis_hash() });
-		let catalog = musicchain_app::serve::catalog_of(&self.store).unwrap_or_default();
+	pub async fn set_account(&self, account: Account) -> Result<(), StartError> {
 		let mut host = self.host.write().await;
 		host.shutdown().await;
-		*host = swarm::start(config, catalog).await?;
+		*host = start_host(&self.net, &self.store, &self.chain, Some(&account)).await?;
 		drop(host);
 		let address = account.address();
 		*self.account.write().await = Some(account);
-		self.send(Event::Wallet { address: Some(address), unlocked: true });
+		self.send(Event::Wallet { address });
 		Ok(())
 	}
 
@@ -149,6 +144,19 @@ impl App {
 	}
 }
 
+/// The swarm host serving the library in `store`, paid on `account`.
+async fn start_host(
+	net: &HostConfig,
+	store: &Store,
+	chain: &Chain,
+	account: Option<&Account>,
+) -> Result<Host, StartError> {
+	let mut config = net.clone();
+	config.payout =
+		account.map(|a| Payout { key: a.keypair(), genesis_hash: chain.genesis_hash() });
+	Ok(swarm::start(config, musicchain_app::serve::catalog_of(store)?).await?)
+}
+
 /// The songs of `songs` with a file in `online`, not hidden, by artist,
 /// album and track.
 pub fn online_songs(songs: &[Song], online: &HashSet<ContentHash>) -> Vec<SongView> {
@@ -160,14 +168,13 @@ pub fn online_songs(songs: &[Song], online: &HashSet<ContentHash>) -> Vec<SongVi
 		})
 		.map(SongView::from)
 		.collect();
-	live.sort_by(|a, b| {
-		(a.artist.to_lowercase(), a.album.to_lowercase(), a.track.unwrap_or(u16::MAX), &a.title)
-			.cmp(&(
-				b.artist.to_lowercase(),
-				b.album.to_lowercase(),
-				b.track.unwrap_or(u16::MAX),
-				&b.title,
-			))
+	live.sort_by_cached_key(|s| {
+		(
+			s.artist.to_lowercase(),
+			s.album.to_lowercase(),
+			s.track.unwrap_or(u16::MAX),
+			s.title.clone(),
+		)
 	});
 	live
 }
@@ -176,7 +183,7 @@ pub fn online_songs(songs: &[Song], online: &HashSet<ContentHash>) -> Vec<SongVi
 /// reads the chain's songs every block (or at once when unknown content
 /// comes online), and tells the pages whenever the online songs change.
 async fn discover(app: std::sync::Weak<App>) {
-	let mut songs_read = Instant::now();
+	let mut songs_read: Option<Instant> = None;
 	loop {
 		tokio::time::sleep(ONLINE_EVERY).await;
 		let Some(app) = app.upgrade() else { return };
@@ -186,10 +193,9 @@ async fn discover(app: std::sync::Weak<App>) {
 		let known: HashSet<&ContentHash> =
 			songs.iter().flat_map(|s| s.variants.iter().map(|v| &v.content_hash)).collect();
 		let unknown = online.iter().any(|h| !known.contains(h));
-		if songs_read.elapsed() >= SONGS_EVERY
-			|| (unknown && songs_read.elapsed() >= ONLINE_EVERY * 2)
-		{
-			songs_read = Instant::now();
+		let since = songs_read.map(|t| t.elapsed());
+		if since.is_none_or(|t| t >= SONGS_EVERY || (unknown && t >= ONLINE_EVERY * 2)) {
+			songs_read = Some(Instant::now());
 			if let Ok(fresh) = app.refresh_songs().await {
 				songs = fresh;
 			}

@@ -7,7 +7,7 @@ use crate::{
 	net::{announce, NetArgs},
 	Context,
 };
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use musicchain_swarm::Role;
 
 /// Run the player app: serve the library and open its page in the browser.
@@ -39,16 +39,9 @@ pub async fn exec(ctx: &Context, args: Args) -> Result<i32> {
 	};
 	let chain = connect(&ctx.chain).await?;
 	let net = args.net.config(Role::Client, &data_dir)?;
-	let running = musicchain_web::start(musicchain_web::Options {
-		data_dir: data_dir.clone(),
-		chain,
-		net,
-		port: args.port,
-	})
-	.await?;
-	if let Some(account) = account {
-		running.unlock(account).await.context("cannot start the swarm host")?;
-	}
+	let running =
+		musicchain_web::start(musicchain_web::Options { chain, net, account, port: args.port })
+			.await?;
 	announce(&running.host().await, "serving", musicchain_app::serve::catalog(&data_dir)?.len())
 		.await?;
 	say!("the app is at {}", running.url);

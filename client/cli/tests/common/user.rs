@@ -91,24 +91,35 @@ impl User {
 	/// Starts the client with `args`, a command that prints "listening on
 	/// ADDRESS"; returns it and the first such address.
 	pub fn spawn_listening(&self, args: &[&str]) -> (Proc, String) {
-		let mut child = self
-			.command(args)
+		let (proc, lines) = self.spawn_until(self.command(args), "listening on ");
+		let addr = lines.last().and_then(|l| l.strip_prefix("listening on ")).expect("an address");
+		(proc, addr.to_string())
+	}
+
+	/// Starts `command` and reads what it prints up to the first line that
+	/// starts with `last`; returns it and the lines read (the rest of its
+	/// output is drained, so that it never blocks on a full pipe).
+	pub fn spawn_until(&self, mut command: Command, last: &str) -> (Proc, Vec<String>) {
+		let mut child = command
 			.stdin(Stdio::null())
 			.stdout(Stdio::piped())
 			.stderr(Stdio::inherit())
 			.spawn()
 			.expect("start the client");
 		let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-		let addr = loop {
-			let line = lines.next().expect("it printed its address").expect("utf-8");
+		let mut read = Vec::new();
+		loop {
+			let line = lines.next().unwrap_or_else(|| panic!("it never printed {last:?}"));
+			let line = line.expect("utf-8");
 			println!("{}: {line}", self.name);
-			if let Some(addr) = line.strip_prefix("listening on ") {
-				break addr.to_string();
+			let done = line.starts_with(last);
+			read.push(line);
+			if done {
+				break;
 			}
-		};
-		// Keep draining its output so that it never blocks on a full pipe.
+		}
 		std::thread::spawn(move || for _ in lines {});
-		(Proc(child), addr)
+		(Proc(child), read)
 	}
 
 	/// The file names in the downloads folder, sorted.
