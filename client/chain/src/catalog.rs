@@ -108,6 +108,18 @@ impl Chain {
 		.await
 	}
 
+	/// Replaces song `id`'s title, artist, album, genre, year and track
+	/// with `metadata`, signed by `owner`; only the song's artist may.
+	pub async fn update_metadata(
+		&self,
+		owner: &musicchain_wallet::Account,
+		id: SongId,
+		metadata: &Metadata,
+	) -> Result<(), ChainError> {
+		let call = runtime::tx().songs().update_metadata(id, scale_into(metadata)?);
+		self.submit(owner, &call).await.map(|_| ())
+	}
+
 	/// Every song of the catalog with its files, at the best block, by id.
 	pub async fn songs(&self) -> Result<Vec<Song>, ChainError> {
 		self.read(|at| async move {

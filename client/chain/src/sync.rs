@@ -1,22 +1,20 @@
-//! A scanned file meets the chain: matched to a song it already belongs
-//! to, added to a song it is another encoding of, or registered as a new
-//! song.
+//! What a scanned file meets on chain, and the transactions that place it
+//! (the library sync itself, in bulk, is `musicchain_app::sync`).
 //!
-//! The order, cheapest first: the exact content hash (the file is already
-//! a variant), the exact fingerprint hash (another file of the same
-//! decoded audio), then the node's fuzzy `musicchain_matchFingerprint`
-//! (a re-encoding) at the chain's own match threshold. A match with one of
-//! the owner's own songs adds the file to it; only a song's artist may, so
-//! a match with anyone else's song registers the file, and the validators'
-//! dedupe verdict folds it into that song. No match registers a new song
-//! with the file's tags and the owner's royalty splits; it is Pending until
-//! a validator's dedupe verdict (which may still fold it into an existing
-//! song).
+//! What the chain knows of a file, cheapest first: the exact content hash
+//! (the file is already a variant), the exact fingerprint hash (another file
+//! of the same decoded audio), then the node's fuzzy
+//! `musicchain_matchFingerprint` (a re-encoding) at the chain's own match
+//! threshold. A match with one of the owner's own songs adds the file to
+//! it; only a song's artist may, so a match with anyone else's song
+//! registers the file, and the validators' dedupe verdict folds it into that
+//! song. No match registers a new song with the file's tags and the owner's
+//! royalty splits; it is Pending until a validator's dedupe verdict (which
+//! may still fold it into an existing song).
 
 use super::{mismatch, runtime, scale_into, Chain, ChainError, Signer};
 use musicchain_primitives::{
-	fingerprint::MATCH_RPC_NODE_ERROR, ContentHash, FingerprintHash, Format, ManifestRoot,
-	Metadata, Permill, SongId,
+	ContentHash, FingerprintHash, Format, ManifestRoot, Metadata, Permill, SongId,
 };
 use musicchain_wallet::Account;
 use serde::Deserialize;
@@ -79,11 +77,26 @@ pub struct SongFile {
 	pub metadata: Metadata,
 }
 
+/// The chain's rules for placing files (constants of the songs pallet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyncRules {
+	/// The similarity (parts per million) at which two fingerprints are
+	/// one recording.
+	pub threshold_ppm: u32,
+	/// The largest duration difference (ms) between two files of one
+	/// recording.
+	pub tolerance_ms: u32,
+	/// The most songs that may register in one block (their verdict
+	/// deadlines share a block); more wait for the next.
+	pub per_block: u32,
+}
+
 /// Royalty splits: co-beneficiaries and their shares of the artist's part.
 pub type Splits = Vec<([u8; 32], Permill)>;
 
 /// What the chain knows of a file before it is synced.
-enum Known {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Known {
 	/// The file is a variant of this song already.
 	Variant(SongId),
 	/// A song was registered with the same fingerprint hash.
@@ -91,11 +104,29 @@ enum Known {
 	Nothing,
 }
 
+/// One transaction of a library sync (see [`Chain::send_all`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+	/// Registers the file as a new song (or, for a recording of another
+	/// artist's song, as a claim the dedupe verdict folds into it).
+	Register(SongFile),
+	/// Adds the file to the owner's own song.
+	AddVariant { song: SongId, file: SongFile },
+}
+
+impl Action {
+	pub fn file(&self) -> &SongFile {
+		match self {
+			Action::Register(file) | Action::AddVariant { file, .. } => file,
+		}
+	}
+}
+
 impl Chain {
 	/// What the chain already knows of `file`, read at one block: the song
 	/// that has its content hash as a variant, or else the song registered
 	/// with its fingerprint hash.
-	async fn known(&self, file: &SongFile) -> Result<Known, ChainError> {
+	pub async fn known(&self, file: &SongFile) -> Result<Known, ChainError> {
 		self.read(|at| async move {
 			let apis = runtime::runtime_apis().musicchain_api();
 			let call = |e| self.api_error(e);
@@ -128,82 +159,25 @@ impl Chain {
 		.await
 	}
 
-	/// The similarity (parts per million) at which the chain takes two
-	/// fingerprints for one recording.
-	pub async fn match_threshold_ppm(&self) -> Result<u32, ChainError> {
+	/// The chain's rules for placing files, read at one block.
+	pub async fn sync_rules(&self) -> Result<SyncRules, ChainError> {
 		self.read(|at| async move {
-			let threshold = at
-				.constants()
-				.entry(runtime::constants().songs().match_threshold())
-				.map_err(|e| mismatch(&e))?;
-			Ok(threshold.0)
+			let songs = runtime::constants().songs();
+			let constants = at.constants();
+			Ok(SyncRules {
+				threshold_ppm: constants
+					.entry(songs.match_threshold())
+					.map_err(|e| mismatch(&e))?
+					.0,
+				tolerance_ms: constants
+					.entry(songs.duration_tolerance_ms())
+					.map_err(|e| mismatch(&e))?,
+				per_block: constants
+					.entry(songs.max_pending_per_block())
+					.map_err(|e| mismatch(&e))?,
+			})
 		})
 		.await
-	}
-
-	/// Finds or makes `file`'s place on chain (see the module docs),
-	/// signing with `owner`; `threshold_ppm` is
-	/// [`Chain::match_threshold_ppm`], read once for a whole library.
-	pub async fn sync_file(
-		&self,
-		owner: &Account,
-		file: &SongFile,
-		splits: &Splits,
-		threshold_ppm: u32,
-	) -> Result<Outcome, ChainError> {
-		let known = self.known(file).await?;
-		if let Known::Variant(song) = known {
-			return Ok(Outcome::Known { song });
-		}
-		let variant = self.variant_info(file)?;
-		if let Known::Fingerprint(song) = known {
-			return self.join(owner, file, variant, splits, song, MatchKind::Fingerprint).await;
-		}
-		let (matches, unmatched) = match self.match_fingerprint(&file.fingerprint).await {
-			Ok(matches) => (matches, false),
-			// A node without its index yet (a fresh chain, a non-validator
-			// RPC node): registering is safe, the verdict dedupes. A bad
-			// fingerprint (invalid params) is the file's error.
-			Err(ChainError::Node { code: MATCH_RPC_NODE_ERROR, .. }) => (Vec::new(), true),
-			Err(e) => return Err(e),
-		};
-		let best =
-			matches.into_iter().find(|m| m.similarity_ppm >= threshold_ppm && m.status != "hidden");
-		if let Some(m) = best {
-			let how = MatchKind::Similar { similarity_ppm: m.similarity_ppm };
-			return self.join(owner, file, variant, splits, m.song, how).await;
-		}
-		let song = self.register(owner, file, variant, splits).await?;
-		Ok(Outcome::Registered { song, unmatched })
-	}
-
-	/// Joins `file` to `song`, whose recording it is: added directly when
-	/// `owner` is the song's artist, else registered for the validators'
-	/// verdict to fold in.
-	async fn join(
-		&self,
-		owner: &Account,
-		file: &SongFile,
-		variant: runtime::runtime_types::pallet_musicchain_songs::types::VariantInfo,
-		splits: &Splits,
-		song: SongId,
-		how: MatchKind,
-	) -> Result<Outcome, ChainError> {
-		let artist = self
-			.read(|at| async move {
-				at.runtime_apis()
-					.call(runtime::runtime_apis().musicchain_api().song(song))
-					.await
-					.map_err(|e| self.api_error(e))
-			})
-			.await?
-			.map(|record| record.artist.0);
-		if artist == Some(owner.public()) {
-			self.add_variant(owner, song, variant).await?;
-			return Ok(Outcome::Joined { song, how });
-		}
-		let claim = self.register(owner, file, variant, splits).await?;
-		Ok(Outcome::Claimed { song: claim, of: song, how })
 	}
 
 	fn variant_info(
@@ -219,43 +193,110 @@ impl Chain {
 		})
 	}
 
-	async fn add_variant(
+	fn register_call(
 		&self,
-		owner: &Account,
-		song: SongId,
-		variant: runtime::runtime_types::pallet_musicchain_songs::types::VariantInfo,
-	) -> Result<(), ChainError> {
-		let call = runtime::tx().songs().add_variant(song, variant);
-		self.submit(owner, &call).await.map(|_| ())
-	}
-
-	async fn register(
-		&self,
-		owner: &Account,
 		file: &SongFile,
 		variant: runtime::runtime_types::pallet_musicchain_songs::types::VariantInfo,
 		splits: &Splits,
-	) -> Result<SongId, ChainError> {
+	) -> Result<impl subxt::tx::Payload, ChainError> {
 		let splits: Vec<(AccountId32, _)> = splits
 			.iter()
 			.map(|(who, share)| Ok((AccountId32(*who), scale_into(share)?)))
 			.collect::<Result<_, ChainError>>()?;
 		let duration_ms = u32::try_from(file.duration_ms).unwrap_or(u32::MAX);
-		let call = runtime::tx().songs().register(
+		Ok(runtime::tx().songs().register(
 			scale_into(&file.fingerprint)?,
 			duration_ms,
 			scale_into(&file.metadata)?,
 			runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(splits),
 			variant,
-		);
-		let events = self.submit(owner, &call).await?;
-		let registered = events
-			.find_first::<runtime::songs::events::SongRegistered>()
-			.ok_or_else(|| {
-				ChainError::Other("the registration emitted no SongRegistered event".into())
-			})?
-			.map_err(|e| mismatch(&e))?;
-		Ok(registered.song)
+		))
+	}
+
+	/// Sends every action at once, signed by `owner` with consecutive
+	/// nonces, and waits until each is in a best block: the song each
+	/// registered or joined, or why the chain refused it. What they all
+	/// cost (fees, deposits) is checked before anything is sent, so an
+	/// owner without the funds hears so once and nothing is sent. Fails as
+	/// a whole only when the node is lost (run the sync again: what landed
+	/// is found on chain, nothing registers twice).
+	pub async fn send_all(
+		&self,
+		owner: &Account,
+		actions: &[Action],
+		splits: &Splits,
+	) -> Result<Vec<Result<SongId, ChainError>>, ChainError> {
+		if actions.is_empty() {
+			return Ok(Vec::new());
+		}
+		let signed = self
+			.retrying(|| async {
+				let at = self.client.at_current_block().await.map_err(|e| self.lost(e))?;
+				let first = self.next_nonce(owner.public()).await?;
+				let mut transactions = Vec::with_capacity(actions.len());
+				let mut holds = 0u128;
+				for (i, action) in actions.iter().enumerate() {
+					let params = subxt::config::DefaultExtrinsicParamsBuilder::<
+						subxt::SubstrateConfig,
+					>::new()
+					.nonce(first + i as u64)
+					.build();
+					let variant = self.variant_info(action.file())?;
+					let (transaction, hold) = match action {
+						Action::Register(file) => {
+							let call = self.register_call(file, variant, splits)?;
+							Self::signed(&at, &call, owner, params).await?
+						},
+						Action::AddVariant { song, .. } => {
+							let call = runtime::tx().songs().add_variant(*song, variant);
+							Self::signed(&at, &call, owner, params).await?
+						},
+					};
+					holds = holds.saturating_add(hold);
+					transactions.push(transaction);
+				}
+				let fees = futures::future::try_join_all(
+					transactions.iter().map(|t| t.partial_fee_estimate()),
+				)
+				.await
+				.map_err(|e| self.lost(e))?;
+				let need = fees.iter().fold(holds, |sum, fee| sum.saturating_add(*fee));
+				let what = format!(
+					"{} transactions of the library sync (their fees and deposits)",
+					actions.len()
+				);
+				self.check_funds(&at, owner.public(), need, &what).await?;
+				Ok(transactions)
+			})
+			.await?;
+		let results = futures::future::join_all(signed.iter().zip(actions).map(
+			|(transaction, action)| async move {
+				let events =
+					tokio::time::timeout(WAVE_WAIT, self.included(transaction, false, false))
+						.await
+						.map_err(|_| {
+							ChainError::Other(format!(
+								"not in a block after {} s (the node may have refused an earlier \
+							 transaction of this sync); run the sync again",
+								WAVE_WAIT.as_secs()
+							))
+						})??;
+				match action {
+					Action::Register(_) => registered_song(&events),
+					Action::AddVariant { song, .. } => Ok(*song),
+				}
+			},
+		))
+		.await;
+		// A lost node fails the whole batch: what happened to the rest is
+		// for the next sync to find.
+		let mut results = results;
+		if let Some(i) = results.iter().position(|r| {
+			matches!(r, Err(ChainError::Lost { .. } | ChainError::Reconnecting { .. }))
+		}) {
+			results.swap_remove(i)?;
+		}
+		Ok(results)
 	}
 
 	/// Signs `call` with `owner`, submits it and waits until it is in a
@@ -302,7 +343,6 @@ impl Chain {
 		call: &Call,
 		finalized: bool,
 	) -> Result<Events, ChainError> {
-		use subxt::tx::TransactionStatus as S;
 		// Signed once: after a dropped connection the same bytes are sent
 		// again, so the chain can never take the action twice.
 		let transaction = self
@@ -333,55 +373,106 @@ impl Chain {
 		let mut resent = false;
 		self.retrying(|| {
 			let again = std::mem::replace(&mut resent, true);
-			let transaction = &transaction;
-			async move {
-				// Sent again after the connection dropped, a refusal most
-				// likely means the first copy is in the pool or on chain.
-				let refused = |why: String| {
-					if again {
-						ChainError::Other(format!(
-							"the transaction was sent before the node dropped the connection, \
-								 and the node refuses it now ({why}): it is already on chain or \
-								 in the pool; look before sending it once more"
-						))
-					} else {
-						ChainError::Rejected(why)
-					}
-				};
-				let mut progress =
-					transaction.submit_and_watch().await.map_err(|e| match self.lost(&e) {
-						lost @ ChainError::Reconnecting { .. } => lost,
-						_ => refused(e.to_string()),
-					})?;
-				while let Some(status) = progress.next().await {
-					let in_block = match status.map_err(|e| self.lost(e))? {
-						S::InBestBlock(b) if !finalized => b,
-						S::InFinalizedBlock(b) => b,
-						S::Invalid { message } => return Err(refused(message)),
-						S::Error { message } | S::Dropped { message } => {
-							return Err(ChainError::Rejected(message))
-						},
-						_ => continue,
-					};
-					// Only a dispatch error is the chain's refusal; failing
-					// to fetch the block's events is the connection's.
-					return in_block.wait_for_success().await.map_err(|e| match e {
-						subxt::error::TransactionEventsError::ExtrinsicFailed(_)
-						| subxt::error::TransactionEventsError::CannotDecodeDispatchError {
-							..
-						} => ChainError::Rejected(e.to_string()),
-						other => self.lost(other),
-					});
-				}
-				Err(ChainError::Reconnecting {
-					url: self.url.clone(),
-					reason: "the transaction's status stream ended early".into(),
-				})
-			}
+			self.included(&transaction, finalized, again)
 		})
 		.await
 	}
+
+	/// `call` signed by `owner` at `at` with `params`, and what it holds
+	/// from the signer besides the fee.
+	async fn signed<Call: subxt::tx::Payload>(
+		at: &super::AtBlock,
+		call: &Call,
+		owner: &Account,
+		params: Params,
+	) -> Result<(Transaction, u128), ChainError> {
+		let hold = Self::holds_of(at, call)?.0;
+		let transaction = at
+			.transactions()
+			.create_signed(call, &Signer(owner), params)
+			.await
+			.map_err(|e| ChainError::Rejected(e.to_string()))?;
+		Ok((transaction, hold))
+	}
+
+	/// Sends `transaction` and waits until it is in a best block (or, with
+	/// `finalized`, a finalized one): its events, or why it failed. `again`
+	/// when it was sent before the connection dropped.
+	async fn included(
+		&self,
+		transaction: &Transaction,
+		finalized: bool,
+		again: bool,
+	) -> Result<Events, ChainError> {
+		use subxt::tx::TransactionStatus as S;
+		// Sent again after the connection dropped, a refusal most likely
+		// means the first copy is in the pool or on chain.
+		let refused = |why: String| {
+			if again {
+				ChainError::Other(format!(
+					"the transaction was sent before the node dropped the connection, and the \
+					 node refuses it now ({why}): it is already on chain or in the pool; look \
+					 before sending it once more"
+				))
+			} else {
+				ChainError::Rejected(why)
+			}
+		};
+		let mut progress =
+			transaction.submit_and_watch().await.map_err(|e| match self.lost(&e) {
+				lost @ ChainError::Reconnecting { .. } => lost,
+				_ => refused(e.to_string()),
+			})?;
+		while let Some(status) = progress.next().await {
+			let in_block = match status.map_err(|e| self.lost(e))? {
+				S::InBestBlock(b) if !finalized => b,
+				S::InFinalizedBlock(b) => b,
+				S::Invalid { message } => return Err(refused(message)),
+				S::Error { message } | S::Dropped { message } => {
+					return Err(ChainError::Rejected(message))
+				},
+				_ => continue,
+			};
+			// Only a dispatch error is the chain's refusal; failing to fetch
+			// the block's events is the connection's.
+			return in_block.wait_for_success().await.map_err(|e| match e {
+				subxt::error::TransactionEventsError::ExtrinsicFailed(_)
+				| subxt::error::TransactionEventsError::CannotDecodeDispatchError { .. } => {
+					ChainError::Rejected(e.to_string())
+				},
+				other => self.lost(other),
+			});
+		}
+		Err(ChainError::Reconnecting {
+			url: self.url.clone(),
+			reason: "the transaction's status stream ended early".into(),
+		})
+	}
 }
+
+/// The song a registration's events say it made.
+fn registered_song(events: &Events) -> Result<SongId, ChainError> {
+	let registered = events
+		.find_first::<runtime::songs::events::SongRegistered>()
+		.ok_or_else(|| {
+			ChainError::Other("the registration emitted no SongRegistered event".into())
+		})?
+		.map_err(|e| mismatch(&e))?;
+	Ok(registered.song)
+}
+
+/// How long [`Chain::send_all`] waits for each transaction to be in a
+/// block: a wave is normally in the next one or two.
+const WAVE_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// What a transaction is signed with besides the call (its nonce, ...).
+type Params = <<subxt::SubstrateConfig as subxt::Config>::TransactionExtensions as subxt::config::TransactionExtensions<subxt::SubstrateConfig>>::Params;
+
+/// A signed transaction, ready to send.
+type Transaction = subxt::transactions::SubmittableTransaction<
+	subxt::SubstrateConfig,
+	subxt::client::OnlineClientAtBlockImpl<subxt::SubstrateConfig>,
+>;
 
 /// The events of one transaction.
 pub type Events = subxt::extrinsics::ExtrinsicEvents<subxt::SubstrateConfig>;

@@ -18,6 +18,10 @@ use std::{
 const ROOTS: TableDefinition<&[u8], u64> = TableDefinition::new("roots");
 const FILES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("files");
 const FAILURES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("failures");
+/// Files whose place on chain a sync found or made: the chain's genesis
+/// hash then the file's content hash, to the song. A later sync of the
+/// same chain skips them.
+const SYNCED: TableDefinition<&[u8], u32> = TableDefinition::new("synced");
 
 /// File name of the store inside the data directory.
 pub const STORE_FILE: &str = "library.redb";
@@ -126,6 +130,7 @@ impl Store {
 			txn.open_table(ROOTS)?;
 			txn.open_table(FILES)?;
 			txn.open_table(FAILURES)?;
+			txn.open_table(SYNCED)?;
 			Ok(())
 		})?;
 		Ok(store)
@@ -141,6 +146,11 @@ impl Store {
 			.open_read_only(&path)
 			.map_err(|e| StoreError::Db { path: path.clone(), source: e.into() })?;
 		Ok(Store { db: Db::Reader(db), path })
+	}
+
+	/// Whether this store was opened for writing.
+	pub fn is_writable(&self) -> bool {
+		matches!(self.db, Db::Writer(_))
 	}
 
 	/// Where the store lives.
@@ -289,6 +299,49 @@ impl Store {
 		v.map(|v| self.decode(key(path), v.value(), whole)).transpose()
 	}
 
+	/// The content hashes of the files a sync already placed on the chain
+	/// whose genesis hash is `genesis`, with their songs.
+	pub fn synced(
+		&self,
+		genesis: &[u8; 32],
+	) -> Result<std::collections::HashMap<[u8; 32], u32>, StoreError> {
+		let txn = self.begin_read()?;
+		let t = match txn.open_table(SYNCED) {
+			Ok(t) => t,
+			// A store written before syncs were remembered.
+			Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Default::default()),
+			Err(e) => return Err(self.db_err(e)),
+		};
+		let mut to = genesis.to_vec();
+		to.extend_from_slice(&[0xff; 33]);
+		let mut out = std::collections::HashMap::new();
+		for item in t.range(&genesis[..]..to.as_slice()).map_err(|e| self.db_err(e))? {
+			let (k, v) = item.map_err(|e| self.db_err(e))?;
+			if let Ok(hash) = <[u8; 32]>::try_from(&k.value()[32..]) {
+				out.insert(hash, v.value());
+			}
+		}
+		Ok(out)
+	}
+
+	/// Remembers that these files (content hashes) are on the chain whose
+	/// genesis hash is `genesis`, in these songs.
+	pub fn mark_synced(
+		&self,
+		genesis: &[u8; 32],
+		files: &[([u8; 32], u32)],
+	) -> Result<(), StoreError> {
+		self.write(|txn| {
+			let mut t = txn.open_table(SYNCED)?;
+			for (hash, song) in files {
+				let mut k = genesis.to_vec();
+				k.extend_from_slice(hash);
+				t.insert(k.as_slice(), *song)?;
+			}
+			Ok(())
+		})
+	}
+
 	/// Applies `changes` in one transaction.
 	pub fn apply(&self, changes: &[Change]) -> Result<(), StoreError> {
 		let mut encoded = Vec::with_capacity(changes.len());
@@ -331,6 +384,26 @@ impl Store {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn synced_files_are_remembered_per_chain() {
+		let dir = tempfile::tempdir().expect("tempdir");
+		let store = Store::open(dir.path()).expect("store");
+		let (dev, other) = ([7u8; 32], [8u8; 32]);
+		store.mark_synced(&dev, &[([1; 32], 4), ([2; 32], 5)]).expect("marked");
+		store.mark_synced(&other, &[([1; 32], 9)]).expect("marked");
+		// Marked again (a song folded into another): the last song wins.
+		store.mark_synced(&dev, &[([2; 32], 0)]).expect("marked");
+		let synced = store.synced(&dev).expect("read");
+		assert_eq!(synced, [([1; 32], 4), ([2; 32], 0)].into_iter().collect());
+		assert_eq!(store.synced(&other).expect("read"), [([1; 32], 9)].into_iter().collect());
+		assert!(store.synced(&[0; 32]).expect("read").is_empty());
+		drop(store);
+		// Readers see it; they cannot mark.
+		let reader = Store::open_read_only(dir.path()).expect("reader");
+		assert_eq!(reader.synced(&dev).expect("read").len(), 2);
+		assert!(matches!(reader.mark_synced(&dev, &[]), Err(StoreError::ReadOnly { .. })));
+	}
 
 	#[test]
 	fn stamps_are_read_without_the_analyses() {

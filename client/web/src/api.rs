@@ -16,7 +16,7 @@ use axum::{
 };
 use musicchain_app::{
 	play as app_play, search,
-	sync::sync_library,
+	sync::{sync_store, Stage, SyncEvent},
 	view::{status_name, SongView},
 };
 use musicchain_chain::{council::Act, format_music, sync::Outcome};
@@ -399,13 +399,15 @@ async fn scan_and_sync(app: Arc<App>, _job: tokio::sync::OwnedMutexGuard<()>) {
 			message: "not matched on chain: unlock or create the wallet, then refresh".into(),
 		});
 	};
-	let files = match app.store.files() {
-		Ok(f) => f,
-		Err(e) => return app.send(Event::Failed { job: "sync".into(), message: e.to_string() }),
-	};
-	let total = files.len();
+	// Only the files no sync placed before are checked.
+	let mut total = 0;
 	let mut done = 0;
-	let result = sync_library(&app.chain, &owner, &files, &Vec::new(), |file| {
+	let result = sync_store(&app.chain, &owner, &app.store, &Vec::new(), false, |event| {
+		let file = match event {
+			SyncEvent::Stage(Stage::Checking { total: checking, .. }) => return total = checking,
+			SyncEvent::Stage(_) => return,
+			SyncEvent::File(file) => file,
+		};
 		done += 1;
 		let (song, what) = match &file.result {
 			Ok(Outcome::Known { song }) => (Some(*song), format!("song {song}: on chain")),

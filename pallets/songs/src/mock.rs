@@ -98,7 +98,7 @@ impl musicchain_primitives::traits::OnVetted<u64> for VettingLog {
 	}
 }
 
-pub const TIMEOUT: u64 = 10;
+pub const TIMEOUT: u64 = 20;
 
 type TxExtension = frame_system::AuthorizeCall<Test>;
 pub type Extrinsic = polkadot_sdk::sp_runtime::testing::TestXt<RuntimeCall, TxExtension>;

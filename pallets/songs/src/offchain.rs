@@ -8,7 +8,10 @@
 //!    RPC answers from the same index (a non-validator RPC node needs
 //!    `--offchain-worker always`).
 //! 2. On block authors only (nodes started as validators whose keystore
-//!    holds a current authority key), judges pending songs: each pending song's fingerprint is indexed, then
+//!    holds a current authority key), judges pending songs, oldest first
+//!    (by verdict deadline), at most twice as many per run as may register
+//!    in a block and within half a slot's time, so a busy queue drains
+//!    before its songs time out: each pending song's fingerprint is indexed, then
 //!    matched against the index; the best earlier, non-pending song that is
 //!    similar enough (at least `MatchThreshold`) and about as long (within
 //!    `DurationToleranceMs`) makes the verdict `DuplicateOf`, none makes it
@@ -54,10 +57,16 @@ const LOG: &str = "runtime::songs::dedupe";
 /// A verdict not included after this many blocks is sent again (it is also
 /// the verdict transaction's longevity).
 pub const RESEND_AFTER_BLOCKS: u32 = 10;
-/// Songs added to the index per run by the catch-up.
-pub const CATCH_UP_PER_RUN: u32 = 64;
-/// Pending songs judged per run.
-pub const JUDGE_PER_RUN: usize = 16;
+/// Songs added to the index per run by the catch-up, per song that may
+/// register in a block ([`Config::MaxPendingPerBlock`]): a node that fell
+/// behind catches up four times as fast as songs arrive.
+pub const CATCH_UP_PER_PENDING: u32 = 4;
+/// Pending songs judged per run, per song that may register in a block:
+/// twice the most that can arrive, so a backlog drains.
+pub const JUDGE_PER_PENDING: u32 = 2;
+/// How long one run may spend judging: half of a 6 s slot, so a run ends
+/// before the next block's.
+pub const JUDGE_BUDGET_MS: u64 = 3_000;
 /// Candidates compared in full per query.
 pub const MAX_CANDIDATES: usize = 10;
 
@@ -113,7 +122,8 @@ fn catch_up<T: Config>(store: &mut OffchainStore) -> SongId {
 	let next = NextSongId::<T>::get();
 	let mut cursor =
 		store.get(CURSOR_KEY).and_then(|v| SongId::decode(&mut &v[..]).ok()).unwrap_or(0).min(next);
-	let end = cursor.saturating_add(CATCH_UP_PER_RUN).min(next);
+	let per_run = T::MaxPendingPerBlock::get().saturating_mul(CATCH_UP_PER_PENDING);
+	let end = cursor.saturating_add(per_run).min(next);
 	while cursor < end {
 		if let Some(record) = Songs::<T>::get(cursor) {
 			index_song(store, cursor, &record.fingerprint_hash);
@@ -144,10 +154,12 @@ fn judge_pending<T: Config>(
 	indexed_to: SongId,
 	key: &T::AuthorityId,
 ) {
-	let pending: Vec<SongId> = PendingDeadlines::<T>::iter_values().flatten().collect();
-	let mut judged = 0usize;
-	for song in pending {
-		if judged >= JUDGE_PER_RUN {
+	let per_run = T::MaxPendingPerBlock::get().saturating_mul(JUDGE_PER_PENDING);
+	let until = io::timestamp().add(Duration::from_millis(JUDGE_BUDGET_MS));
+	let mut judged = 0u32;
+	for song in pending_oldest_first::<T>(now) {
+		if judged >= per_run || io::timestamp() > until {
+			log::info!(target: LOG, "judged {judged} songs; the rest wait for the next run");
 			break;
 		}
 		// Earlier songs must all be in the index before this one is judged.
@@ -191,6 +203,23 @@ fn judge_pending<T: Config>(
 			Err(()) => log::warn!(target: LOG, "song {song}: the pool refused the verdict"),
 		}
 	}
+}
+
+/// The pending songs by verdict deadline, soonest first: those due at the
+/// next block (registered longest ago) come first. A song registered at
+/// block `b` is due at `b + VerdictTimeout`; songs due by `now` were
+/// activated by `on_initialize`.
+fn pending_oldest_first<T: Config>(now: BlockNumberFor<T>) -> impl Iterator<Item = SongId> {
+	let last = now.saturating_add(T::VerdictTimeout::get());
+	let mut at = now;
+	core::iter::from_fn(move || {
+		if at >= last {
+			return None;
+		}
+		at = at.saturating_add(1u32.into());
+		Some(PendingDeadlines::<T>::get(at))
+	})
+	.flatten()
 }
 
 /// The verdict on pending `song`, or `None` to wait (its best match is an

@@ -4,7 +4,7 @@
 use crate::chain::{connect, unlock, ChainArgs};
 use crate::{chain, Context};
 use anyhow::Result;
-use musicchain_app::sync::sync_library;
+use musicchain_app::sync::{sync_store, Stage, SyncEvent};
 use musicchain_audio::format_name;
 use musicchain_chain::sync::{MatchKind, Outcome, Splits};
 use musicchain_library::{self as library, ScanEvent, ScanOptions, ScanSummary, Store};
@@ -67,6 +67,10 @@ enum LibraryCommand {
 	Sync {
 		#[command(flatten)]
 		splits: SplitArgs,
+		/// Check every file again, also those an earlier sync placed on
+		/// this chain (by default only new files are checked).
+		#[arg(long)]
+		all: bool,
 	},
 	/// List the files in the library (path, format, duration, artist,
 	/// title, album, content hash), or those matching a filter.
@@ -118,9 +122,11 @@ async fn library_command(
 		LibraryCommand::Scan { scan } => {
 			scan_then_sync(&Store::open(data_dir)?, &scan, data_dir, chain, password).await
 		},
-		LibraryCommand::Sync { splits } => {
-			let store = open_for_reading(data_dir)?;
-			let failed = sync(&store, data_dir, chain, password, &splits.splits).await?;
+		LibraryCommand::Sync { splits, all } => {
+			// To write when it can, to remember what was synced; read-only
+			// while a scan writes it.
+			let store = Store::open(data_dir).or_else(|_| open_for_reading(data_dir))?;
+			let failed = sync(&store, data_dir, chain, password, &splits.splits, all).await?;
 			Ok(if failed > 0 { 1 } else { 0 })
 		},
 		LibraryCommand::List { filter, hashes, json } => list(
@@ -166,7 +172,7 @@ async fn scan_then_sync(
 		);
 		return Ok(code);
 	}
-	let failed = sync(store, data_dir, chain, password, &scan.splits.splits).await?;
+	let failed = sync(store, data_dir, chain, password, &scan.splits.splits, false).await?;
 	Ok(if failed > 0 { 1 } else { code })
 }
 
@@ -340,20 +346,55 @@ fn describe(how: MatchKind) -> String {
 	}
 }
 
-/// Matches or registers every file of the library, one line per file.
-/// Returns how many files could not be synced.
+/// Matches or registers the library's files (those not synced before,
+/// or `all`), one line per file. Returns how many could not be synced.
 pub async fn sync(
 	store: &Store,
 	data_dir: &Path,
 	args: &ChainArgs,
 	password: &PasswordSource,
 	splits: &Splits,
+	all: bool,
 ) -> Result<usize> {
 	let owner = unlock(data_dir, password)?;
-	let files = store.files()?;
 	{
 		let chain = connect(args).await?;
-		let summary = sync_library(&chain, &owner, &files, splits, |file| {
+		let bar = indicatif::ProgressBar::new(0);
+		bar.set_style(
+			indicatif::ProgressStyle::with_template("sync [{bar:30}] {pos}/{len} files {wide_msg}")
+				.unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+				.progress_chars("=> "),
+		);
+		let started = std::time::Instant::now();
+		let summary = sync_store(&chain, &owner, store, splits, all, |event| {
+			let file = match event {
+				SyncEvent::Stage(stage) => {
+					if let Stage::Checking { total, .. } = stage {
+						bar.set_length(total as u64);
+					}
+					bar.set_message(match stage {
+						Stage::Checking { done, total } => {
+							format!("(reading what the chain has: {done}/{total})")
+						},
+						Stage::Sending { transactions, .. } => {
+							format!("(sending {transactions} transactions, waiting for a block)")
+						},
+						Stage::Verdicts { songs, .. } => format!(
+							"(waiting for the validators' verdict on {songs} new songs, to add \
+							 their other files)"
+						),
+					});
+					if let Stage::Sending { done, total, .. }
+					| Stage::Verdicts { done, total, .. } = stage
+					{
+						bar.set_length(total as u64);
+						bar.set_position(done as u64);
+					}
+					return;
+				},
+				SyncEvent::File(file) => file,
+			};
+			bar.inc(1);
 			let t = &file.analysis.tags;
 			let name = format!(
 				"{} - {}",
@@ -383,20 +424,23 @@ pub async fn sync(
 					(song, what.into())
 				},
 				Err(e) => {
-					eprintln!("{}: not synced: {e}", file.path.display());
+					bar.suspend(|| eprintln!("{}: not synced: {e}", file.path.display()));
 					return;
 				},
 			};
-			println!("song {song:>5}  {what}: {name} ({})", file.path.display());
+			bar.suspend(|| println!("song {song:>5}  {what}: {name} ({})", file.path.display()));
 		})
-		.await?;
+		.await;
+		bar.finish_and_clear();
+		let summary = summary?;
 		println!(
-			"{} files: {} already on chain, {} joined songs, {} registered, {} failed",
+			"{} files: {} already on chain, {} joined songs, {} registered, {} failed ({:.1} s)",
 			summary.files,
-			summary.known,
+			summary.known + summary.skipped,
 			summary.joined,
 			summary.registered,
-			summary.failed.len()
+			summary.failed.len(),
+			started.elapsed().as_secs_f64()
 		);
 		Ok(summary.failed.len())
 	}

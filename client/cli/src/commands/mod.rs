@@ -17,4 +17,5 @@ pub mod royalties;
 pub mod search;
 pub mod send;
 pub mod serve;
+pub mod song;
 pub mod wallet;

@@ -7,7 +7,10 @@ use crate::{
 use codec::Decode;
 use parking_lot::RwLock;
 use polkadot_sdk::{
-	frame_support::{assert_ok, traits::Hooks},
+	frame_support::{
+		assert_ok,
+		traits::{Get, Hooks},
+	},
 	sp_core::offchain::{
 		testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
 		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
@@ -232,4 +235,37 @@ fn only_block_authors_judge_and_a_late_node_catches_up() {
 	let verdicts = node.ocw(3);
 	assert_eq!(outcome_of(&verdicts, 2), Some(Outcome::Unique));
 	assert!(matches!(outcome_of(&verdicts, 3), Some(Outcome::DuplicateOf { song: 1, .. })));
+}
+
+#[test]
+fn a_backlog_is_judged_oldest_first_and_drains_faster_than_songs_arrive() {
+	// Two registrations a block (the most, `MaxPendingPerBlock`) for five
+	// blocks while this node's worker did not run (it was restarting).
+	let mut node = Node::new();
+	let per_block = <Test as crate::Config>::MaxPendingPerBlock::get();
+	for block in 1..=5u64 {
+		node.block(|| {
+			run_to(block);
+			for i in 0..per_block {
+				let seed = 100 + (block as u32) * 10 + i;
+				assert_ok!(register_file(compress(recording(seed)), 240_000, seed as u8));
+			}
+		});
+	}
+	// Each run judges twice what a block can bring, the oldest first.
+	let mut order = Vec::new();
+	for n in 5..8 {
+		let verdicts = node.ocw(n);
+		let mut songs: Vec<u32> = verdicts.iter().map(|v| v.song).collect();
+		assert!(songs.len() as u32 <= 2 * per_block, "run {n} judged {songs:?}");
+		songs.sort();
+		order.push(songs);
+		node.apply_all(verdicts);
+	}
+	assert_eq!(order, vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]);
+	// All ten are active by their verdicts, three blocks on: the first
+	// would time out at block 1 + TIMEOUT.
+	for song in 0..10 {
+		assert_eq!(node.status(song), Some(SongStatus::Active), "song {song}");
+	}
 }
