@@ -115,7 +115,7 @@ for n in "${sizes[@]}"; do
 	# Every file must now be in one of Alice's N songs: Bob's once the
 	# verdicts folded them (wait for them), Alice's at once.
 	for _ in $(seq 120); do
-		"$bin/musicchain" --data-dir "$run/bob" --node "ws://127.0.0.1:$port" library sync \
+		"$bin/musicchain" --data-dir "$run/bob" --node "ws://127.0.0.1:$port" library sync --all \
 			>"$run/bob-check.log" 2>&1 || true
 		grep -qE "^$n files: $n already on chain" "$run/bob-check.log" && break
 		sleep 6

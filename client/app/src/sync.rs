@@ -23,7 +23,7 @@
 use musicchain_audio::Analysis;
 use musicchain_chain::{
 	catalog::Status,
-	sync::{Action, Known, MatchKind, Outcome, SongFile, Splits},
+	sync::{Action, Known, MatchKind, Outcome, SongFile, Splits, Wave},
 	Chain, ChainError,
 };
 use musicchain_library::{Record, Store};
@@ -282,22 +282,26 @@ pub async fn sync_library(
 			})
 			.collect();
 		futures::stream::iter(asks.into_iter().map(|(song, fingerprint)| async move {
-			if let Some(song) = song {
-				return Ok((Some((song, None)), false));
-			}
-			match chain.match_fingerprint(&fingerprint).await {
-				Ok(matches) => Ok((
-					matches
-						.into_iter()
-						.find(|m| m.similarity_ppm >= threshold && m.status != "hidden")
-						.map(|m| (m.song, Some(m.similarity_ppm))),
-					false,
-				)),
-				// A node without its index yet: registering is safe, the
-				// verdict dedupes.
-				Err(ChainError::Node { code: MATCH_RPC_NODE_ERROR, .. }) => Ok((None, true)),
-				Err(e) => Err(e),
-			}
+			let (found, unmatched) = match song {
+				Some(song) => (Some((song, None)), false),
+				None => match chain.match_fingerprint(&fingerprint).await {
+					Ok(matches) => (
+						matches
+							.into_iter()
+							.find(|m| m.similarity_ppm >= threshold && m.status != "hidden")
+							.map(|m| (m.song, Some(m.similarity_ppm))),
+						false,
+					),
+					// A node without its index yet: registering is safe,
+					// the verdict dedupes.
+					Err(ChainError::Node { code: MATCH_RPC_NODE_ERROR, .. }) => (None, true),
+					Err(e) => return Err(e),
+				},
+			};
+			// The song's record (its artist, its status), or `None` when
+			// it left the catalog since.
+			let Some((song, ppm)) = found else { return Ok((None, unmatched)) };
+			Ok((Some((song, ppm, chain.song(song).await?)), unmatched))
 		}))
 		.buffered(LOOKUPS)
 		.collect::<Vec<_>>()
@@ -317,7 +321,7 @@ pub async fn sync_library(
 				continue;
 			},
 		};
-		let Some((song, rpc_ppm)) = target else {
+		let Some((song, rpc_ppm, record)) = target else {
 			queue.push_back(Planned {
 				entry: group.todo[0],
 				action: Action::Register(entries[group.todo[0]].file.clone()),
@@ -326,7 +330,7 @@ pub async fn sync_library(
 			});
 			continue;
 		};
-		let Some(record) = chain.song(song).await? else {
+		let Some(record) = record else {
 			for &e in &group.todo {
 				let why = format!("song {song} left the catalog while syncing; run the sync again");
 				out.file(entries[e].at, Err(ChainError::Other(why)));
@@ -353,17 +357,28 @@ pub async fn sync_library(
 		}
 	}
 
-	// 4. Waves of transactions, then the verdicts the rest wait for.
+	// 4. Waves of transactions, then the verdicts the rest wait for. The
+	// next wave is signed while one is on its way, so that it goes out as
+	// soon as its block is in (a wave a block).
+	let mut ready: Option<(Vec<Planned>, Wave)> = None;
 	loop {
-		if queue.is_empty() {
+		if queue.is_empty() && ready.is_none() {
 			if awaiting.is_empty() {
 				break;
 			}
 			out.stage(|done, total| Stage::Verdicts { songs: awaiting.len(), done, total });
 			tokio::time::sleep(Duration::from_secs(2)).await;
+			let records: Vec<_> = {
+				use futures::StreamExt;
+				let songs: Vec<SongId> = awaiting.iter().map(|a| a.song).collect();
+				futures::stream::iter(songs.into_iter().map(|song| chain.song(song)))
+					.buffered(LOOKUPS)
+					.collect()
+					.await
+			};
 			let mut still = Vec::new();
-			for a in awaiting.drain(..) {
-				match chain.song(a.song).await? {
+			for (a, record) in awaiting.drain(..).zip(records) {
+				match record? {
 					Some(record) if record.status == Status::Pending => {
 						if a.since.elapsed() < VERDICT_WAIT {
 							still.push(a);
@@ -412,10 +427,31 @@ pub async fn sync_library(
 			awaiting = still;
 			continue;
 		}
-		let wave = take_wave(&mut queue, per_block);
-		let actions: Vec<Action> = wave.iter().map(|p| p.action.clone()).collect();
-		out.stage(|done, total| Stage::Sending { transactions: actions.len(), done, total });
-		let results = chain.send_all(owner, &actions, splits).await?;
+		let (wave, signed) = match ready.take() {
+			Some((wave, signed)) if chain.wave_in_order(owner, &signed).await? => (wave, signed),
+			// None ready, or signed with nonces that no longer follow on (a
+			// transaction before it was refused): sign it (again).
+			other => {
+				let wave = match other {
+					Some((wave, _)) => wave,
+					None => take_wave(&mut queue, per_block),
+				};
+				let signed = chain.prepare_wave(owner, actions_of(&wave), splits, None).await?;
+				(wave, signed)
+			},
+		};
+		out.stage(|done, total| Stage::Sending { transactions: signed.len(), done, total });
+		let following = take_wave(&mut queue, per_block);
+		let next_nonce = signed.next_nonce;
+		let (results, prepared) = tokio::join!(chain.send_wave(owner, &signed), async {
+			if following.is_empty() {
+				return Ok(None);
+			}
+			let actions = actions_of(&following);
+			chain.prepare_wave(owner, actions, splits, Some(next_nonce)).await.map(Some)
+		});
+		let results = results?;
+		ready = prepared?.map(|signed| (following, signed));
 		for (planned, result) in wave.into_iter().zip(results) {
 			let at = entries[planned.entry].at;
 			match (planned.then, result) {
@@ -552,6 +588,10 @@ fn join(
 			tries: 0,
 		}
 	}
+}
+
+fn actions_of(wave: &[Planned]) -> Vec<Action> {
+	wave.iter().map(|p| p.action.clone()).collect()
 }
 
 /// The next wave: in queue order, at most `per_block` registrations (the

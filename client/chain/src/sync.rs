@@ -77,6 +77,27 @@ pub struct SongFile {
 	pub metadata: Metadata,
 }
 
+/// Transactions of a library sync, signed and ready to send
+/// ([`Chain::prepare_wave`]).
+pub struct Wave {
+	transactions: Vec<Transaction>,
+	actions: Vec<Action>,
+	/// Their fees and deposits.
+	need: u128,
+	first_nonce: u64,
+	/// The nonce after the wave's last transaction.
+	pub next_nonce: u64,
+}
+
+impl Wave {
+	pub fn len(&self) -> usize {
+		self.actions.len()
+	}
+	pub fn is_empty(&self) -> bool {
+		self.actions.is_empty()
+	}
+}
+
 /// The chain's rules for placing files (constants of the songs pallet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SyncRules {
@@ -213,26 +234,25 @@ impl Chain {
 		))
 	}
 
-	/// Sends every action at once, signed by `owner` with consecutive
-	/// nonces, and waits until each is in a best block: the song each
-	/// registered or joined, or why the chain refused it. What they all
-	/// cost (fees, deposits) is checked before anything is sent, so an
-	/// owner without the funds hears so once and nothing is sent. Fails as
-	/// a whole only when the node is lost (run the sync again: what landed
-	/// is found on chain, nothing registers twice).
-	pub async fn send_all(
+	/// Signs every action with `owner`'s key, with consecutive nonces from
+	/// `nonce` (or, without one, the next the node expects), and estimates
+	/// what they cost: a wave ready for [`Chain::send_wave`]. A sync
+	/// prepares its next wave while the last one is on its way.
+	pub async fn prepare_wave(
 		&self,
 		owner: &Account,
-		actions: &[Action],
+		actions: Vec<Action>,
 		splits: &Splits,
-	) -> Result<Vec<Result<SongId, ChainError>>, ChainError> {
-		if actions.is_empty() {
-			return Ok(Vec::new());
-		}
-		let signed = self
+		nonce: Option<u64>,
+	) -> Result<Wave, ChainError> {
+		let actions = &actions;
+		let (transactions, need, first) = self
 			.retrying(|| async {
 				let at = self.client.at_current_block().await.map_err(|e| self.lost(e))?;
-				let first = self.next_nonce(owner.public()).await?;
+				let first = match nonce {
+					Some(n) => n,
+					None => self.next_nonce(owner.public()).await?,
+				};
 				let mut transactions = Vec::with_capacity(actions.len());
 				let mut holds = 0u128;
 				for (i, action) in actions.iter().enumerate() {
@@ -261,29 +281,73 @@ impl Chain {
 				.await
 				.map_err(|e| self.lost(e))?;
 				let need = fees.iter().fold(holds, |sum, fee| sum.saturating_add(*fee));
-				let what = format!(
-					"{} transactions of the library sync (their fees and deposits)",
-					actions.len()
-				);
-				self.check_funds(&at, owner.public(), need, &what).await?;
-				Ok(transactions)
+				Ok((transactions, need, first))
 			})
 			.await?;
+		Ok(Wave {
+			next_nonce: first + transactions.len() as u64,
+			first_nonce: first,
+			transactions,
+			actions: actions.clone(),
+			need,
+		})
+	}
+
+	/// Whether `wave`'s nonces still follow on from what the node has of
+	/// `owner` (a transaction before it may have been refused).
+	pub async fn wave_in_order(&self, owner: &Account, wave: &Wave) -> Result<bool, ChainError> {
+		Ok(self.next_nonce(owner.public()).await? == wave.first_nonce)
+	}
+
+	/// Sends a prepared wave at once and waits until each transaction is in
+	/// a best block: the song each registered or joined, or why the chain
+	/// refused it. What the whole wave costs (fees, deposits) is checked
+	/// first, so an owner without the funds hears so once and nothing is
+	/// sent. Fails as a whole only when the node is lost (run the sync
+	/// again: what landed is found on chain, nothing registers twice).
+	pub async fn send_wave(
+		&self,
+		owner: &Account,
+		wave: &Wave,
+	) -> Result<Vec<Result<SongId, ChainError>>, ChainError> {
+		if wave.actions.is_empty() {
+			return Ok(Vec::new());
+		}
+		self.retrying(|| async {
+			let at = self.client.at_current_block().await.map_err(|e| self.lost(e))?;
+			let what = format!(
+				"{} transactions of the library sync (their fees and deposits)",
+				wave.actions.len()
+			);
+			self.check_funds(&at, owner.public(), wave.need, &what).await
+		})
+		.await?;
+		let (signed, actions) = (&wave.transactions, &wave.actions);
 		let results = futures::future::join_all(signed.iter().zip(actions).map(
 			|(transaction, action)| async move {
-				let events =
+				let included =
 					tokio::time::timeout(WAVE_WAIT, self.included(transaction, false, false))
 						.await
 						.map_err(|_| {
 							ChainError::Other(format!(
 								"not in a block after {} s (the node may have refused an earlier \
-							 transaction of this sync); run the sync again",
+						 transaction of this sync); run the sync again",
 								WAVE_WAIT.as_secs()
 							))
-						})??;
-				match action {
-					Action::Register(_) => registered_song(&events),
-					Action::AddVariant { song, .. } => Ok(*song),
+						})?;
+				match (included, action) {
+					(Ok(events), Action::Register(_)) => registered_song(&events),
+					(Ok(_), Action::AddVariant { song, .. }) => Ok(*song),
+					// In a block whose events could not be read (the node
+					// unpinned it under load, or the connection blinked):
+					// where the file is now says what the transaction did.
+					(Err(e @ (ChainError::Lost { .. } | ChainError::Reconnecting { .. })), _) => {
+						match self.known(action.file()).await {
+							Ok(Known::Variant(song)) => Ok(song),
+							_ => Err(e),
+						}
+					},
+					(Err(e), _) => Err(e),
 				}
 			},
 		))
@@ -461,7 +525,7 @@ fn registered_song(events: &Events) -> Result<SongId, ChainError> {
 	Ok(registered.song)
 }
 
-/// How long [`Chain::send_all`] waits for each transaction to be in a
+/// How long [`Chain::send_wave`] waits for each transaction to be in a
 /// block: a wave is normally in the next one or two.
 const WAVE_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 

@@ -72,8 +72,10 @@ pub const MAX_CANDIDATES: usize = 10;
 
 const LOCK_KEY: &[u8] = b"musicchain::ocw::lock";
 /// Where the catch-up keeps the first song id not yet indexed; present once
-/// this node's offchain worker has run.
-pub const CURSOR_KEY: &[u8] = b"musicchain::ocw::cursor";
+/// this node's offchain worker has run. (Version 2 of the index: a node
+/// whose index is of version 1, `musicchain::ocw::cursor`, indexes every
+/// song again from its stored fingerprint.)
+pub const CURSOR_KEY: &[u8] = b"musicchain::ocw::cursor2";
 const SENT_PREFIX: &[u8] = b"musicchain::ocw::sent::";
 /// How long one run may hold the lock.
 const LOCK_MS: u64 = 30_000;

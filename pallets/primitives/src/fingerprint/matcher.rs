@@ -2,17 +2,15 @@
 //! worker (wasm), the node RPC and the client agree bit for bit.
 //!
 //! Two stages:
-//! 1. Candidates: an inverted index maps [`term`]s (the top bits of each
+//! 1. Candidates: an inverted index maps terms (the top bits of each
 //!    sub-fingerprint) to songs; songs sharing many terms with a query are
-//!    candidates ([`query_terms`]).
+//!    candidates (see [`super::index`]).
 //! 2. Verification: [`compare`] finds the best alignment of two fingerprints
 //!    (a histogram of offsets between equal top bits, as Chromaprint's own
 //!    matcher does) and measures the bit error rate there.
 
 use alloc::vec::Vec;
 
-/// A sub-fingerprint's index term keeps its top `32 - TERM_SHIFT` bits.
-pub const TERM_SHIFT: u32 = 12;
 /// Offsets are found from the top `ALIGN_BITS` bits of each sub-fingerprint.
 const ALIGN_BITS: u32 = 12;
 /// Offsets tried in full after the histogram vote.
@@ -22,19 +20,6 @@ const PEAKS: usize = 4;
 pub const MIN_OVERLAP: usize = 40;
 /// Parts per million.
 pub const PPM: u32 = 1_000_000;
-
-/// The index term of one sub-fingerprint.
-pub const fn term(item: u32) -> u32 {
-	item >> TERM_SHIFT
-}
-
-/// The distinct index terms of a fingerprint, sorted.
-pub fn query_terms(items: &[u32]) -> Vec<u32> {
-	let mut terms: Vec<u32> = items.iter().map(|&x| term(x)).collect();
-	terms.sort_unstable();
-	terms.dedup();
-	terms
-}
 
 /// The best alignment of two fingerprints.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -194,6 +179,5 @@ pub(crate) mod tests {
 		let m = compare(&silence, &silence).expect("comparable");
 		assert_eq!(m.similarity_ppm, PPM);
 		assert_eq!(similarity_ppm(0, 0), 0);
-		assert_eq!(query_terms(&[0x1234_5678, 0x1234_5000, 1]), alloc::vec![0, 0x12345]);
 	}
 }
