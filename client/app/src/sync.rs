@@ -282,26 +282,36 @@ pub async fn sync_library(
 			})
 			.collect();
 		futures::stream::iter(asks.into_iter().map(|(song, fingerprint)| async move {
-			let (found, unmatched) = match song {
-				Some(song) => (Some((song, None)), false),
+			let candidates = match song {
+				Some(song) => vec![(song, None)],
 				None => match chain.match_fingerprint(&fingerprint).await {
-					Ok(matches) => (
-						matches
+					Ok(matches) => {
+						// Settled songs before pending ones (a pending one may
+						// be a claim the verdict is about to fold away), best
+						// first within each.
+						let mut found: Vec<_> = matches
 							.into_iter()
-							.find(|m| m.similarity_ppm >= threshold && m.status != "hidden")
-							.map(|m| (m.song, Some(m.similarity_ppm))),
-						false,
-					),
+							.filter(|m| m.similarity_ppm >= threshold && m.status != "hidden")
+							.collect();
+						found.sort_by_key(|m| m.status == "pending");
+						found.into_iter().map(|m| (m.song, Some(m.similarity_ppm))).collect()
+					},
 					// A node without its index yet: registering is safe,
 					// the verdict dedupes.
-					Err(ChainError::Node { code: MATCH_RPC_NODE_ERROR, .. }) => (None, true),
+					Err(ChainError::Node { code: MATCH_RPC_NODE_ERROR, .. }) => {
+						return Ok((None, true))
+					},
 					Err(e) => return Err(e),
 				},
 			};
-			// The song's record (its artist, its status), or `None` when
-			// it left the catalog since.
-			let Some((song, ppm)) = found else { return Ok((None, unmatched)) };
-			Ok((Some((song, ppm, chain.song(song).await?)), unmatched))
+			// The first that is still in the catalog, with its record (its
+			// artist, its status).
+			for (song, ppm) in candidates {
+				if let Some(record) = chain.song(song).await? {
+					return Ok((Some((song, ppm, Some(record))), false));
+				}
+			}
+			Ok((song.map(|s| (s, None, None)), false))
 		}))
 		.buffered(LOOKUPS)
 		.collect::<Vec<_>>()
