@@ -274,17 +274,19 @@ pub async fn sync_library(
 		use futures::StreamExt;
 		// Owned inputs: the stream's closure must not borrow (the future
 		// is sent across threads).
-		let asks: Vec<(Option<SongId>, Vec<u8>)> = groups
-			.iter()
-			.map(|g| match g.song {
-				Some(song) => (Some(song), Vec::new()),
-				None => (None, entries[g.todo[0]].file.fingerprint.clone()),
-			})
-			.collect();
+		let asks: Vec<(Option<SongId>, Vec<u8>)> =
+			groups.iter().map(|g| (g.song, entries[g.todo[0]].file.fingerprint.clone())).collect();
 		futures::stream::iter(asks.into_iter().map(|(song, fingerprint)| async move {
-			let candidates = match song {
-				Some(song) => vec![(song, None)],
-				None => match chain.match_fingerprint(&fingerprint).await {
+			// The song a file of it is already in (or has its fingerprint),
+			// unless it left the catalog: then the index is asked, as for a
+			// file the chain does not know.
+			if let Some(song) = song {
+				if let Some(record) = chain.song(song).await? {
+					return Ok((Some((song, None, Some(record))), false));
+				}
+			}
+			let candidates: Vec<(SongId, Option<u32>)> =
+				match chain.match_fingerprint(&fingerprint).await {
 					Ok(matches) => {
 						// Settled songs before pending ones (a pending one may
 						// be a claim the verdict is about to fold away), best
@@ -302,8 +304,7 @@ pub async fn sync_library(
 						return Ok((None, true))
 					},
 					Err(e) => return Err(e),
-				},
-			};
+				};
 			// The first that is still in the catalog, with its record (its
 			// artist, its status).
 			for (song, ppm) in candidates {
@@ -311,7 +312,7 @@ pub async fn sync_library(
 					return Ok((Some((song, ppm, Some(record))), false));
 				}
 			}
-			Ok((song.map(|s| (s, None, None)), false))
+			Ok((None, false))
 		}))
 		.buffered(LOOKUPS)
 		.collect::<Vec<_>>()
