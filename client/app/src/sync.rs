@@ -282,7 +282,7 @@ pub async fn sync_library(
 			// file the chain does not know.
 			if let Some(song) = song {
 				if let Some(record) = chain.song(song).await? {
-					return Ok((Some((song, None, Some(record))), false));
+					return Ok((Some((song, None, record)), false));
 				}
 			}
 			let candidates: Vec<(SongId, Option<u32>)> =
@@ -309,7 +309,7 @@ pub async fn sync_library(
 			// artist, its status).
 			for (song, ppm) in candidates {
 				if let Some(record) = chain.song(song).await? {
-					return Ok((Some((song, ppm, Some(record))), false));
+					return Ok((Some((song, ppm, record)), false));
 				}
 			}
 			Ok((None, false))
@@ -339,13 +339,6 @@ pub async fn sync_library(
 				then: Then::New { rest: group.todo[1..].to_vec(), unmatched },
 				tries: 0,
 			});
-			continue;
-		};
-		let Some(record) = record else {
-			for &e in &group.todo {
-				let why = format!("song {song} left the catalog while syncing; run the sync again");
-				out.file(entries[e].at, Err(ChainError::Other(why)));
-			}
 			continue;
 		};
 		if record.artist_account == owner.public() && record.status == Status::Pending {

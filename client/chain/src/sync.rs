@@ -245,9 +245,9 @@ impl Chain {
 		splits: &Splits,
 		nonce: Option<u64>,
 	) -> Result<Wave, ChainError> {
-		let actions = &actions;
 		let (transactions, need, first) = self
 			.retrying(|| async {
+				let actions = &actions;
 				let at = self.client.at_current_block().await.map_err(|e| self.lost(e))?;
 				let first = match nonce {
 					Some(n) => n,
@@ -288,7 +288,7 @@ impl Chain {
 			next_nonce: first + transactions.len() as u64,
 			first_nonce: first,
 			transactions,
-			actions: actions.clone(),
+			actions,
 			need,
 		})
 	}

@@ -16,7 +16,6 @@ use common::{
 	node::DevNode,
 	user::{library, Reader, User},
 };
-use std::time::{Duration, Instant};
 
 #[test]
 #[ignore = "needs the musicchain-node binary; scripts/test.sh runs it after building the node"]
@@ -74,11 +73,9 @@ fn a_library_syncs_in_bulk_resumes_and_is_corrected_by_its_artist() {
 	assert_eq!(files, [2, 3]);
 
 	// Once more: every file is remembered as synced, none is checked.
-	let started = Instant::now();
 	let (ok, out) = a.run(&["library", "sync"]);
 	assert!(ok && out.contains("5 files: 5 already on chain, 0 joined songs"), "{out}");
 	assert!(!out.lines().any(|l| l.starts_with("song ")), "nothing checked again: {out}");
-	assert!(started.elapsed() < Duration::from_secs(30));
 	// `--all` checks them all again.
 	let (ok, out) = a.run(&["library", "sync", "--all"]);
 	assert!(ok && out.contains("5 files: 5 already on chain"), "{out}");
