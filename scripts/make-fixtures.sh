@@ -13,7 +13,7 @@
 set -euo pipefail
 
 out=${1:?usage: make-fixtures.sh OUTDIR}
-version=7
+version=8
 stamp="$out/.fixtures-v$version"
 if [[ -f "$stamp" ]]; then
 	exit 0
@@ -60,6 +60,9 @@ encode() { # SRC DIR NAME-PREFIX META...
 	ff -i "$src" "$@" -c:a libopus -b:a 128k "$dir/$p-opus.mka"
 	ff -i "$src" "$@" -c:a libopus -b:a 96k "$dir/$p-96k.opus"
 	ff -i "$src" "$@" -c:a libopus -b:a 32k "$dir/$p-32k.opus"
+	ff -i "$src" "$@" -c:a wmav2 -b:a 128k "$dir/$p-wmav2.wma"
+	ff -i "$src" "$@" -c:a wmav1 -b:a 96k "$dir/$p-wmav1.wma"
+	ff -i "$src" "$@" -c:a alac "$dir/$p-alac.m4a"
 }
 encode "$srcA" "$out/good" a "${meta[@]}"
 # An ID3v2 tag larger than the 64 KiB content sniff (a ~0.5 MB cover picture).
@@ -67,6 +70,14 @@ ff -f lavfi -i "nullsrc=s=600x600,geq=random(1)*255:128:128" -frames:v 1 "$tmp/c
 ff -i "$out/good/a-128k.mp3" -i "$tmp/cover.png" -map 0 -map 1 -c copy -id3v2_version 3 "$out/good/a-cover-art.mp3"
 # Content beats extension: a FLAC file named .mp3 must be detected as FLAC.
 cp "$out/good/a.flac" "$out/good/a-flac-named.mp3"
+# Monkey's Audio has no encoder in Debian: a committed file (see its README).
+cp "$(dirname "$0")/../client/testkit/fixtures/a-11k-mono.ape" "$out/good/"
+# A damaged length field: STREAMINFO's 36-bit total samples all ones (432
+# hours). The audio is whole; its duration comes from the audio.
+cp "$out/good/a.flac" "$out/good/a-bad-length.flac"
+b=$(od -An -tu1 -j21 -N1 "$out/good/a-bad-length.flac")
+printf "$(printf '\\x%02x\\xff\\xff\\xff\\xff' $((b | 15)))" |
+	dd of="$out/good/a-bad-length.flac" bs=1 seek=21 conv=notrunc status=none
 encode "$srcB" "$out/other" b "${metaB[@]}"
 metaC=(-metadata title="Third Song" -metadata artist="The Generators" -metadata album="Synthetic Sessions"
 	-metadata genre="Electronic" -metadata date=2024 -metadata track=4)
@@ -95,10 +106,13 @@ head -c 65536 /dev/urandom >"$bad/random.m4a"                   # random bytes
 ln -sfn does-not-exist.ogg "$bad/dangling.ogg"                  # unreadable: dangling link
 mkfifo "$bad/fifo.wav"                                          # unreadable: not a regular file
 printf 'unreadable' >"$bad/noperm.flac"; chmod 000 "$bad/noperm.flac" # unreadable unless root
-# WMA / APE are recognised by content but have no decoder: an ASF header and
-# a Monkey's Audio header followed by filler.
+# A WMA and an APE file that are only a header followed by filler.
 { printf '\x30\x26\xb2\x75\x8e\x66\xcf\x11\xa6\xd9\x00\xaa\x00\x62\xce\x6c'; head -c 4096 /dev/zero; } >"$bad/song.wma"
 { printf 'MAC \x96\x0f'; head -c 4096 /dev/zero; } >"$bad/song.ape"
+# Audio in formats musicchain does not take: named by the scan, not analysed.
+head -c 4096 /dev/urandom >"$bad/song.wv"
+head -c 4096 /dev/urandom >"$bad/song.mpc"
+head -c 4096 /dev/urandom >"$bad/song.dsf"
 mkdir -p "$bad/nested"
 ln -sfn .. "$bad/nested/loop"                                   # directory loop
 

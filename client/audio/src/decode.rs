@@ -20,6 +20,65 @@ pub const FINGERPRINT_SECONDS: u64 = 120;
 /// Demuxer errors in a row after which a stream is given up as corrupt.
 const MAX_CONSECUTIVE_ERRORS: u32 = 64;
 
+/// The longest duration taken as a song (24 hours). A header that declares
+/// more is taken as damaged and the duration comes from the audio.
+pub const MAX_DURATION_MS: u64 = 24 * 3600 * 1000;
+
+/// The longest gap between two packets' timestamps, and the longest packet,
+/// taken as real: beyond it a timestamp is damaged.
+const MAX_PACKET_SECONDS: u64 = 10;
+
+/// `seconds` in a track's time base (`rate` is the sample rate, for a
+/// track without one).
+fn time_base_units(
+	time_base: Option<symphonia::core::units::TimeBase>,
+	rate: u64,
+	seconds: u64,
+) -> u64 {
+	match time_base {
+		Some(tb) if tb.numer > 0 => {
+			let units = u128::from(seconds) * u128::from(tb.denom) / u128::from(tb.numer);
+			u64::try_from(units).unwrap_or(u64::MAX)
+		},
+		_ => rate.saturating_mul(seconds),
+	}
+}
+
+/// The time covered by packets only demuxed, from their timestamps: from
+/// the first one's start to the last one's end, leaving out timestamps that
+/// go back or leap ahead (damage).
+#[derive(Default)]
+struct Spans {
+	/// The start of the last packet taken, and its end.
+	last: Option<(u64, u64)>,
+	/// From the first packet's start to the last one's start.
+	covered: u64,
+}
+
+impl Spans {
+	/// Takes a packet spanning `start..end`; false (and not taken) when its
+	/// timestamps are not believable: more than `max_step` after the last
+	/// packet, before it, or a packet longer than `max_step`.
+	fn add(&mut self, start: u64, end: u64, max_step: u64) -> bool {
+		if end.saturating_sub(start) > max_step {
+			return false;
+		}
+		if let Some((last, _)) = self.last {
+			if start < last || start - last > max_step {
+				return false;
+			}
+			self.covered += start - last;
+		}
+		self.last = Some((start, end));
+		true
+	}
+
+	/// The whole span, in the track's time base.
+	fn covered(&self) -> u64 {
+		self.last.map_or(0, |(start, end)| self.covered.saturating_add(end - start))
+	}
+}
+
 /// What decoding a stream yields.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decoded {
@@ -78,10 +137,22 @@ enum Codec {
 }
 
 /// The interleaved samples of one decoded packet and their layout.
-struct Pcm<'a> {
-	samples: &'a [i16],
-	rate: u32,
-	channels: usize,
+pub(crate) struct Pcm<'a> {
+	pub samples: &'a [i16],
+	pub rate: u32,
+	pub channels: usize,
+}
+
+/// What reading one packet of a track gave.
+pub(crate) enum Step<'a> {
+	/// Its decoded samples.
+	Pcm(Pcm<'a>),
+	/// Only demuxed, not decoded: its time span in the track's time base.
+	Span(u64, u64),
+	/// A packet that failed to demux or decode.
+	Damaged,
+	/// The end of the stream.
+	End,
 }
 
 impl Codec {
@@ -130,16 +201,61 @@ impl Codec {
 
 /// A demuxer on a file's audio track, with its decoder.
 struct Track {
-	reader: Box<dyn FormatReader>,
-	track_id: u32,
+	inner: Inner,
 	/// Packet durations and the declared length are in the track's time
 	/// base: 1/sample rate for most containers, but the `mdhd` timescale for
 	/// MP4 and the segment's timestamp scale (usually 1 ms) for Matroska.
 	time_base: Option<symphonia::core::units::TimeBase>,
 	declared_length: Option<u64>,
-	codec: Codec,
 	/// Tags found by the demuxer.
 	tags: Vec<(StandardTagKey, String)>,
+	name: &'static str,
+}
+
+enum Inner {
+	Symphonia {
+		reader: Box<dyn FormatReader>,
+		track_id: u32,
+		codec: Codec,
+	},
+	#[cfg(feature = "ffmpeg")]
+	Ffmpeg(Box<super::ffmpeg::FfTrack>),
+}
+
+impl Track {
+	/// Reads the track's next packet: decoded when `decode`, else only
+	/// demuxed where the container gives its time span.
+	fn step(&mut self, decode: bool) -> Result<Step<'_>, AudioError> {
+		let name = self.name;
+		match &mut self.inner {
+			Inner::Symphonia { reader, track_id, codec } => loop {
+				let packet = match reader.next_packet() {
+					Ok(p) => p,
+					Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+						return Ok(Step::End)
+					},
+					Err(SymError::ResetRequired) => return Ok(Step::End),
+					Err(SymError::IoError(e)) => {
+						return Err(AudioError::Container { format: name, reason: e.to_string() })
+					},
+					Err(_) => return Ok(Step::Damaged),
+				};
+				if packet.track_id() != *track_id {
+					continue;
+				}
+				if !decode {
+					return Ok(Step::Span(packet.ts, packet.ts.saturating_add(packet.dur)));
+				}
+				return match codec.decode(&packet) {
+					Ok(Some(pcm)) => Ok(Step::Pcm(pcm)),
+					Ok(None) => Ok(Step::Damaged),
+					Err(e) => Err(AudioError::Codec { format: name, reason: sym_reason(&e) }),
+				};
+			},
+			#[cfg(feature = "ffmpeg")]
+			Inner::Ffmpeg(track) => track.step(decode),
+		}
+	}
 }
 
 /// Opens `source` (a file of container `format`) at its first audio track.
@@ -152,6 +268,17 @@ fn open_track(
 	mp4_moov: Option<&[u8]>,
 ) -> Result<Track, AudioError> {
 	let name = format_name(format);
+	#[cfg(feature = "ffmpeg")]
+	if super::ffmpeg::decodes(format) {
+		let track = super::ffmpeg::FfTrack::open(source, format)?;
+		return Ok(Track {
+			time_base: track.time_base,
+			declared_length: track.declared_length,
+			tags: track.tags.clone(),
+			inner: Inner::Ffmpeg(Box::new(track)),
+			name,
+		});
+	}
 	let mut hint = Hint::new();
 	hint.with_extension(format.extension());
 	let stream = MediaSourceStream::new(source, Default::default());
@@ -204,12 +331,11 @@ fn open_track(
 		Codec::Symphonia(dec, None, priming as usize)
 	};
 	Ok(Track {
-		reader,
-		track_id,
+		inner: Inner::Symphonia { reader, track_id, codec },
 		time_base: params.time_base,
 		declared_length: params.n_frames,
-		codec,
 		tags,
+		name,
 	})
 }
 
@@ -219,7 +345,6 @@ pub struct PcmStream {
 	damage: Damage,
 	/// Packets read so far (decoded or damaged).
 	packets: u64,
-	name: &'static str,
 }
 
 /// The interleaved samples of one packet and their layout.
@@ -238,44 +363,17 @@ impl PcmStream {
 		mp4_moov: Option<&[u8]>,
 	) -> Result<PcmStream, AudioError> {
 		let track = open_track(source, format, mp4_moov)?;
-		Ok(PcmStream { track, damage: Damage::default(), packets: 0, name: format_name(format) })
-	}
-
-	fn corrupt(&self) -> AudioError {
-		AudioError::Corrupt {
-			failed: self.damage.failed,
-			total: self.packets.max(self.damage.failed),
-		}
+		Ok(PcmStream { track, damage: Damage::default(), packets: 0 })
 	}
 
 	/// The next packet's audio; `None` at the end. Damaged packets are
 	/// skipped (a stream with too many in a row ends as corrupt).
 	pub fn next_chunk(&mut self) -> Result<Option<PcmChunk>, AudioError> {
-		let t = &mut self.track;
 		loop {
-			let packet = match t.reader.next_packet() {
-				Ok(p) => p,
-				Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-					return Ok(None)
-				},
-				Err(SymError::ResetRequired) => return Ok(None),
-				Err(SymError::IoError(e)) => {
-					return Err(AudioError::Container { format: self.name, reason: e.to_string() })
-				},
-				Err(_) => {
-					self.packets += 1;
-					if self.damage.hit() {
-						return Err(self.corrupt());
-					}
-					continue;
-				},
-			};
-			if packet.track_id() != t.track_id {
-				continue;
-			}
 			self.packets += 1;
-			match t.codec.decode(&packet) {
-				Ok(Some(pcm)) if pcm.channels > 0 && pcm.rate > 0 => {
+			match self.track.step(true)? {
+				Step::End => return Ok(None),
+				Step::Pcm(pcm) if pcm.channels > 0 && pcm.rate > 0 => {
 					self.damage.in_a_row = 0;
 					return Ok(Some(PcmChunk {
 						samples: pcm.samples.to_vec(),
@@ -283,14 +381,14 @@ impl PcmStream {
 						channels: pcm.channels as u16,
 					}));
 				},
-				Ok(Some(_)) => continue,
-				Ok(None) => {
+				Step::Pcm(_) | Step::Span(..) => {},
+				Step::Damaged => {
 					if self.damage.hit() {
-						return Err(self.corrupt());
+						return Err(AudioError::Corrupt {
+							failed: self.damage.failed,
+							total: self.packets.max(self.damage.failed),
+						});
 					}
-				},
-				Err(e) => {
-					return Err(AudioError::Codec { format: self.name, reason: sym_reason(&e) })
 				},
 			}
 		}
@@ -309,63 +407,59 @@ pub fn decode(
 	seconds: u64,
 ) -> Result<Decoded, AudioError> {
 	let name = format_name(format);
-	let Track { mut reader, track_id, time_base, declared_length, mut codec, tags } =
-		open_track(source, format, mp4_moov)?;
+	let mut track = open_track(source, format, mp4_moov)?;
+	let time_base = track.time_base;
 
 	// Started at the first decoded audio; once it has taken the whole window
 	// (`left == 0`), packets are only demuxed for the duration.
 	let mut printer: Option<Printer> = None;
 	let mut frames_total: u64 = 0;
-	// First and end timestamp of the packets only demuxed. Timestamps, not
-	// durations: Matroska blocks usually carry no duration (the last
-	// packet's is then missing, a few tens of milliseconds).
-	let mut undecoded: Option<(u64, u64)> = None;
+	// The packets only demuxed, by their timestamps, not durations:
+	// Matroska blocks usually carry no duration (the last packet's is then
+	// missing, a few tens of milliseconds).
+	let mut spans = Spans::default();
 	let mut packets: u64 = 0;
 	let mut damage = Damage::default();
 
 	loop {
-		let packet = match reader.next_packet() {
-			Ok(p) => p,
-			Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-			Err(SymError::ResetRequired) => break,
-			Err(SymError::IoError(e)) => {
-				return Err(AudioError::Container { format: name, reason: e.to_string() })
-			},
-			Err(_) => {
+		// Past the fingerprint window only the duration is needed: demux,
+		// do not decode.
+		let window_open = printer.as_ref().is_none_or(|p| p.left != 0);
+		let step = track.step(window_open)?;
+		if !matches!(step, Step::End) {
+			packets += 1;
+		}
+		let pcm = match step {
+			Step::End => break,
+			Step::Damaged => {
 				if damage.hit() {
 					break;
 				}
 				continue;
 			},
-		};
-		if packet.track_id() != track_id {
-			continue;
-		}
-		packets += 1;
-		if printer.as_ref().is_some_and(|p| p.left == 0) {
-			// Past the fingerprint window only the duration is needed: demux,
-			// do not decode.
-			let end = packet.ts.saturating_add(packet.dur);
-			let span = undecoded.get_or_insert((packet.ts, end));
-			span.1 = span.1.max(end);
-			damage.in_a_row = 0;
-			continue;
-		}
-		let pcm = match codec.decode(&packet) {
-			Ok(Some(pcm)) => pcm,
-			Ok(None) => {
-				if damage.hit() {
+			Step::Span(start, end) => {
+				// A timestamp that leaps (a damaged or forged packet header)
+				// counts as damage, not as hours of audio.
+				let rate = printer.as_ref().map_or(0, |p| u64::from(p.rate));
+				let max_step = time_base_units(time_base, rate, MAX_PACKET_SECONDS);
+				if spans.add(start, end, max_step) {
+					damage.in_a_row = 0;
+				} else if damage.hit() {
 					break;
 				}
 				continue;
 			},
-			Err(e) => return Err(AudioError::Codec { format: name, reason: sym_reason(&e) }),
+			Step::Pcm(pcm) => pcm,
 		};
 		damage.in_a_row = 0;
 		if pcm.channels == 0 || pcm.rate == 0 {
 			continue;
 		}
 		frames_total += (pcm.samples.len() / pcm.channels) as u64;
+		if !window_open {
+			// Audio the decoder still held when the window closed.
+			continue;
+		}
 		let p = match &mut printer {
 			Some(p) => p,
 			None => printer.insert(
@@ -384,6 +478,9 @@ pub fn decode(
 		p.fp.consume(&pcm.samples[..take]);
 		p.left -= take as u64;
 	}
+	let tags = std::mem::take(&mut track.tags);
+	let declared_length = track.declared_length;
+	drop(track);
 
 	let Some(Printer { mut fp, rate: sample_rate, channels, .. }) = printer else {
 		return Err(if damage.failed > 0 {
@@ -407,11 +504,16 @@ pub fn decode(
 		},
 		_ => length,
 	};
-	let undecoded = undecoded.map_or(0, |(first, end)| end.saturating_sub(first));
-	let frames_total = frames_total.saturating_add(to_frames(undecoded));
+	let frames_total = frames_total.saturating_add(to_frames(spans.covered()));
 	let to_ms = |frames: u64| frames.saturating_mul(1000) / rate;
 	let duration_ms = to_ms(frames_total);
-	if let Some(declared) = declared_length.map(to_frames) {
+	if duration_ms > MAX_DURATION_MS {
+		return Err(AudioError::TooLong { duration_ms });
+	}
+	// A header that declares more than a song may be is broken (a damaged
+	// length field): the audio itself says how long the file is.
+	let declared = declared_length.map(to_frames).filter(|d| to_ms(*d) <= MAX_DURATION_MS);
+	if let Some(declared) = declared {
 		let missing = declared.saturating_sub(frames_total);
 		if missing > rate / 2 && missing.saturating_mul(100) > declared {
 			return Err(AudioError::Truncated {
@@ -444,5 +546,25 @@ fn sym_reason(e: &SymError) -> String {
 			"unexpected end of file (truncated or corrupt)".into()
 		},
 		other => other.to_string(),
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::Spans;
+
+	#[test]
+	fn leaping_or_backward_timestamps_are_damage_not_hours() {
+		// One-second packets in a millisecond time base; at most 10 s apart.
+		let mut spans = Spans::default();
+		for i in 0..5 {
+			assert!(spans.add(i * 1000, i * 1000 + 1000, 10_000));
+		}
+		assert!(!spans.add(u64::MAX - 5, u64::MAX, 10_000), "a leap of 584 million years");
+		assert!(!spans.add(3000, 4000, 10_000), "back in time");
+		assert!(!spans.add(5000, 5000 + 3_600_000, 10_000), "an hour-long packet");
+		assert!(spans.add(5000, 6000, 10_000), "the stream goes on after the damage");
+		assert_eq!(spans.covered(), 6000);
+		assert_eq!(Spans::default().covered(), 0);
 	}
 }

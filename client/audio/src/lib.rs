@@ -7,6 +7,8 @@
 
 pub mod decode;
 pub mod detect;
+#[cfg(feature = "ffmpeg")]
+pub mod ffmpeg;
 pub mod mkv;
 pub mod mp4;
 pub mod opus;
@@ -53,10 +55,22 @@ pub enum AudioError {
 	Corrupt { failed: u64, total: u64 },
 	#[error("truncated: {actual_ms} ms of audio where the header declares {declared_ms} ms")]
 	Truncated { actual_ms: u64, declared_ms: u64 },
+	#[error("{} of audio: longer than a song may be ({} hours), or its timestamps are broken", hours(*duration_ms), decode::MAX_DURATION_MS / 3_600_000)]
+	TooLong { duration_ms: u64 },
 	#[error("too short to fingerprint ({0} ms of audio)")]
 	TooShort(u64),
 	#[error("damaged data made the decoder fail: {0}")]
 	Internal(String),
+}
+
+/// A duration in hours, or years when it is that absurd.
+fn hours(ms: u64) -> String {
+	let hours = ms as f64 / 3_600_000.0;
+	if hours < 24.0 * 365.0 {
+		format!("{hours:.1} hours")
+	} else {
+		format!("{:.0} years", hours / (24.0 * 365.25))
+	}
 }
 
 thread_local! {
@@ -103,15 +117,52 @@ pub fn format_name(format: Format) -> &'static str {
 	}
 }
 
-/// Whether files of this format can be decoded (WMA and APE cannot).
+/// Whether files of this format can be decoded: all of them, but WMA and
+/// APE only in a build with FFmpeg (the default `ffmpeg` feature).
 pub fn is_supported(format: Format) -> bool {
-	!matches!(format, Format::Wma | Format::Ape)
+	cfg!(feature = "ffmpeg") || !matches!(format, Format::Wma | Format::Ape)
 }
 
 /// Whether a path's extension is one the library scan looks at.
 pub fn has_audio_extension(path: &Path) -> bool {
 	path.extension().and_then(|e| e.to_str()).and_then(Format::from_extension).is_some()
 }
+
+/// What a file is, when its extension names an audio format musicchain does
+/// not take (WavPack, Musepack, DSD, ...): a library scan names each such
+/// file, with this, rather than passing it over.
+pub fn unsupported_audio(path: &Path) -> Option<&'static str> {
+	let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+	Some(match ext.as_str() {
+		"wv" | "wvc" => "WavPack",
+		"mpc" | "mp+" | "mpp" => "Musepack",
+		"dsf" | "dff" => "DSD audio",
+		"tak" => "TAK",
+		"tta" => "True Audio (TTA)",
+		"ofr" | "ofs" => "OptimFROG",
+		"shn" => "Shorten",
+		"spx" => "Speex",
+		"ra" | "rm" | "ram" => "RealAudio",
+		"au" | "snd" => "Sun/NeXT audio",
+		"aa" | "aax" => "an Audible audiobook (DRM)",
+		"m4p" => "iTunes-protected AAC (DRM)",
+		"mp1" | "mp2" | "mpa" => "MPEG audio layer I/II",
+		"ac3" | "eac3" => "Dolby Digital (AC-3)",
+		"dts" => "DTS",
+		"amr" | "awb" => "AMR speech audio",
+		"caf" => "Core Audio Format (CAF)",
+		"w64" => "Sony Wave64",
+		"voc" => "Creative Voice",
+		"gsm" => "GSM audio",
+		"mid" | "midi" | "kar" => "MIDI (notes, not a recording)",
+		"mod" | "xm" | "s3m" | "it" => "a tracker module (notes, not a recording)",
+		_ => return None,
+	})
+}
+
+/// The formats a scan takes, for messages about the ones it does not.
+pub const TAKEN: &str =
+	"MP3, Ogg Vorbis, FLAC, M4A (AAC, ALAC), AAC, Opus, WAV, AIFF, WMA, APE and Matroska";
 
 /// Everything the library keeps about one analysed file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,26 @@ use std::process::Command;
 /// Minimum similarity with fpcalc, in ppm.
 const MIN_AGREEMENT_PPM: u32 = 980_000;
 
+/// fpcalc's fingerprint of `path`. For APE, of FFmpeg's decoding of it to
+/// WAV: fpcalc 1.5.1 (Debian 12, FFmpeg 5.1) keeps only the first of the
+/// several frames FFmpeg's APE decoder makes of each packet, so its own
+/// fingerprint of an APE file covers about a sixteenth of the audio (33
+/// items where 237 are due) and says nothing about ours.
+fn fpcalc_of(path: &std::path::Path, dir: &std::path::Path) -> Option<Vec<u32>> {
+	if path.extension().is_some_and(|e| e == "ape") {
+		let wav = dir.join("ape.wav");
+		let ok = Command::new("ffmpeg")
+			.args(["-nostdin", "-loglevel", "error", "-y", "-i"])
+			.arg(path)
+			.arg(&wav)
+			.status()
+			.ok()?
+			.success();
+		return if ok { fpcalc_raw(&wav) } else { None };
+	}
+	fpcalc_raw(path)
+}
+
 fn fpcalc_raw(path: &std::path::Path) -> Option<Vec<u32>> {
 	// fpcalc 1.5.1 exits non-zero ("Error decoding audio frame (End of
 	// file)") after printing a complete fingerprint: read stdout regardless.
@@ -30,6 +50,7 @@ fn fingerprints_agree_with_fpcalc() {
 	let mut files = common::files_in("good");
 	files.extend(common::files_in("other"));
 	files.extend(common::files_in("long"));
+	let dir = tempfile::tempdir().expect("tempdir");
 	let mut worst = PPM;
 	let mut failures = Vec::new();
 	for file in &files {
@@ -38,7 +59,7 @@ fn fingerprints_agree_with_fpcalc() {
 			.1
 			.fingerprint
 			.items;
-		let theirs = fpcalc_raw(file)
+		let theirs = fpcalc_of(file, dir.path())
 			.unwrap_or_else(|| panic!("fpcalc gave no fingerprint for {}", file.display()));
 		let al = compare(&ours, &theirs).expect("fingerprints long enough to compare");
 		println!(

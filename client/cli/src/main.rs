@@ -26,6 +26,9 @@ mod terminal;
 
 use commands::*;
 
+/// The exit code of a scan that left some audio files out of the library.
+pub const EXIT_INCOMPLETE: i32 = 4;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  done
@@ -33,6 +36,8 @@ Exit codes:
   2  the command line is wrong
   3  a play was heard but earned nothing (the chain refused its receipt, or
      no serving peer opened a play session)
+  4  a library scan finished, but some audio files are not in the library
+     (each is named with why; the summary counts them)
 
 Examples:
   musicchain app

@@ -232,3 +232,55 @@ fn library_folders_are_added_listed_filtered_and_removed() {
 	assert!(!ok);
 	assert!(err.contains("is not a library folder") && err.contains(&path(&two)), "{err}");
 }
+
+/// A scan names every file it leaves out, says how many and why at its end,
+/// and exits with 4 (not 0) when it left any out.
+#[test]
+fn a_scan_that_leaves_files_out_says_so_and_exits_4() {
+	let tmp = tempfile::tempdir().expect("tempdir");
+	let (data, music) = (tmp.path().join("data"), tmp.path().join("music"));
+	std::fs::create_dir(&music).expect("mkdir");
+	for f in ["good/a-wmav2.wma", "good/a-11k-mono.ape", "good/a-alac.m4a", "bad/truncated.mp3"] {
+		std::fs::copy(fixtures().join(f), music.join(name(&fixtures().join(f)))).expect("copy");
+	}
+	for f in ["bad/song.wv", "bad/song.mpc"] {
+		std::fs::copy(fixtures().join(f), music.join(name(&fixtures().join(f)))).expect("copy");
+	}
+	// Not audio at all: passed over without a word.
+	std::fs::write(music.join("cover.jpg"), b"not a picture").expect("write");
+	let music = music.to_str().expect("utf-8");
+	let out = std::process::Command::new(env!("CARGO_BIN_EXE_musicchain"))
+		.arg("--data-dir")
+		.arg(&data)
+		.args(["library", "add", music, "--offline", "--no-progress"])
+		.output()
+		.expect("run musicchain");
+	let (stdout, stderr) =
+		(String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+	println!("{stdout}{stderr}");
+	assert_eq!(out.status.code(), Some(4), "{stdout}{stderr}");
+	assert!(stderr.contains("song.wv: WavPack is not supported (musicchain takes MP3"), "{stderr}");
+	assert!(stderr.contains("song.mpc: Musepack is not supported"), "{stderr}");
+	assert!(stderr.contains("truncated.mp3: truncated:"), "{stderr}");
+	assert!(!stderr.contains("cover.jpg"), "{stderr}");
+	assert!(
+		stdout.contains("scanned 6 audio files")
+			&& stdout.contains("3 added")
+			&& stdout.contains("1 failed, 2 not supported"),
+		"{stdout}"
+	);
+	assert!(
+		stdout.contains("not in the library (each file is named above, with why):\n"),
+		"{stdout}"
+	);
+	assert!(stdout.contains("      1  truncated\n"), "{stdout}");
+
+	// WMA, APE and ALAC are in the library, with their tags.
+	let (ok, out, _) = musicchain(&data, &["library", "list", "--json"]);
+	assert!(ok);
+	let files: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+	let formats: Vec<&str> =
+		files.as_array().expect("array").iter().filter_map(|f| f["format"].as_str()).collect();
+	assert_eq!(formats, ["Monkey's Audio (APE)", "MP4/M4A", "WMA"], "{out}");
+	assert!(files.as_array().expect("array").iter().all(|f| f["title"] == "Fixture Song"), "{out}");
+}

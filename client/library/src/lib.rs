@@ -67,6 +67,16 @@ pub struct ScanSummary {
 	pub removed: usize,
 	/// Files and folders that could not be read or decoded, with the reason.
 	pub failed: Vec<(PathBuf, String)>,
+	/// Audio files in formats musicchain does not take (by extension), with
+	/// the reason: named, not analysed.
+	pub skipped: Vec<(PathBuf, String)>,
+}
+
+impl ScanSummary {
+	/// Whether every audio file found is in the library.
+	pub fn complete(&self) -> bool {
+		self.failed.is_empty() && self.skipped.is_empty()
+	}
 }
 
 /// `dir` made absolute, if it is a folder that can be a library root
@@ -114,11 +124,21 @@ struct Candidate {
 	stamp: Stamp,
 }
 
-/// Walks the roots: audio files to look at, problems met, and the roots that
-/// could not be read at all (whose files are kept, not removed).
+/// What the walk met besides the audio files to analyse.
+#[derive(Clone, Copy, PartialEq)]
+enum Met {
+	/// A file or folder that cannot be read.
+	Problem,
+	/// An audio file in a format not taken.
+	Unsupported,
+}
+
+/// Walks the roots: audio files to look at, what else it met (`report`),
+/// and the roots that could not be read at all (whose files are kept, not
+/// removed).
 fn walk(
 	roots: &[PathBuf],
-	fail: &mut dyn FnMut(PathBuf, String),
+	report: &mut dyn FnMut(Met, PathBuf, String),
 ) -> (Vec<Candidate>, Vec<PathBuf>) {
 	let mut found = Vec::new();
 	let mut dead_roots = Vec::new();
@@ -128,7 +148,7 @@ fn walk(
 			continue;
 		}
 		if let Err(e) = std::fs::metadata(root) {
-			fail(root.clone(), format!("library folder cannot be read: {e}"));
+			report(Met::Problem, root.clone(), format!("library folder cannot be read: {e}"));
 			dead_roots.push(root.clone());
 			continue;
 		}
@@ -138,30 +158,42 @@ fn walk(
 				Err(e) => {
 					let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
 					if let Some(ancestor) = e.loop_ancestor() {
-						fail(path, format!("directory loop: links back to {}", ancestor.display()));
+						report(
+							Met::Problem,
+							path,
+							format!("directory loop: links back to {}", ancestor.display()),
+						);
 					} else if let Some(io) = e.io_error() {
 						let audio = has_audio_extension(&path);
 						if audio || io.kind() != std::io::ErrorKind::NotFound {
 							let what = if audio { "cannot read" } else { "cannot read folder" };
-							fail(path, format!("{what}: {io}"));
+							report(Met::Problem, path, format!("{what}: {io}"));
 						}
 					}
 					continue;
 				},
 			};
 			let path = entry.path();
-			if entry.file_type().is_dir() || !has_audio_extension(path) {
+			if entry.file_type().is_dir() {
+				continue;
+			}
+			if !has_audio_extension(path) {
+				if let Some(what) = audio::unsupported_audio(path) {
+					let reason =
+						format!("{what} is not supported (musicchain takes {})", audio::TAKEN);
+					report(Met::Unsupported, path.to_path_buf(), reason);
+				}
 				continue;
 			}
 			if !entry.file_type().is_file() {
-				fail(path.to_path_buf(), audio::AudioError::NotAFile.to_string());
+				report(Met::Problem, path.to_path_buf(), audio::AudioError::NotAFile.to_string());
 				continue;
 			}
 			match entry.metadata() {
 				Ok(meta) => {
 					found.push(Candidate { path: path.to_path_buf(), stamp: Stamp::of(&meta) })
 				},
-				Err(e) => fail(path.to_path_buf(), format!("cannot read: {e}")),
+				Err(e) => report(Met::Problem, path.to_path_buf(), format!("cannot read: {e}")),
 			}
 		}
 	}
@@ -180,9 +212,13 @@ pub fn scan(
 	let roots = store.roots()?;
 	let mut summary = ScanSummary::default();
 	let mut failed = Vec::new();
-	let (found, dead_roots) = walk(&roots, &mut |path, reason| {
+	let mut skipped = Vec::new();
+	let (found, dead_roots) = walk(&roots, &mut |met, path, reason| {
 		on_event(ScanEvent::Problem { path: &path, reason: &reason });
-		failed.push((path, reason));
+		match met {
+			Met::Problem => failed.push((path, reason)),
+			Met::Unsupported => skipped.push((path, reason)),
+		}
 	});
 	summary.files = found.len();
 
@@ -281,6 +317,8 @@ pub fn scan(
 		return Err(e.into());
 	}
 	failed.sort();
+	skipped.sort();
 	summary.failed = failed;
+	summary.skipped = skipped;
 	Ok(summary)
 }

@@ -54,8 +54,8 @@ fn scan_reports_each_bad_file_once_and_goes_on() {
 	assert!(!bad("corrupt.ogg").is_empty());
 	assert!(bad("notaudio.mp3").starts_with("not an audio file"));
 	assert!(bad("random.m4a").starts_with("not an audio file"));
-	assert!(bad("song.wma").contains("not supported"));
-	assert!(bad("song.ape").contains("not supported"));
+	assert!(bad("song.wma").starts_with("cannot read the WMA container"));
+	assert!(bad("song.ape").starts_with("cannot read the Monkey's Audio (APE) container"));
 	assert_eq!(bad("fifo.wav"), "not a regular file");
 	assert!(bad("dangling.ogg").contains("No such file"));
 	assert!(bad("loop").starts_with("directory loop"));
@@ -67,16 +67,26 @@ fn scan_reports_each_bad_file_once_and_goes_on() {
 	} else {
 		assert!(bad("noperm.flac").contains("Permission denied"));
 	}
+	// Formats not taken are named, not passed over, and not counted as
+	// failures.
+	for (n, what) in [("song.wv", "WavPack"), ("song.mpc", "Musepack"), ("song.dsf", "DSD")] {
+		let reason = bad(n);
+		assert!(reason.starts_with(what) && reason.contains("is not supported"), "{n}: {reason}");
+	}
+	let skipped: Vec<String> = s.skipped.iter().map(|(p, _)| name(p)).collect();
+	assert_eq!(skipped, ["song.dsf", "song.mpc", "song.wv"]);
 	// The 13 cases above plus noperm.flac.
 	let expected_failures = 14;
 	assert_eq!(s.failed.len(), expected_failures, "summary counts every failure");
-	assert_eq!(lines.len(), expected_failures, "one line per failure");
+	assert_eq!(lines.len(), expected_failures + 3, "one line per failure or skipped file");
+	assert!(!s.complete());
 
 	// Unchanged bad files are reported again without being decoded again.
 	let (again, lines2) = scan(&store);
 	assert_eq!(again.decoded, 0);
 	assert_eq!(again.failed.len(), expected_failures);
-	assert_eq!(lines2.len(), expected_failures);
+	assert_eq!(again.skipped.len(), 3);
+	assert_eq!(lines2.len(), expected_failures + 3);
 }
 
 #[test]

@@ -425,7 +425,7 @@ const handlers = {
   wallet() { loadState(); },
   scan(e) { progress(e.done, e.files, `analysed ${e.done} of ${e.files} files${e.eta_s != null ? `, about ${mmss(e.eta_s)} left` : ""}`); },
   problem(e) { $("problems").append(el("li", { textContent: `${e.path}: ${e.reason}` })); },
-  scan_done(e) { progress(1, 1, `scanned ${e.files} files in ${(e.took_ms / 1000).toFixed(1)} s: ${e.added} added, ${e.updated} updated, ${e.unchanged} unchanged, ${e.removed} removed, ${e.failed} failed`); },
+  scan_done(e) { progress(1, 1, `scanned ${e.files} files in ${(e.took_ms / 1000).toFixed(1)} s: ${e.added} added, ${e.updated} updated, ${e.unchanged} unchanged, ${e.removed} removed, ${e.failed} failed${e.unsupported ? `, ${e.unsupported} in formats not supported` : ""}${e.failed + e.unsupported ? " (each is listed below, with why)" : ""}`); },
   synced(e) { progress(e.done, e.files, `on chain: ${e.done} of ${e.files} — ${e.path.split("/").pop()}: ${e.what}`); },
   sync_done(e) { progress(1, 1, `matched on chain: ${e.known} already there, ${e.joined} joined songs, ${e.registered} registered, ${e.failed} failed`); loadLibrary(); },
   failed(e) { toast(`${e.job}: ${e.message}`, true); if (e.job === "sync") progress(1, 1, e.message); },

@@ -389,6 +389,7 @@ async fn scan_and_sync(app: Arc<App>, _job: tokio::sync::OwnedMutexGuard<()>) {
 		unchanged: summary.unchanged,
 		removed: summary.removed,
 		failed: summary.failed.len(),
+		unsupported: summary.skipped.len(),
 		took_ms: started.elapsed().as_millis() as u64,
 	});
 	app.serve_library().await;

@@ -26,6 +26,8 @@ pub enum Event {
 		unchanged: usize,
 		removed: usize,
 		failed: usize,
+		/// Audio files in formats not taken (each named by a `Problem`).
+		unsupported: usize,
 		took_ms: u64,
 	},
 	/// One file met the chain: what it became.

@@ -215,14 +215,15 @@ fn run_scan(store: &Store, args: &ScanArgs) -> Result<i32> {
 	});
 	files.finish_and_clear();
 	bytes.finish_and_clear();
-	print_summary(&summary?, started.elapsed());
-	Ok(0)
+	let summary = summary?;
+	print_summary(&summary, started.elapsed());
+	Ok(if summary.complete() { 0 } else { crate::EXIT_INCOMPLETE })
 }
 
 fn print_summary(s: &ScanSummary, took: std::time::Duration) {
 	println!(
-		"scanned {} audio files in {:.1} s: {} decoded ({:.1} MiB), {} added, {} updated, {} unchanged, {} removed, {} failed",
-		s.files,
+		"scanned {} audio files in {:.1} s: {} decoded ({:.1} MiB), {} added, {} updated, {} unchanged, {} removed, {} failed, {} not supported",
+		s.files + s.skipped.len(),
 		took.as_secs_f64(),
 		s.decoded,
 		s.decoded_bytes as f64 / (1024.0 * 1024.0),
@@ -231,7 +232,37 @@ fn print_summary(s: &ScanSummary, took: std::time::Duration) {
 		s.unchanged,
 		s.removed,
 		s.failed.len(),
+		s.skipped.len(),
 	);
+	if !s.complete() {
+		// Each was named above as it was met; this says how many, and why,
+		// where the scan's output ends.
+		println!("not in the library (each file is named above, with why):");
+		let mut reasons: Vec<(String, usize)> = Vec::new();
+		for (_, reason) in s.failed.iter().chain(&s.skipped) {
+			let kind = reason_kind(reason);
+			match reasons.iter_mut().find(|(k, _)| *k == kind) {
+				Some((_, n)) => *n += 1,
+				None => reasons.push((kind, 1)),
+			}
+		}
+		reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+		for (kind, n) in reasons {
+			println!("  {n:>5}  {kind}");
+		}
+	}
+}
+
+/// A reason without what is particular to one file (counts, durations),
+/// to group the files a scan could not add.
+fn reason_kind(reason: &str) -> String {
+	let cut = reason.find(|c: char| c.is_ascii_digit() || c == '(').unwrap_or(reason.len());
+	let kind = reason[..cut].trim_end_matches([' ', ':', ',']);
+	if kind.is_empty() {
+		reason.to_string()
+	} else {
+		kind.to_string()
+	}
 }
 
 /// How `library list` prints.
