@@ -53,6 +53,8 @@ struct Spans {
 	last: Option<(u64, u64)>,
 	/// From the first packet's start to the last one's start.
 	covered: u64,
+	/// The longest time from one packet's start to the next one's.
+	longest: u64,
 }
 
 impl Spans {
@@ -68,6 +70,7 @@ impl Spans {
 				return false;
 			}
 			self.covered += start - last;
+			self.longest = self.longest.max(start - last);
 		}
 		self.last = Some((start, end));
 		true
@@ -76,6 +79,16 @@ impl Spans {
 	/// The whole span, in the track's time base.
 	fn covered(&self) -> u64 {
 		self.last.map_or(0, |(start, end)| self.covered.saturating_add(end - start))
+	}
+
+	/// Whether the last packet's duration was unknown (its end is its start).
+	fn open_ended(&self) -> bool {
+		self.last.is_some_and(|(start, end)| start == end)
+	}
+
+	/// The longest time between two packets' starts.
+	fn longest_step(&self) -> u64 {
+		self.longest
 	}
 }
 
@@ -98,18 +111,27 @@ pub struct Decoded {
 /// started with.
 struct Printer {
 	fp: Fingerprinter,
+	/// Samples it still takes.
 	left: u64,
 	rate: u32,
+	/// Channels of the stream.
 	channels: usize,
+	/// Channels of the samples it is fed (1: downmixed before).
+	interleaved: usize,
 }
 
 impl Printer {
-	fn start(rate: u32, channels: usize, seconds: u64) -> Result<Printer, String> {
+	fn start(
+		rate: u32,
+		channels: usize,
+		interleaved: usize,
+		seconds: u64,
+	) -> Result<Printer, String> {
 		let mut fp = Fingerprinter::new(&Configuration::preset_test2());
-		fp.start(rate, channels as u32)
+		fp.start(rate, interleaved as u32)
 			.map_err(|e| format!("cannot fingerprint {rate} Hz, {channels} channels: {e:?}"))?;
-		let left = seconds.saturating_mul(u64::from(rate)).saturating_mul(channels as u64);
-		Ok(Printer { fp, left, rate, channels })
+		let left = seconds.saturating_mul(u64::from(rate)).saturating_mul(interleaved as u64);
+		Ok(Printer { fp, left, rate, channels, interleaved })
 	}
 }
 
@@ -131,16 +153,32 @@ impl Damage {
 }
 
 enum Codec {
-	/// Decoder, sample buffer, frames still to drop (MP4 priming).
-	Symphonia(Box<dyn Decoder>, Option<SampleBuffer<i16>>, usize),
-	Opus(opus::OpusDecoder, usize),
+	/// Decoder, sample buffer, frames still to drop (MP4 priming), mono
+	/// downmix.
+	Symphonia(Box<dyn Decoder>, Option<SampleBuffer<i16>>, usize, Vec<i16>),
+	/// Decoder, frames still to drop, mono downmix.
+	Opus(opus::OpusDecoder, usize, Vec<i16>),
 }
 
 /// The interleaved samples of one decoded packet and their layout.
 pub(crate) struct Pcm<'a> {
 	pub samples: &'a [i16],
 	pub rate: u32,
+	/// Channels of the stream.
 	pub channels: usize,
+	/// Channels in `samples`: `channels`, or 1 when downmixed.
+	pub interleaved: usize,
+}
+
+/// What to do with the next packet.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Want {
+	/// Only demux it (its time span is enough).
+	Span,
+	/// Decode it, downmixed to mono (what the fingerprint takes).
+	Mono,
+	/// Decode it, every channel (for playback).
+	All,
 }
 
 /// What reading one packet of a track gave.
@@ -155,12 +193,62 @@ pub(crate) enum Step<'a> {
 	End,
 }
 
+/// Appends the mono downmix of interleaved `samples` to `out` as
+/// Chromaprint's audio processor makes it (rusty-chromaprint's too, so a
+/// fingerprint does not depend on who downmixes): the integer mean of the
+/// channels, rounded toward zero.
+pub(crate) fn downmix(samples: &[i16], channels: usize, out: &mut Vec<i16>) {
+	match channels {
+		0 => {},
+		1 => out.extend_from_slice(samples),
+		2 => out.extend(
+			samples.chunks_exact(2).map(|f| ((i32::from(f[0]) + i32::from(f[1])) / 2) as i16),
+		),
+		n => out.extend(
+			samples
+				.chunks_exact(n)
+				.map(|f| (f.iter().map(|s| i32::from(*s)).sum::<i32>() / n as i32) as i16),
+		),
+	}
+}
+
+/// The same from a decoder's planar buffer, its first `skip` frames left
+/// out, each sample converted to 16 bits as `SampleBuffer` would.
+fn downmix_planar<S>(buf: &symphonia::core::audio::AudioBuffer<S>, skip: usize, out: &mut Vec<i16>)
+where
+	S: symphonia::core::sample::Sample + symphonia::core::conv::IntoSample<i16>,
+{
+	use symphonia::core::audio::Signal;
+	let frames = buf.frames();
+	let skip = skip.min(frames);
+	let planes = buf.planes();
+	let planes = planes.planes();
+	let pcm = |s: &S| -> i32 { i32::from((*s).into_sample()) };
+	match planes {
+		[] => {},
+		[mono] => out.extend(mono[skip..frames].iter().map(|s| (*s).into_sample())),
+		[left, right] => out.extend(
+			left[skip..frames]
+				.iter()
+				.zip(&right[skip..frames])
+				.map(|(l, r)| ((pcm(l) + pcm(r)) / 2) as i16),
+		),
+		many => {
+			let n = many.len() as i32;
+			out.extend(
+				(skip..frames).map(|i| (many.iter().map(|p| pcm(&p[i])).sum::<i32>() / n) as i16),
+			)
+		},
+	}
+}
+
 impl Codec {
-	/// Decodes one packet, dropping priming frames and the packet's trims.
-	/// `Ok(None)` is a damaged packet; `Err` a decoder that cannot go on.
-	fn decode(&mut self, packet: &Packet) -> Result<Option<Pcm<'_>>, SymError> {
+	/// Decodes one packet, dropping priming frames and the packet's trims;
+	/// downmixed to mono when `mono`. `Ok(None)` is a damaged packet; `Err`
+	/// a decoder that cannot go on.
+	fn decode(&mut self, packet: &Packet, mono: bool) -> Result<Option<Pcm<'_>>, SymError> {
 		match self {
-			Codec::Symphonia(dec, buf, skip) => {
+			Codec::Symphonia(dec, buf, skip, down) => {
 				let audio = match dec.decode(packet) {
 					Ok(audio) => audio,
 					Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => return Ok(None),
@@ -168,6 +256,31 @@ impl Codec {
 				};
 				let spec = *audio.spec();
 				let channels = spec.channels.count();
+				let frames = audio.frames();
+				let start = (*skip).min(frames);
+				*skip -= start;
+				if mono {
+					use symphonia::core::audio::AudioBufferRef as B;
+					down.clear();
+					match audio {
+						B::U8(b) => downmix_planar(&b, start, down),
+						B::U16(b) => downmix_planar(&b, start, down),
+						B::U24(b) => downmix_planar(&b, start, down),
+						B::U32(b) => downmix_planar(&b, start, down),
+						B::S8(b) => downmix_planar(&b, start, down),
+						B::S16(b) => downmix_planar(&b, start, down),
+						B::S24(b) => downmix_planar(&b, start, down),
+						B::S32(b) => downmix_planar(&b, start, down),
+						B::F32(b) => downmix_planar(&b, start, down),
+						B::F64(b) => downmix_planar(&b, start, down),
+					}
+					return Ok(Some(Pcm {
+						samples: down,
+						rate: spec.rate,
+						channels,
+						interleaved: 1,
+					}));
+				}
 				let needed = audio.capacity() as u64 * channels as u64;
 				if buf.as_ref().is_some_and(|b| (b.capacity() as u64) < needed) {
 					*buf = None;
@@ -176,12 +289,14 @@ impl Codec {
 					buf.get_or_insert_with(|| SampleBuffer::new(audio.capacity() as u64, spec));
 				buf.copy_interleaved_ref(audio);
 				let ch = channels.max(1);
-				let frames = buf.samples().len() / ch;
-				let start = (*skip).min(frames);
-				*skip -= start;
-				Ok(Some(Pcm { samples: &buf.samples()[start * ch..], rate: spec.rate, channels }))
+				Ok(Some(Pcm {
+					samples: &buf.samples()[start * ch..],
+					rate: spec.rate,
+					channels,
+					interleaved: channels,
+				}))
 			},
-			Codec::Opus(dec, skip) => {
+			Codec::Opus(dec, skip, down) => {
 				let channels = dec.channels();
 				let Ok(pcm) = dec.decode(&packet.data) else { return Ok(None) };
 				let ch = channels.max(1);
@@ -189,11 +304,18 @@ impl Codec {
 				let start = (packet.trim_start() as usize + *skip).min(frames);
 				*skip -= (*skip).min(frames);
 				let end = frames.saturating_sub(packet.trim_end() as usize).max(start);
-				Ok(Some(Pcm {
-					samples: &pcm[start * ch..end * ch],
-					rate: opus::SAMPLE_RATE,
-					channels,
-				}))
+				let samples = &pcm[start * ch..end * ch];
+				if mono {
+					down.clear();
+					downmix(samples, channels, down);
+					return Ok(Some(Pcm {
+						samples: down,
+						rate: opus::SAMPLE_RATE,
+						channels,
+						interleaved: 1,
+					}));
+				}
+				Ok(Some(Pcm { samples, rate: opus::SAMPLE_RATE, channels, interleaved: channels }))
 			},
 		}
 	}
@@ -225,7 +347,7 @@ enum Inner {
 impl Track {
 	/// Reads the track's next packet: decoded when `decode`, else only
 	/// demuxed where the container gives its time span.
-	fn step(&mut self, decode: bool) -> Result<Step<'_>, AudioError> {
+	fn step(&mut self, want: Want) -> Result<Step<'_>, AudioError> {
 		let name = self.name;
 		match &mut self.inner {
 			Inner::Symphonia { reader, track_id, codec } => loop {
@@ -243,17 +365,17 @@ impl Track {
 				if packet.track_id() != *track_id {
 					continue;
 				}
-				if !decode {
+				if want == Want::Span {
 					return Ok(Step::Span(packet.ts, packet.ts.saturating_add(packet.dur)));
 				}
-				return match codec.decode(&packet) {
+				return match codec.decode(&packet, want == Want::Mono) {
 					Ok(Some(pcm)) => Ok(Step::Pcm(pcm)),
 					Ok(None) => Ok(Step::Damaged),
 					Err(e) => Err(AudioError::Codec { format: name, reason: sym_reason(&e) }),
 				};
 			},
 			#[cfg(feature = "ffmpeg")]
-			Inner::Ffmpeg(track) => track.step(decode),
+			Inner::Ffmpeg(track) => track.step(want),
 		}
 	}
 }
@@ -321,14 +443,14 @@ fn open_track(
 		let dec = opus::OpusDecoder::new(&head).map_err(AudioError::Opus)?;
 		// Ogg pages carry the pre-skip as packet trims; Matroska does not.
 		let manual_skip = if format == Format::Mka { usize::from(head.pre_skip) } else { 0 };
-		Codec::Opus(dec, manual_skip)
+		Codec::Opus(dec, manual_skip, Vec::new())
 	} else {
 		let dec = symphonia::default::get_codecs()
 			.make(&params, &DecoderOptions::default())
 			.map_err(|e| AudioError::Codec { format: name, reason: sym_reason(&e) })?;
 		let rate = params.sample_rate.unwrap_or(0);
 		let priming = mp4_moov.and_then(|m| super::mp4::priming_frames(m, rate)).unwrap_or(0);
-		Codec::Symphonia(dec, None, priming as usize)
+		Codec::Symphonia(dec, None, priming as usize, Vec::new())
 	};
 	Ok(Track {
 		inner: Inner::Symphonia { reader, track_id, codec },
@@ -371,7 +493,7 @@ impl PcmStream {
 	pub fn next_chunk(&mut self) -> Result<Option<PcmChunk>, AudioError> {
 		loop {
 			self.packets += 1;
-			match self.track.step(true)? {
+			match self.track.step(Want::All)? {
 				Step::End => return Ok(None),
 				Step::Pcm(pcm) if pcm.channels > 0 && pcm.rate > 0 => {
 					self.damage.in_a_row = 0;
@@ -425,7 +547,7 @@ pub fn decode(
 		// Past the fingerprint window only the duration is needed: demux,
 		// do not decode.
 		let window_open = printer.as_ref().is_none_or(|p| p.left != 0);
-		let step = track.step(window_open)?;
+		let step = track.step(if window_open { Want::Mono } else { Want::Span })?;
 		if !matches!(step, Step::End) {
 			packets += 1;
 		}
@@ -455,7 +577,7 @@ pub fn decode(
 		if pcm.channels == 0 || pcm.rate == 0 {
 			continue;
 		}
-		frames_total += (pcm.samples.len() / pcm.channels) as u64;
+		frames_total += (pcm.samples.len() / pcm.interleaved.max(1)) as u64;
 		if !window_open {
 			// Audio the decoder still held when the window closed.
 			continue;
@@ -463,17 +585,17 @@ pub fn decode(
 		let p = match &mut printer {
 			Some(p) => p,
 			None => printer.insert(
-				Printer::start(pcm.rate, pcm.channels, seconds)
+				Printer::start(pcm.rate, pcm.channels, pcm.interleaved, seconds)
 					.map_err(|reason| AudioError::Codec { format: name, reason })?,
 			),
 		};
-		if (p.rate, p.channels) != (pcm.rate, pcm.channels) {
+		if (p.rate, p.channels, p.interleaved) != (pcm.rate, pcm.channels, pcm.interleaved) {
 			// The stream changed its layout midway (a spliced file): the
 			// fingerprint covers the audio up to the change.
 			p.left = 0;
 			continue;
 		}
-		let whole = pcm.samples.len() - pcm.samples.len() % p.channels;
+		let whole = pcm.samples.len() - pcm.samples.len() % p.interleaved;
 		let take = whole.min(usize::try_from(p.left).unwrap_or(usize::MAX));
 		p.fp.consume(&pcm.samples[..take]);
 		p.left -= take as u64;
@@ -504,15 +626,24 @@ pub fn decode(
 		},
 		_ => length,
 	};
-	let frames_total = frames_total.saturating_add(to_frames(spans.covered()));
 	let to_ms = |frames: u64| frames.saturating_mul(1000) / rate;
+	// A header that declares more than a song may be is broken (a damaged
+	// length field): the audio itself says how long the file is.
+	let declared = declared_length.map(to_frames).filter(|d| to_ms(*d) <= MAX_DURATION_MS);
+	let mut frames_total = frames_total.saturating_add(to_frames(spans.covered()));
+	// Packets without a duration (Matroska blocks, APE frames) leave the
+	// last one's out; the header's length says it, when it is no more than a
+	// packet beyond.
+	if let Some(declared) = declared.filter(|_| spans.open_ended()) {
+		let beyond = declared.saturating_sub(frames_total);
+		if beyond <= to_frames(spans.longest_step()) {
+			frames_total = frames_total.max(declared);
+		}
+	}
 	let duration_ms = to_ms(frames_total);
 	if duration_ms > MAX_DURATION_MS {
 		return Err(AudioError::TooLong { duration_ms });
 	}
-	// A header that declares more than a song may be is broken (a damaged
-	// length field): the audio itself says how long the file is.
-	let declared = declared_length.map(to_frames).filter(|d| to_ms(*d) <= MAX_DURATION_MS);
 	if let Some(declared) = declared {
 		let missing = declared.saturating_sub(frames_total);
 		if missing > rate / 2 && missing.saturating_mul(100) > declared {
@@ -566,5 +697,13 @@ mod tests {
 		assert!(spans.add(5000, 6000, 10_000), "the stream goes on after the damage");
 		assert_eq!(spans.covered(), 6000);
 		assert_eq!(Spans::default().covered(), 0);
+		assert!(!spans.open_ended());
+		// Packets without durations (APE frames): the last one's is unknown.
+		let mut frames = Spans::default();
+		for start in [0, 73_728, 147_456] {
+			assert!(frames.add(start, start, 10 * 44_100));
+		}
+		assert_eq!((frames.covered(), frames.longest_step()), (147_456, 73_728));
+		assert!(frames.open_ended());
 	}
 }

@@ -41,19 +41,13 @@ fn fpcalc_raw(path: &std::path::Path) -> Option<Vec<u32>> {
 	line.split(',').map(|x| x.trim().parse::<i64>().ok().map(|v| v as u32)).collect()
 }
 
-#[test]
-fn fingerprints_agree_with_fpcalc() {
-	if Command::new("fpcalc").arg("-version").output().is_err() {
-		println!("SKIPPED: fpcalc not found (apt-get install libchromaprint-tools)");
-		return;
-	}
-	let mut files = common::files_in("good");
-	files.extend(common::files_in("other"));
-	files.extend(common::files_in("long"));
+/// Each file's agreement with fpcalc, in ppm, printed as it goes; the files
+/// below 0.98.
+fn agreement(files: &[std::path::PathBuf]) -> (Vec<(std::path::PathBuf, u32)>, Vec<String>) {
 	let dir = tempfile::tempdir().expect("tempdir");
-	let mut worst = PPM;
+	let mut all = Vec::new();
 	let mut failures = Vec::new();
-	for file in &files {
+	for file in files {
 		let ours = audio::fingerprint_file(file)
 			.unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 			.1
@@ -63,18 +57,84 @@ fn fingerprints_agree_with_fpcalc() {
 			.unwrap_or_else(|| panic!("fpcalc gave no fingerprint for {}", file.display()));
 		let al = compare(&ours, &theirs).expect("fingerprints long enough to compare");
 		println!(
-			"{:<22} similarity {:.4} offset {:>3} items ours {} fpcalc {}",
+			"{:<32} similarity {:.4} offset {:>3} items ours {} fpcalc {}",
 			common::name(file),
 			f64::from(al.similarity_ppm) / f64::from(PPM),
 			al.offset,
 			ours.len(),
 			theirs.len()
 		);
-		worst = worst.min(al.similarity_ppm);
+		all.push((file.clone(), al.similarity_ppm));
 		if al.similarity_ppm < MIN_AGREEMENT_PPM {
 			failures.push(common::name(file));
 		}
 	}
+	(all, failures)
+}
+
+fn have_fpcalc() -> bool {
+	let found = Command::new("fpcalc").arg("-version").output().is_ok();
+	if !found {
+		println!("SKIPPED: fpcalc not found (apt-get install libchromaprint-tools)");
+	}
+	found
+}
+
+#[test]
+fn fingerprints_agree_with_fpcalc() {
+	if !have_fpcalc() {
+		return;
+	}
+	let mut files = common::files_in("good");
+	files.extend(common::files_in("other"));
+	files.extend(common::files_in("long"));
+	let (all, failures) = agreement(&files);
+	let worst = all.iter().map(|(_, ppm)| *ppm).min().unwrap_or(PPM);
 	println!("worst agreement with fpcalc: {:.4}", f64::from(worst) / f64::from(PPM));
+	assert!(failures.is_empty(), "below 0.98 agreement with fpcalc: {failures:?}");
+}
+
+/// The same on real music of real length (`scripts/make-real-music.sh`,
+/// which `scripts/bench-fingerprint.sh` runs this on): the agreement per
+/// container, worst and mean.
+///
+/// `MUSICCHAIN_REAL_MUSIC=DIR cargo test -p musicchain-audio --test fpcalc -- --ignored`
+#[test]
+#[ignore = "needs real music: MUSICCHAIN_REAL_MUSIC=DIR (scripts/make-real-music.sh)"]
+fn real_music_agrees_with_fpcalc_in_every_container() {
+	let dir = std::env::var_os("MUSICCHAIN_REAL_MUSIC").expect("MUSICCHAIN_REAL_MUSIC=DIR");
+	if !have_fpcalc() {
+		return;
+	}
+	let mut files: Vec<_> = std::fs::read_dir(&dir)
+		.expect("the real music folder")
+		.filter_map(|e| e.ok().map(|e| e.path()))
+		.filter(|p| audio::has_audio_extension(p))
+		.collect();
+	files.sort();
+	let (all, failures) = agreement(&files);
+	let container = |p: &std::path::Path| {
+		let n = common::name(p);
+		if n.ends_with(".alac.m4a") {
+			"alac".to_string()
+		} else {
+			p.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default()
+		}
+	};
+	let mut by: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
+	for (file, ppm) in &all {
+		by.entry(container(file)).or_default().push(*ppm);
+	}
+	println!("container  files  worst   mean");
+	for (c, v) in &by {
+		let mean = v.iter().map(|x| f64::from(*x)).sum::<f64>() / v.len() as f64;
+		let worst = v.iter().copied().min().unwrap_or(0);
+		println!(
+			"{c:<9} {:>6}  {:.4}  {:.4}",
+			v.len(),
+			f64::from(worst) / f64::from(PPM),
+			mean / f64::from(PPM)
+		);
+	}
 	assert!(failures.is_empty(), "below 0.98 agreement with fpcalc: {failures:?}");
 }

@@ -284,3 +284,17 @@ fn a_scan_that_leaves_files_out_says_so_and_exits_4() {
 	assert_eq!(formats, ["Monkey's Audio (APE)", "MP4/M4A", "WMA"], "{out}");
 	assert!(files.as_array().expect("array").iter().all(|f| f["title"] == "Fixture Song"), "{out}");
 }
+
+/// FFmpeg's libraries (and the ~130 they pull in) are loaded when a WMA or
+/// APE file needs them, not at every start: the binary does not name them.
+#[test]
+fn the_client_does_not_load_ffmpeg_to_start() {
+	let Ok(out) = std::process::Command::new("ldd").arg(env!("CARGO_BIN_EXE_musicchain")).output()
+	else {
+		println!("SKIPPED: no ldd");
+		return;
+	};
+	let libs = String::from_utf8_lossy(&out.stdout);
+	assert!(libs.contains("libc.so"), "{libs}");
+	assert!(!libs.contains("libavcodec") && !libs.contains("libavformat"), "{libs}");
+}
