@@ -1,7 +1,11 @@
 //! Decoding to PCM (symphonia, plus the libopus adapter) and fingerprinting
 //! the first [`FINGERPRINT_SECONDS`] with rusty-chromaprint.
 
-use super::{format_name, opus, AudioError};
+use super::{
+	format_name, opus,
+	resample::{Resampler, TARGET_RATE},
+	AudioError,
+};
 use musicchain_primitives::{fingerprint::Fingerprint, Format};
 use rusty_chromaprint::{Configuration, Fingerprinter};
 use symphonia::core::{
@@ -118,6 +122,9 @@ struct Printer {
 	channels: usize,
 	/// Channels of the samples it is fed (1: downmixed before).
 	interleaved: usize,
+	/// Mono audio not at 11025 Hz is resampled here, not by rusty-chromaprint
+	/// (see [`resample`](super::resample)).
+	resampler: Option<(Resampler, Vec<i16>)>,
 }
 
 impl Printer {
@@ -128,10 +135,25 @@ impl Printer {
 		seconds: u64,
 	) -> Result<Printer, String> {
 		let mut fp = Fingerprinter::new(&Configuration::preset_test2());
-		fp.start(rate, interleaved as u32)
+		let resampler = (interleaved == 1 && rate != TARGET_RATE && rate > 0)
+			.then(|| (Resampler::new(rate), Vec::new()));
+		let fed = if resampler.is_some() { TARGET_RATE } else { rate };
+		fp.start(fed, interleaved as u32)
 			.map_err(|e| format!("cannot fingerprint {rate} Hz, {channels} channels: {e:?}"))?;
 		let left = seconds.saturating_mul(u64::from(rate)).saturating_mul(interleaved as u64);
-		Ok(Printer { fp, left, rate, channels, interleaved })
+		Ok(Printer { fp, left, rate, channels, interleaved, resampler })
+	}
+
+	/// Takes the next samples (of the window).
+	fn consume(&mut self, samples: &[i16]) {
+		match &mut self.resampler {
+			Some((resampler, out)) => {
+				out.clear();
+				resampler.process(samples, out);
+				self.fp.consume(out);
+			},
+			None => self.fp.consume(samples),
+		}
 	}
 }
 
@@ -597,7 +619,7 @@ pub fn decode(
 		}
 		let whole = pcm.samples.len() - pcm.samples.len() % p.interleaved;
 		let take = whole.min(usize::try_from(p.left).unwrap_or(usize::MAX));
-		p.fp.consume(&pcm.samples[..take]);
+		p.consume(&pcm.samples[..take]);
 		p.left -= take as u64;
 	}
 	let tags = std::mem::take(&mut track.tags);

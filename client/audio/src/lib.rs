@@ -12,6 +12,7 @@ pub mod ffmpeg;
 pub mod mkv;
 pub mod mp4;
 pub mod opus;
+pub mod resample;
 pub mod tags;
 
 pub use musicchain_primitives::pieces::hash_pieces;
