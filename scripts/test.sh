@@ -36,7 +36,9 @@ echo "== node (dev chain, 4-validator network)"
 cargo test --locked -p musicchain-node 2>&1 | tee -a "$log" || fail "node tests"
 
 echo "== end to end (the dev node and four clients; a node restart under a client; the player app in a browser)"
-# The end-to-end tests are the workspace's only ignored tests. They run from
+# The end-to-end tests are the workspace's ignored tests (with one that
+# measures fingerprints on real music, which skips itself unless
+# scripts/bench-fingerprint.sh points it at some). They run from
 # the test binaries the first step built: selecting the same packages (all
 # default members) and features keeps the same build, where
 # `-p musicchain-cli` alone would compile some 260 crates again.
