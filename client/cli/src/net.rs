@@ -55,10 +55,10 @@ impl NetArgs {
 		if self.no_listen {
 			c.listen.clear();
 		}
-		c.bootstrap = self.bootstrap.clone();
+		c.bootstrap = musicchain_relay::ending_in_peer("--bootstrap", &self.bootstrap)?;
 		c.external = self.external.clone();
 		c.advertise_listen = self.advertise_listen;
-		c.relay_via = self.relay_via.clone();
+		c.relay_via = musicchain_relay::ending_in_peer("--relay-via", &self.relay_via)?;
 		c.hole_punch = !self.no_hole_punch;
 		Ok(c)
 	}

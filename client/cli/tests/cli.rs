@@ -298,3 +298,30 @@ fn the_client_does_not_load_ffmpeg_to_start() {
 	assert!(libs.contains("libc.so"), "{libs}");
 	assert!(!libs.contains("libavcodec") && !libs.contains("libavformat"), "{libs}");
 }
+
+/// A mini-node that cannot be reached is named, and `peers` fails rather
+/// than report an empty network; an address without its peer id is refused
+/// naming the option it came with.
+#[test]
+fn peers_says_when_no_mini_node_can_be_reached() {
+	let tmp = tempfile::tempdir().expect("tempdir");
+	let data = tmp.path().join("data");
+	// Nothing listens on port 1.
+	let dead = format!("/ip4/127.0.0.1/tcp/1/p2p/{}", libp2p::PeerId::random());
+	let (ok, out, err) = musicchain(&data, &["peers", "--wait", "2", "--bootstrap", &dead]);
+	println!("{out}{err}");
+	assert!(!ok);
+	assert!(out.contains("mini-node ") && out.contains(": unreachable for"), "{out}");
+	assert!(out.contains("Connection refused"), "{out}");
+	assert!(err.contains("no mini-node could be reached in 2 s"), "{err}");
+
+	let (ok, _, err) = musicchain(&data, &["peers", "--bootstrap", "/ip4/127.0.0.1/tcp/4001"]);
+	assert!(!ok);
+	assert!(
+		err.contains("--bootstrap /ip4/127.0.0.1/tcp/4001 does not end in /p2p/PEER_ID"),
+		"{err}"
+	);
+	let (ok, _, err) = musicchain(&data, &["relay", "--peer", "/ip4/127.0.0.1/tcp/4001"]);
+	assert!(!ok);
+	assert!(err.contains("--peer /ip4/127.0.0.1/tcp/4001 does not end in /p2p/PEER_ID"), "{err}");
+}

@@ -48,11 +48,25 @@ impl Args {
 		} else {
 			self.listen.clone()
 		};
-		c.bootstrap = self.peers.clone();
+		c.bootstrap = ending_in_peer("--peer", &self.peers)?;
 		c.external = self.external.clone();
 		c.advertise_listen = self.advertise_listen;
 		Ok(c)
 	}
+}
+
+/// `addrs`, each checked to end in `/p2p/PEER_ID`; the error names the
+/// option they came from.
+pub fn ending_in_peer(option: &str, addrs: &[Multiaddr]) -> Result<Vec<Multiaddr>> {
+	for a in addrs {
+		if !matches!(a.iter().last(), Some(libp2p::multiaddr::Protocol::P2p(_))) {
+			anyhow::bail!(
+				"{option} {a} does not end in /p2p/PEER_ID: add the peer id the mini-node prints \
+				 when it starts (\"mini-node as peer 12D3KooW...\")"
+			);
+		}
+	}
+	Ok(addrs.to_vec())
 }
 
 /// Runs a mini-node keeping its key in `data_dir` until Ctrl-C or SIGTERM.
@@ -93,16 +107,28 @@ pub async fn stopped() {
 	}
 }
 
-/// Prints the online view whenever it changes, until stopped; then closes
-/// the host's connections.
+/// Prints the online view and the links to the mini-nodes whenever they
+/// change, until stopped; then closes the host's connections.
 pub async fn run_until_stopped(host: &Host) -> Result<()> {
 	let mut last = None;
+	let mut links_were: Vec<(swarm::PeerId, bool)> = Vec::new();
 	let stop = stopped();
 	tokio::pin!(stop);
 	loop {
 		tokio::select! {
 			_ = &mut stop => break,
-			_ = tokio::time::sleep(Duration::from_secs(2)) => {
+			_ = tokio::time::sleep(Duration::from_secs(1)) => {
+				let links = host.links().await?;
+				let now_links: Vec<_> = links.iter().map(|l| (l.peer, l.connected)).collect();
+				if now_links != links_were {
+					for l in &links {
+						if !links_were.contains(&(l.peer, l.connected)) {
+							let again = if l.connected { "" } else { ", dialling it again" };
+							say(format_args!("{}{again}", l.describe()));
+						}
+					}
+					links_were = now_links;
+				}
 				let online = host.online().await?;
 				let content = host.online_content().await?;
 				let now = (online.len(), content.len());

@@ -22,8 +22,15 @@ pub enum HostError {
 /// Why a download failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DownloadError {
-	#[error("no online peer serves this content (looked for {0:?})")]
-	NoProvider(Duration),
+	#[error(
+		"no online peer serves this content (looked for {waited:?}){}",
+		unreachable_links(links)
+	)]
+	NoProvider {
+		waited: Duration,
+		/// The mini-nodes and relays that could not be reached meanwhile.
+		links: Vec<String>,
+	},
 	#[error("every provider failed or was dropped ({0})")]
 	ProvidersFailed(String),
 	#[error(
@@ -34,6 +41,15 @@ pub enum DownloadError {
 	Io(#[from] std::io::Error),
 	#[error("the host has stopped")]
 	Stopped,
+}
+
+/// "; and no mini-node can be reached: ..." when some could not.
+fn unreachable_links(links: &[String]) -> String {
+	if links.is_empty() {
+		String::new()
+	} else {
+		format!("; the network cannot be reached: {}", links.join("; "))
+	}
 }
 
 /// Why a play session request failed, listener side.

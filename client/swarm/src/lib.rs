@@ -17,8 +17,8 @@ pub mod protocol;
 pub use catalog::{Catalog, Served};
 pub use error::{DownloadError, HostError, PlayError};
 pub use host::{
-	start, Connection, DownloadHandle, DownloadRequest, Downloaded, Host, HostConfig, OnlinePeer,
-	Progress, Role, Stats,
+	start, Connection, DownloadHandle, DownloadRequest, Downloaded, Host, HostConfig, LinkKind,
+	LinkStatus, OnlinePeer, Progress, Role, Stats,
 };
 pub use libp2p::PeerId;
 pub use play::Payout;

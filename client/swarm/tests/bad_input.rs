@@ -6,7 +6,7 @@ mod common;
 
 use common::{
 	fixtures,
-	net::{served, spawn, until},
+	net::{fetch_same, served, spawn, until},
 };
 use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
 use libp2p::{
@@ -22,7 +22,7 @@ use musicchain_swarm::{
 		self, decode, decode_pieces_response, encode, ManifestRequest, ManifestResponse,
 		PiecesRequest, PresenceRequest, PresenceResponse, Refusal,
 	},
-	DownloadRequest, Role, Served,
+	Role, Served,
 };
 use std::time::Duration;
 
@@ -321,21 +321,5 @@ async fn bad_requests_get_errors_and_the_host_keeps_serving() {
 		d.host.providers(song.0).await.map(|v| v.contains(&peer)).unwrap_or(false)
 	})
 	.await;
-	let handle = d
-		.host
-		.download(DownloadRequest {
-			content_hash: song.0,
-			root: None,
-			stream_from: None,
-			name: None,
-		})
-		.expect("start");
-	let done = tokio::time::timeout(Duration::from_secs(60), handle.finish())
-		.await
-		.expect("in time")
-		.expect("the host still serves");
-	assert_eq!(
-		std::fs::read(&done.path).expect("read"),
-		std::fs::read(&song.1.path).expect("read")
-	);
+	fetch_same(&d.host, &song, None).await;
 }

@@ -23,6 +23,17 @@ pub async fn peers(data_dir: &Path, net: NetArgs, wait: u64) -> Result<i32> {
 	{
 		let host = swarm::start(net.config(Role::Client, data_dir)?, catalog).await?;
 		tokio::time::sleep(Duration::from_secs(wait)).await;
+		let links = host.links().await?;
+		for l in &links {
+			say!("{}", l.describe());
+		}
+		if !links.is_empty() && links.iter().all(|l| !l.connected) {
+			host.shutdown().await;
+			anyhow::bail!(
+				"no mini-node could be reached in {wait} s, so no peer can be seen: check the \
+				 --bootstrap address, and that the mini-node runs"
+			);
+		}
 		let online = host.online().await?;
 		for c in host.connections().await? {
 			say!("connected\t{}\t{}{}", c.peer, c.addr, if c.relayed { "\t(relayed)" } else { "" });

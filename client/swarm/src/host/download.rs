@@ -453,7 +453,14 @@ impl EventLoop {
 				let err = if dropped > 0 || d.manifest.is_some() {
 					DownloadError::ProvidersFailed(format!("{dropped} dropped"))
 				} else {
-					DownloadError::NoProvider(NO_PROVIDER_TIMEOUT)
+					let links = self
+						.links
+						.status(Instant::now())
+						.into_iter()
+						.filter(|l| !l.connected)
+						.map(|l| l.describe())
+						.collect();
+					DownloadError::NoProvider { waited: NO_PROVIDER_TIMEOUT, links }
 				};
 				self.fail(dl, err);
 				continue;

@@ -8,6 +8,7 @@ use super::{
 	download::{Download, PiecesAsk},
 	handle::{Command, Host},
 	key::load_or_create_key,
+	links::Links,
 	presence::PresenceAsk,
 	serve::Serving,
 	Connection, HostConfig, OnlinePeer, Role, Stats, DEAD_AFTER,
@@ -109,8 +110,9 @@ pub(super) struct EventLoop {
 	/// Connected peers whose identify arrived (their listen addresses are known).
 	pub identified: HashSet<PeerId>,
 
-	// Connections (here).
+	// Connections (here, and the mini-node and relay links in `links`).
 	pub bootstrap_peers: HashSet<PeerId>,
+	pub links: Links,
 	pub addr_waiters: Vec<oneshot::Sender<Vec<Multiaddr>>>,
 	pub dial_waiters: HashMap<ConnectionId, oneshot::Sender<Result<(), String>>>,
 	pub open: HashMap<ConnectionId, Connection>,
@@ -120,6 +122,31 @@ pub(super) struct EventLoop {
 	pub relay_pending: HashMap<PeerId, Multiaddr>,
 	/// Circuit listeners, with the relay address to go back to if one closes.
 	pub circuits: HashMap<ListenerId, (PeerId, Multiaddr)>,
+}
+
+/// A failed dial in a few words: the innermost cause of each address's
+/// failure ("Connection refused (os error 111)"), not libp2p's nested
+/// report of the transports.
+fn dial_error(error: &libp2p::swarm::DialError) -> String {
+	fn innermost(error: &dyn std::error::Error) -> String {
+		let mut cause = error;
+		while let Some(next) = cause.source() {
+			cause = next;
+		}
+		cause.to_string()
+	}
+	let mut causes: Vec<String> = match error {
+		libp2p::swarm::DialError::Transport(errors) => {
+			errors.iter().map(|(_, e)| innermost(e)).filter(|c| !c.is_empty()).collect()
+		},
+		other => vec![innermost(other)],
+	};
+	causes.dedup();
+	if causes.is_empty() {
+		error.to_string()
+	} else {
+		causes.join("; ")
+	}
 }
 
 pub(super) fn is_unspecified(addr: &Multiaddr) -> bool {
@@ -184,14 +211,15 @@ impl EventLoop {
 			},
 		};
 		let mut bootstrap_peers = HashSet::new();
+		let mut mini_nodes = Vec::new();
 		for addr in &config.bootstrap {
 			let peer = peer_of(addr, "bootstrap")?;
 			if peer == peer_id {
 				continue;
 			}
 			bootstrap_peers.insert(peer);
+			mini_nodes.push((peer, addr.clone()));
 			swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
-			let _ = swarm.dial(addr.clone());
 		}
 		if !bootstrap_peers.is_empty() {
 			let _ = swarm.behaviour_mut().kad.bootstrap();
@@ -199,13 +227,14 @@ impl EventLoop {
 		// A circuit is listened on once the relay is connected: a reservation
 		// dialled alongside another dial to the same relay would be dropped.
 		let mut relay_pending = HashMap::new();
+		let mut relays = Vec::new();
 		for addr in &config.relay_via {
 			let relay = peer_of(addr, "relay")?;
 			relay_pending.insert(relay, addr.clone());
-			if !bootstrap_peers.contains(&relay) {
-				let _ = swarm.dial(addr.clone());
-			}
+			relays.push((relay, addr.clone()));
 		}
+		// Dialled now, and again while down (`redial`).
+		let links = Links::new(&mini_nodes, &relays);
 		let presence = Presence::new(peer_id, catalog.hashes().copied());
 		let provide_queue: VecDeque<ContentHash> = catalog.hashes().copied().collect();
 		let (tx, rx) = mpsc::unbounded_channel();
@@ -235,6 +264,7 @@ impl EventLoop {
 			book: HashMap::new(),
 			identified: HashSet::new(),
 			bootstrap_peers,
+			links,
 			addr_waiters: Vec::new(),
 			dial_waiters: HashMap::new(),
 			open: HashMap::new(),
@@ -242,6 +272,8 @@ impl EventLoop {
 			relay_pending,
 			circuits: HashMap::new(),
 		};
+		let mut event_loop = event_loop;
+		event_loop.redial();
 		tokio::spawn(event_loop.run());
 		Ok(Host { peer_id, commands: tx })
 	}
@@ -370,6 +402,9 @@ impl EventLoop {
 			Command::Connections(tx) => {
 				let _ = tx.send(self.connections());
 			},
+			Command::Links(tx) => {
+				let _ = tx.send(self.links.status(Instant::now()));
+			},
 			Command::Play(peer, request, tx) => {
 				let addrs = self.book.get(&peer).cloned().unwrap_or_default();
 				let id = self
@@ -421,6 +456,21 @@ impl EventLoop {
 		}
 	}
 
+	/// Dials the mini-nodes and relays that are down and due a dial.
+	fn redial(&mut self) {
+		let now = Instant::now();
+		for opts in self.links.due(now) {
+			let id = opts.connection_id();
+			match self.swarm.dial(opts) {
+				Ok(()) => {},
+				Err(libp2p::swarm::DialError::DialPeerConditionFalse(_)) => {
+					self.links.not_started(id, None, now)
+				},
+				Err(e) => self.links.not_started(id, Some(dial_error(&e)), now),
+			}
+		}
+	}
+
 	fn on_tick(&mut self) {
 		self.reap_silent();
 		self.presence.expire(Instant::now());
@@ -435,17 +485,7 @@ impl EventLoop {
 		if self.ticks.is_multiple_of(60) {
 			self.serving.sessions.expire(None);
 		}
-		if self.ticks.is_multiple_of(10) {
-			let relays: Vec<Multiaddr> = self
-				.relay_pending
-				.iter()
-				.filter(|(p, _)| !self.swarm.is_connected(p))
-				.map(|(_, a)| a.clone())
-				.collect();
-			for a in relays {
-				let _ = self.swarm.dial(a);
-			}
-		}
+		self.redial();
 		// Provider records, a few at a time.
 		while self.providing.len() < PROVIDE_AT_ONCE {
 			let Some(hash) = self.provide_queue.pop_front() else { break };
@@ -496,6 +536,15 @@ impl EventLoop {
 				if let Some(w) = self.dial_waiters.remove(&connection_id) {
 					let _ = w.send(Ok(()));
 				}
+				if self.links.connected(peer_id, Instant::now())
+					&& self.links.is_mini_node(&peer_id)
+				{
+					// A mini-node that came back (a restart) has lost our
+					// provider records and its routing table: publish again.
+					tracing::info!("mini-node {peer_id} is back");
+					self.provide_queue = self.catalog.hashes().copied().collect();
+					let _ = self.swarm.behaviour_mut().kad.bootstrap();
+				}
 				if self.banned.contains(&peer_id) {
 					let _ = self.swarm.disconnect_peer_id(peer_id);
 					return;
@@ -520,6 +569,7 @@ impl EventLoop {
 			SwarmEvent::ConnectionClosed { peer_id, connection_id, num_established, .. } => {
 				self.open.remove(&connection_id);
 				if num_established == 0 {
+					self.links.closed(peer_id, Instant::now());
 					self.alive.remove(&peer_id);
 					self.identified.remove(&peer_id);
 					self.viewed.remove(&peer_id);
@@ -530,6 +580,7 @@ impl EventLoop {
 				}
 			},
 			SwarmEvent::OutgoingConnectionError { connection_id, error, .. } => {
+				self.links.failed(connection_id, dial_error(&error), Instant::now());
 				if let Some(w) = self.dial_waiters.remove(&connection_id) {
 					let _ = w.send(Err(error.to_string()));
 				}

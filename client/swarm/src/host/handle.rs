@@ -1,7 +1,7 @@
 //! [`Host`]: the handle the rest of the program holds. Each call is a
 //! [`Command`] to the event loop, answered on a oneshot channel.
 
-use super::{Connection, DownloadRequest, Downloaded, OnlinePeer, Progress, Stats};
+use super::{Connection, DownloadRequest, Downloaded, LinkStatus, OnlinePeer, Progress, Stats};
 use crate::{
 	catalog::Served,
 	error::{DownloadError, HostError, PlayError},
@@ -31,6 +31,7 @@ pub(super) enum Command {
 	Providers(ContentHash, oneshot::Sender<Vec<PeerId>>),
 	Stats(oneshot::Sender<Stats>),
 	Connections(oneshot::Sender<Vec<Connection>>),
+	Links(oneshot::Sender<Vec<LinkStatus>>),
 	Play(PeerId, PlayRequest, oneshot::Sender<Result<PlayResponse, String>>),
 	Shutdown(oneshot::Sender<()>),
 }
@@ -126,6 +127,11 @@ impl Host {
 
 	pub async fn connections(&self) -> Result<Vec<Connection>, HostError> {
 		self.ask(Command::Connections).await
+	}
+
+	/// The links to the mini-nodes and relays, and whether they are up.
+	pub async fn links(&self) -> Result<Vec<LinkStatus>, HostError> {
+		self.ask(Command::Links).await
 	}
 
 	async fn play(&self, peer: PeerId, request: PlayRequest) -> Result<PlayResponse, PlayError> {

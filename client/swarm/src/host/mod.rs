@@ -13,12 +13,14 @@ mod download;
 mod event_loop;
 mod handle;
 mod key;
+mod links;
 mod presence;
 mod serve;
 
 pub use behaviour::{relay_config, PRESENCE_TOPIC};
 pub use handle::{DownloadHandle, Host};
 pub use key::{load_or_create_key, KEY_FILE};
+pub use links::{LinkKind, LinkStatus, FIRST_RETRY, MAX_RETRY};
 
 use crate::{catalog::Catalog, error::HostError, fetch::Dropped, play::Payout, protocol::Digest};
 use libp2p::{Multiaddr, PeerId};

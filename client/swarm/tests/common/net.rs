@@ -1,7 +1,7 @@
 //! Hosts on loopback for the swarm tests.
 
-use musicchain_primitives::ContentHash;
-use musicchain_swarm::{self as swarm, Catalog, Host, HostConfig, Role, Served};
+use musicchain_primitives::{ContentHash, ManifestRoot};
+use musicchain_swarm::{self as swarm, Catalog, DownloadRequest, Host, HostConfig, Role, Served};
 use std::{
 	path::Path,
 	time::{Duration, Instant},
@@ -62,6 +62,23 @@ pub async fn sees(observer: &Host, peer: &libp2p::PeerId) -> bool {
 /// Whether `observer` sees `peer` online at all.
 pub async fn sees_online(observer: &Host, peer: &libp2p::PeerId) -> bool {
 	observer.online().await.map(|v| v.iter().any(|p| &p.peer == peer)).unwrap_or(false)
+}
+
+/// Downloads `file` through `host` (in a minute at most) and checks that
+/// the download is byte-identical to it.
+pub async fn fetch_same(host: &Host, file: &(ContentHash, Served), root: Option<ManifestRoot>) {
+	let request = DownloadRequest { content_hash: file.0, root, stream_from: None, name: None };
+	let handle = host.download(request).expect("start");
+	let done = tokio::time::timeout(Duration::from_secs(60), handle.finish())
+		.await
+		.expect("in time")
+		.expect("downloaded");
+	assert_eq!(
+		std::fs::read(&done.path).expect("read"),
+		std::fs::read(&file.1.path).expect("read"),
+		"the download is {}",
+		file.1.path.display()
+	);
 }
 
 pub fn served(path: &Path) -> (ContentHash, Served) {
