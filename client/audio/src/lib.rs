@@ -163,9 +163,13 @@ pub fn unsupported_audio(path: &Path) -> Option<&'static str> {
 	})
 }
 
-/// The formats a scan takes, for messages about the ones it does not.
-pub const TAKEN: &str =
-	"MP3, Ogg Vorbis, FLAC, M4A (AAC, ALAC), AAC, Opus, WAV, AIFF, WMA, APE and Matroska";
+/// The formats this build decodes, by name, for messages about the ones it
+/// does not.
+pub fn supported_names() -> String {
+	let names: Vec<&str> =
+		Format::ALL.iter().filter(|f| is_supported(**f)).map(|f| format_name(*f)).collect();
+	names.join(", ")
+}
 
 /// Everything the library keeps about one analysed file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -179,8 +179,10 @@ fn walk(
 			}
 			if !has_audio_extension(path) {
 				if let Some(what) = audio::unsupported_audio(path) {
-					let reason =
-						format!("{what} is not supported (musicchain takes {})", audio::TAKEN);
+					let reason = format!(
+						"{what} is not supported (musicchain takes {})",
+						audio::supported_names()
+					);
 					report(Met::Unsupported, path.to_path_buf(), reason);
 				}
 				continue;

@@ -74,7 +74,6 @@ async fn a_restarted_mini_node_is_rejoined_and_the_seeder_seen_again() {
 		 after, by a new client {fresh:?} after the restart",
 		seen
 	);
-	assert!(fresh < Duration::from_secs(10), "{fresh:?}");
 
 	// And the download works through it.
 	fetch_same(&downloader.host, &flac, Some(manifest_root(&flac.1.pieces))).await;

@@ -239,7 +239,7 @@ impl EventLoop {
 		let provide_queue: VecDeque<ContentHash> = catalog.hashes().copied().collect();
 		let (tx, rx) = mpsc::unbounded_channel();
 		let (itx, irx) = mpsc::unbounded_channel();
-		let event_loop = EventLoop {
+		let mut event_loop = EventLoop {
 			swarm,
 			config,
 			peer_id,
@@ -272,7 +272,6 @@ impl EventLoop {
 			relay_pending,
 			circuits: HashMap::new(),
 		};
-		let mut event_loop = event_loop;
 		event_loop.redial();
 		tokio::spawn(event_loop.run());
 		Ok(Host { peer_id, commands: tx })
