@@ -103,6 +103,9 @@ pub(super) struct EventLoop {
 	pub presence: Presence,
 	/// Peers whose view was asked for (once per connection).
 	pub viewed: HashSet<PeerId>,
+	/// Of those, the ones asked again once their gossip reached us (see
+	/// `refresh_view`).
+	pub refreshed: HashSet<PeerId>,
 	/// Peers whose list is being pulled.
 	pub pulling: HashSet<PeerId>,
 	/// Addresses peers listen on, from identify and presence.
@@ -260,6 +263,7 @@ impl EventLoop {
 			provider_queries: HashMap::new(),
 			presence,
 			viewed: HashSet::new(),
+			refreshed: HashSet::new(),
 			pulling: HashSet::new(),
 			book: HashMap::new(),
 			identified: HashSet::new(),
@@ -572,6 +576,7 @@ impl EventLoop {
 					self.alive.remove(&peer_id);
 					self.identified.remove(&peer_id);
 					self.viewed.remove(&peer_id);
+					self.refreshed.remove(&peer_id);
 					if let Some(g) = self.presence.disconnected(peer_id) {
 						self.publish(g);
 					}
@@ -650,7 +655,12 @@ impl EventLoop {
 					self.providing.remove(&id);
 				}
 			},
-			BehaviourEvent::Gossip(libp2p::gossipsub::Event::Message { message, .. }) => {
+			BehaviourEvent::Gossip(libp2p::gossipsub::Event::Message {
+				message,
+				propagation_source,
+				..
+			}) => {
+				self.refresh_view(propagation_source);
 				self.on_gossip(message)
 			},
 			BehaviourEvent::Manifest(e) => match exchange(e, &self.banned, &mut self.stats) {

@@ -49,6 +49,19 @@ impl EventLoop {
 		}
 	}
 
+	/// Asks a mini-node's view a second time, when its first gossip reaches
+	/// us. Its announcements go only to the peers it knows subscribe to the
+	/// topic, so one made between its answer to our first `View` and its
+	/// learning of our subscription reached neither (a seeder that joined
+	/// at the same moment stayed unseen). A message from it proves it knows
+	/// our subscription: from then on gossip carries every change, and this
+	/// answer holds everything before.
+	pub(super) fn refresh_view(&mut self, from: PeerId) {
+		if self.viewed.contains(&from) && self.refreshed.insert(from) {
+			self.send_presence(from, PresenceRequest::View, PresenceAsk::View);
+		}
+	}
+
 	pub(super) fn publish(&mut self, mut gossip: Gossip) {
 		if self.config.role != Role::MiniNode {
 			return;
@@ -182,16 +195,21 @@ impl EventLoop {
 					None => PresenceResponse::Refused(Refusal::UnknownPeer),
 				}
 			},
+			// A peer connected to us is in the view once identify has said
+			// where it listens, as in its gossip announcement: a peer shown
+			// without an address cannot be dialled.
 			PresenceRequest::View => PresenceResponse::View {
 				peers: self
 					.presence
 					.view(MAX_VIEW)
 					.into_iter()
-					.map(|mut e| {
-						if let Some(p) = protocol::peer_from_bytes(&e.peer) {
-							e.addrs = self.addrs_bytes(&p);
+					.filter_map(|mut e| {
+						let p = protocol::peer_from_bytes(&e.peer)?;
+						if e.via == e.peer && !self.identified.contains(&p) {
+							return None;
 						}
-						e
+						e.addrs = self.addrs_bytes(&p);
+						Some(e)
 					})
 					.collect(),
 			},
@@ -237,9 +255,9 @@ impl EventLoop {
 
 	pub(super) fn presence_failed(&mut self, peer: PeerId, ask: PresenceAsk) {
 		match ask {
-			// Asked again when the peer connects next time.
+			// Asked again when its next gossip reaches us.
 			PresenceAsk::View => {
-				self.viewed.remove(&peer);
+				self.refreshed.remove(&peer);
 			},
 			// Pulled again on a later tick.
 			PresenceAsk::List { peer: of } => {
