@@ -23,7 +23,8 @@ pub enum HostError {
 #[derive(Debug, thiserror::Error)]
 pub enum DownloadError {
 	#[error(
-		"no online peer serves this content (looked for {waited:?}){}",
+		"no online peer serves this content (looked for {:.1} s){}",
+		waited.as_secs_f64(),
 		unreachable_links(links)
 	)]
 	NoProvider {

@@ -42,6 +42,15 @@ pub enum Dropped {
 	Failing,
 }
 
+impl std::fmt::Display for Dropped {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str(match self {
+			Dropped::Corrupt => "sent a piece that does not match the manifest",
+			Dropped::Failing => "kept failing to answer",
+		})
+	}
+}
+
 /// The scheduler of one download.
 #[derive(Debug)]
 pub struct Schedule {

@@ -6,7 +6,7 @@ mod common;
 
 use common::{
 	fixtures,
-	net::{served, spawn, spawn_at, spawn_with, until},
+	net::{served, spawn, spawn_at, spawn_with, until_providers},
 };
 use musicchain_primitives::{manifest_root, ContentHash, ManifestRoot, PIECE_SIZE};
 use musicchain_swarm::{
@@ -17,14 +17,6 @@ use std::{
 	path::{Path, PathBuf},
 	time::{Duration, Instant},
 };
-
-/// Waits until `host` sees `hash` served by `n` online peers.
-async fn until_providers(host: &Host, hash: ContentHash, n: usize) {
-	until(Duration::from_secs(20), &format!("{n} online providers"), || async {
-		host.providers(hash).await.map(|p| p.len() >= n).unwrap_or(false)
-	})
-	.await;
-}
 
 async fn fetch(host: &Host, hash: ContentHash, root: Option<ManifestRoot>) -> Downloaded {
 	let handle = host

@@ -448,23 +448,12 @@ impl EventLoop {
 			let hash = d.request.content_hash;
 			if active > 0 {
 				d.last_provider = Instant::now();
-			} else if d.last_provider.elapsed() > NO_PROVIDER_TIMEOUT {
-				let dropped = d.schedule.as_ref().map(|s| s.dropped().len()).unwrap_or(0);
-				let err = if dropped > 0 || d.manifest.is_some() {
-					DownloadError::ProvidersFailed(format!("{dropped} dropped"))
-				} else {
-					let links = self
-						.links
-						.status(Instant::now())
-						.into_iter()
-						.filter(|l| !l.connected)
-						.map(|l| l.describe())
-						.collect();
-					DownloadError::NoProvider { waited: NO_PROVIDER_TIMEOUT, links }
-				};
+			} else if d.last_provider.elapsed() > NO_PROVIDER_TIMEOUT || self.nothing_can_come(dl) {
+				let err = self.no_provider_error(dl);
 				self.fail(dl, err);
 				continue;
 			}
+			let Some(d) = self.downloads.get_mut(&dl) else { continue };
 			if let Some(s) = d.schedule.as_ref() {
 				let quiet = d.last_piece.elapsed();
 				if quiet >= STALL_WARNING && quiet.as_secs().is_multiple_of(STALL_WARNING.as_secs())
@@ -505,5 +494,48 @@ impl EventLoop {
 			}
 			self.pump(dl);
 		}
+	}
+
+	/// Whether a download without a provider can stop waiting: its
+	/// Kademlia lookup has ended, no manifest request is out, presence names
+	/// no provider it has not dropped, and presence is settled (a mini-node's
+	/// current view, or every mini-node unreachable). What comes later is a
+	/// provider going online after we asked, which a new download finds.
+	fn nothing_can_come(&self, dl: u64) -> bool {
+		let Some(d) = self.downloads.get(&dl) else { return false };
+		let dropped = |p: &PeerId| {
+			self.banned.contains(p)
+				|| d.schedule.as_ref().is_some_and(|s| s.dropped().contains_key(p))
+		};
+		!self.provider_queries.values().any(|v| *v == dl)
+			&& !self.pending.manifest.values().any(|v| *v == dl)
+			&& self.presence.providers(&d.request.content_hash).iter().all(dropped)
+			&& self.links.views_settled(|p| self.current_views.contains(p))
+	}
+
+	/// Why a download with no provider fails: the providers it dropped, or
+	/// that none was found (and which mini-nodes could not be reached).
+	fn no_provider_error(&self, dl: u64) -> DownloadError {
+		let Some(d) = self.downloads.get(&dl) else { return DownloadError::Stopped };
+		let dropped: Vec<String> = d
+			.schedule
+			.as_ref()
+			.map(|s| s.dropped().iter().map(|(p, why)| format!("{p} {why}")).collect())
+			.unwrap_or_default();
+		if !dropped.is_empty() || d.manifest.is_some() {
+			return DownloadError::ProvidersFailed(if dropped.is_empty() {
+				"each left".to_string()
+			} else {
+				dropped.join("; ")
+			});
+		}
+		let links = self
+			.links
+			.status(Instant::now())
+			.into_iter()
+			.filter(|l| !l.connected)
+			.map(|l| l.describe())
+			.collect();
+		DownloadError::NoProvider { waited: d.started.elapsed(), links }
 	}
 }

@@ -106,6 +106,10 @@ pub(super) struct EventLoop {
 	/// Of those, the ones asked again once their gossip reached us (see
 	/// `refresh_view`).
 	pub refreshed: HashSet<PeerId>,
+	/// Mini-nodes whose second view has arrived: while connected, every
+	/// peer they see online is known here (a download that finds no
+	/// provider among them can stop waiting).
+	pub current_views: HashSet<PeerId>,
 	/// Peers whose list is being pulled.
 	pub pulling: HashSet<PeerId>,
 	/// Addresses peers listen on, from identify and presence.
@@ -264,6 +268,7 @@ impl EventLoop {
 			presence,
 			viewed: HashSet::new(),
 			refreshed: HashSet::new(),
+			current_views: HashSet::new(),
 			pulling: HashSet::new(),
 			book: HashMap::new(),
 			identified: HashSet::new(),
@@ -577,6 +582,7 @@ impl EventLoop {
 					self.identified.remove(&peer_id);
 					self.viewed.remove(&peer_id);
 					self.refreshed.remove(&peer_id);
+					self.current_views.remove(&peer_id);
 					if let Some(g) = self.presence.disconnected(peer_id) {
 						self.publish(g);
 					}

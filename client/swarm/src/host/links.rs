@@ -189,6 +189,24 @@ impl Links {
 		self.links.iter().any(|l| l.peer == *peer && l.kind == LinkKind::MiniNode)
 	}
 
+	/// Whether what the mini-nodes know of who is online has reached us:
+	/// a connected mini-node's view is `current`, or every mini-node is
+	/// down and has failed (nothing more can come from them for now), or
+	/// there is none. A mini-node being dialled, or connected with its view
+	/// on the way, is waited for.
+	pub fn views_settled(&self, current: impl Fn(&PeerId) -> bool) -> bool {
+		let mut settled = true;
+		for l in self.links.iter().filter(|l| l.kind == LinkKind::MiniNode) {
+			if l.connected && current(&l.peer) {
+				return true;
+			}
+			if l.connected || (l.failures == 0 && l.error.is_none()) {
+				settled = false;
+			}
+		}
+		settled
+	}
+
 	pub fn status(&self, now: Instant) -> Vec<LinkStatus> {
 		self.links
 			.iter()
@@ -256,6 +274,25 @@ mod tests {
 		drop(dial);
 		links.closed(peer, at);
 		assert_eq!(links.due(at + FIRST_RETRY).len(), 1);
+	}
+
+	#[test]
+	fn views_are_settled_by_a_current_mini_node_or_by_all_failing() {
+		let (a, b) = (PeerId::random(), PeerId::random());
+		let addr: Multiaddr = "/ip4/127.0.0.1/tcp/4001".parse().expect("addr");
+		let t0 = Instant::now();
+		let none = |_: &PeerId| false;
+		assert!(Links::new(&[], &[(a, addr.clone())]).views_settled(none), "no mini-node");
+		let mut links = Links::new(&[(a, addr.clone()), (b, addr)], &[]);
+		let dials = links.due(t0);
+		assert!(!links.views_settled(none), "both being dialled");
+		links.failed(dials[0].connection_id(), "refused".into(), t0);
+		assert!(!links.views_settled(none), "one still being dialled");
+		links.connected(b, t0);
+		assert!(!links.views_settled(none), "b's view is on the way");
+		assert!(links.views_settled(|p| *p == b), "b's view is current");
+		links.closed(b, t0);
+		assert!(links.views_settled(none), "both down and failed");
 	}
 
 	impl Links {

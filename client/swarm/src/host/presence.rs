@@ -19,8 +19,9 @@ pub(super) enum PresenceAsk {
 	Announce,
 	/// The list behind `peer`'s digest.
 	List { peer: PeerId },
-	/// A mini-node's view of who is online.
-	View,
+	/// A mini-node's view of who is online; `refresh`: the second one,
+	/// asked once the mini-node's gossip reaches us.
+	View { refresh: bool },
 }
 
 impl EventLoop {
@@ -45,7 +46,7 @@ impl EventLoop {
 	/// Asks a mini-node who is online, once per connection.
 	pub(super) fn ask_view(&mut self, peer: PeerId) {
 		if self.viewed.insert(peer) {
-			self.send_presence(peer, PresenceRequest::View, PresenceAsk::View);
+			self.send_presence(peer, PresenceRequest::View, PresenceAsk::View { refresh: false });
 		}
 	}
 
@@ -58,7 +59,7 @@ impl EventLoop {
 	/// answer holds everything before.
 	pub(super) fn refresh_view(&mut self, from: PeerId) {
 		if self.viewed.contains(&from) && self.refreshed.insert(from) {
-			self.send_presence(from, PresenceRequest::View, PresenceAsk::View);
+			self.send_presence(from, PresenceRequest::View, PresenceAsk::View { refresh: true });
 		}
 	}
 
@@ -241,12 +242,16 @@ impl EventLoop {
 			(PresenceAsk::List { peer: of }, _) => {
 				self.pulling.remove(&of);
 			},
-			(PresenceAsk::View, PresenceResponse::View { peers }) => {
+			(PresenceAsk::View { refresh }, PresenceResponse::View { peers }) => {
 				for e in &peers {
 					self.learn_addr_bytes(&e.peer, &e.addrs);
 				}
 				for (of, from) in self.presence.on_view(peer, peers) {
 					self.act(Actions { pull: Some((of, from)), gossip: None });
+				}
+				if refresh {
+					// From now on, what this mini-node knows, we know.
+					self.current_views.insert(peer);
 				}
 			},
 			_ => {},
@@ -256,7 +261,7 @@ impl EventLoop {
 	pub(super) fn presence_failed(&mut self, peer: PeerId, ask: PresenceAsk) {
 		match ask {
 			// Asked again when its next gossip reaches us.
-			PresenceAsk::View => {
+			PresenceAsk::View { .. } => {
 				self.refreshed.remove(&peer);
 			},
 			// Pulled again on a later tick.

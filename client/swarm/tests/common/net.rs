@@ -85,6 +85,14 @@ pub fn served(path: &Path) -> (ContentHash, Served) {
 	Served::from_file(path).expect("hash the file")
 }
 
+/// Waits until `host` sees `hash` served by `n` online peers.
+pub async fn until_providers(host: &Host, hash: ContentHash, n: usize) {
+	until(Duration::from_secs(20), &format!("{n} online providers"), || async {
+		host.providers(hash).await.map(|p| p.len() >= n).unwrap_or(false)
+	})
+	.await;
+}
+
 /// Waits until `f` holds, polling; panics with `what` after `limit`.
 pub async fn until<F, Fut>(limit: Duration, what: &str, mut f: F) -> Duration
 where

@@ -1,0 +1,86 @@
+//! A download that cannot succeed says so as soon as nothing more can come,
+//! not after the 30 s a download waits for a provider to appear: content
+//! no online peer serves, a download whose only provider was dropped, a
+//! network whose mini-node cannot be reached.
+
+mod common;
+
+use common::{
+	fixtures,
+	net::{served, spawn, spawn_with, until_providers},
+};
+use musicchain_primitives::ContentHash;
+use musicchain_swarm::{DownloadError, DownloadRequest, Host, Role, Served};
+use std::time::{Duration, Instant};
+
+/// Well under the 30 s a download without providers would otherwise wait.
+const SOON: Duration = Duration::from_secs(15);
+
+/// Downloads `hash` through `host` and returns how it failed, and when.
+async fn fails(host: &Host, hash: ContentHash) -> (DownloadError, Duration) {
+	let started = Instant::now();
+	let request = DownloadRequest { content_hash: hash, root: None, stream_from: None, name: None };
+	let handle = host.download(request).expect("start");
+	let result = tokio::time::timeout(Duration::from_secs(60), handle.finish()).await;
+	let err = result.expect("it ends").expect_err("nothing can be downloaded");
+	(err, started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn content_no_peer_serves_fails_once_the_network_has_been_asked() {
+	let flac = served(&fixtures().join("good/a.flac"));
+	let m = spawn(Role::MiniNode, &[], &[]).await;
+	let _seeder = spawn(Role::Client, &[&m], std::slice::from_ref(&flac)).await;
+	let client = spawn(Role::Client, &[&m], &[]).await;
+	let (err, took) = fails(&client.host, ContentHash([9; 32])).await;
+	println!("unknown content: \"{err}\" after {took:?}");
+	assert!(matches!(&err, DownloadError::NoProvider { links, .. } if links.is_empty()), "{err:?}");
+	assert!(took < SOON, "it did not wait for a provider that cannot come: {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_download_whose_only_provider_was_dropped_fails_naming_it() {
+	let flac = served(&fixtures().join("good/a.flac"));
+	// A seeder whose copy rotted after it was hashed: each piece it sends
+	// fails verification.
+	let work = tempfile::tempdir().expect("tempdir");
+	let rotten = work.path().join("rotten.flac");
+	let bytes: Vec<u8> =
+		std::fs::read(&flac.1.path).expect("read").iter().map(|b| b ^ 0x5a).collect();
+	std::fs::write(&rotten, bytes).expect("write");
+	let m = spawn(Role::MiniNode, &[], &[]).await;
+	let bad =
+		spawn(Role::Client, &[&m], &[(flac.0, Served { path: rotten, ..flac.1.clone() })]).await;
+	let client = spawn(Role::Client, &[&m], &[]).await;
+	until_providers(&client.host, flac.0, 1).await;
+	let (err, took) = fails(&client.host, flac.0).await;
+	println!("only a corrupt provider: \"{err}\" after {took:?}");
+	let text = err.to_string();
+	assert!(matches!(err, DownloadError::ProvidersFailed(_)), "{err:?}");
+	assert!(
+		text.contains(&bad.host.peer_id().to_string())
+			&& text.contains("sent a piece that does not match the manifest"),
+		"names the provider and why: {text}"
+	);
+	assert!(took < SOON, "it did not wait for a provider that cannot come: {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_download_without_a_reachable_mini_node_names_it() {
+	let m = spawn(Role::MiniNode, &[], &[]).await;
+	let addr = m.addrs[0].clone();
+	m.host.shutdown().await;
+	drop(m.host);
+	let client = spawn_with(Role::Client, &[], &[], |c| c.bootstrap = vec![addr.clone()]).await;
+	let (err, took) = fails(&client.host, ContentHash([9; 32])).await;
+	println!("no mini-node: \"{err}\" after {took:?}");
+	let text = err.to_string();
+	assert!(matches!(err, DownloadError::NoProvider { .. }), "{err:?}");
+	assert!(
+		text.contains("the network cannot be reached: mini-node")
+			&& text.contains(&addr.to_string())
+			&& text.contains("Connection refused"),
+		"names the mini-node and why: {text}"
+	);
+	assert!(took < SOON, "it did not wait for a provider that cannot come: {took:?}");
+}
