@@ -157,6 +157,7 @@ async fn swarm_transfers_survive_bad_and_vanishing_peers() {
 	// 4. Content served by a client attached only to mini-node 2, found by
 	//    a client bootstrapped only through mini-node 1 (the downloader).
 	let far = spawn(Role::Client, &[&m2], std::slice::from_ref(&mp3)).await;
+	until_providers(&d.host, mp3.0, 1).await;
 	let got = fetch(&d.host, mp3.0, None).await;
 	check(&got, &mp3.1.path);
 	assert_eq!(got.delivered.iter().filter(|(_, n)| *n > 0).count(), 1);

@@ -38,6 +38,10 @@ const MANIFEST_RETRY: Duration = Duration::from_secs(10);
 const STALL_WARNING: Duration = Duration::from_secs(5);
 /// A download with no provider for this long fails.
 const NO_PROVIDER_TIMEOUT: Duration = Duration::from_secs(30);
+/// A download for which nothing more can come fails, but not before this:
+/// a peer that went online elsewhere a moment before reaches us through
+/// the mini-nodes' gossip within about a second.
+const GIVE_UP_AFTER: Duration = Duration::from_secs(3);
 
 /// A pieces request out: which download, which pieces.
 pub(super) struct PiecesAsk {
@@ -503,6 +507,9 @@ impl EventLoop {
 	/// provider going online after we asked, which a new download finds.
 	fn nothing_can_come(&self, dl: u64) -> bool {
 		let Some(d) = self.downloads.get(&dl) else { return false };
+		if d.started.elapsed() < GIVE_UP_AFTER {
+			return false;
+		}
 		let dropped = |p: &PeerId| {
 			self.banned.contains(p)
 				|| d.schedule.as_ref().is_some_and(|s| s.dropped().contains_key(p))

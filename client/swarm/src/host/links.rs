@@ -280,10 +280,10 @@ mod tests {
 	fn views_are_settled_by_a_current_mini_node_or_by_all_failing() {
 		let (a, b) = (PeerId::random(), PeerId::random());
 		let addr: Multiaddr = "/ip4/127.0.0.1/tcp/4001".parse().expect("addr");
-		let t0 = Instant::now();
 		let none = |_: &PeerId| false;
 		assert!(Links::new(&[], &[(a, addr.clone())]).views_settled(none), "no mini-node");
 		let mut links = Links::new(&[(a, addr.clone()), (b, addr)], &[]);
+		let t0 = Instant::now();
 		let dials = links.due(t0);
 		assert!(!links.views_settled(none), "both being dialled");
 		links.failed(dials[0].connection_id(), "refused".into(), t0);
