@@ -27,7 +27,7 @@ pub fn read_pieces(served: &Served, first: u32, count: u32) -> PiecesResponse {
 		return Err(Refusal::BadRequest);
 	}
 	let file = File::open(&served.path).map_err(|_| Refusal::Unavailable)?;
-	let mut data = vec![0u8; (end - start) as usize];
+	let mut data = crate::buffers::take((end - start) as usize);
 	file.read_exact_at(&mut data, start).map_err(|_| Refusal::Unavailable)?;
 	Ok(Pieces { first, data })
 }
@@ -106,6 +106,10 @@ pub fn verify_and_write(
 		if let Some(last) = verdicts.last_mut() {
 			last.1 = false;
 		}
+	}
+	// Unless the content hash's thread still holds it, for the next response.
+	if let Ok(data) = Arc::try_unwrap(data) {
+		crate::buffers::give(data);
 	}
 	verdicts
 }

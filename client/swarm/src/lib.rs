@@ -4,6 +4,7 @@
 //! is online with what ([`presence`]). A mini-node (`musicchain relay`) is
 //! the same host in the [`Role::MiniNode`] role.
 
+mod buffers;
 pub mod catalog;
 mod error;
 pub mod fetch;

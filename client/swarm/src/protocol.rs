@@ -396,7 +396,7 @@ impl request_response::Codec for PiecesCodec {
 			return decode_pieces_response(&buf);
 		}
 		let first = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
-		let mut data = vec![0u8; len - PIECES_HEADER];
+		let mut data = crate::buffers::take(len - PIECES_HEADER);
 		io.read_exact(&mut data).await?;
 		Ok(Ok(Pieces { first, data }))
 	}
@@ -424,7 +424,9 @@ impl request_response::Codec for PiecesCodec {
 	{
 		match res {
 			Ok(Pieces { first, data }) => {
-				write_frame(io, &[&[TAG_PIECES], &first.to_be_bytes(), &data]).await
+				let sent = write_frame(io, &[&[TAG_PIECES], &first.to_be_bytes(), &data]).await;
+				crate::buffers::give(data);
+				sent
 			},
 			Err(why) => write_frame(io, &[&[TAG_REFUSED], &encode(&why)?]).await,
 		}

@@ -68,6 +68,9 @@ pub(super) struct Download {
 	/// Providers whose manifest matched, waiting for the file to be open.
 	ready: Vec<PeerId>,
 	asked_manifest: HashSet<PeerId>,
+	/// Providers whose manifest was not the one asked for (another root,
+	/// or unlike the others'): not downloaded from.
+	mismatched: HashSet<PeerId>,
 	/// Providers whose manifest request failed (unreachable, gone), and
 	/// when: not dialled again before [`MANIFEST_RETRY`] has passed.
 	pub unreachable: HashMap<PeerId, Instant>,
@@ -83,7 +86,8 @@ pub(super) struct Download {
 	last_lookup: Instant,
 	finishing: bool,
 	part: PathBuf,
-	/// The whole file's hash, computed as pieces are verified.
+	/// The whole file's hash, computed as pieces are verified, when the
+	/// download has no manifest root to check its pieces against.
 	hash: Option<RunningHash>,
 	/// What readers of the verified prefix see.
 	prefix: Prefix,
@@ -114,6 +118,7 @@ impl EventLoop {
 				manifest: None,
 				ready: Vec::new(),
 				asked_manifest: HashSet::new(),
+				mismatched: HashSet::new(),
 				unreachable: HashMap::new(),
 				file: None,
 				schedule: None,
@@ -174,6 +179,7 @@ impl EventLoop {
 			&& d.request.root.is_none_or(|r| r == root);
 		if !valid {
 			tracing::warn!("{peer} sent a manifest that does not match; not downloading from it");
+			d.mismatched.insert(peer);
 			return;
 		}
 		match &d.manifest {
@@ -183,9 +189,17 @@ impl EventLoop {
 				d.ready.push(peer);
 				let part = d.part.clone();
 				let tx = self.internal_tx.clone();
+				// With the root the chain registered with the content hash,
+				// each piece checked against it is the file the record names:
+				// each byte is hashed once. Without one, the whole file's
+				// hash must come out as the content hash asked for.
+				let whole = d.request.root.is_none();
 				tokio::task::spawn_blocking(move || {
 					let result = files::open_part(&part, size, &pieces).and_then(|(f, have)| {
-						let hash = RunningHash::start(&part, size, &have)?;
+						let hash = match whole {
+							true => Some(RunningHash::start(&part, size, &have)?),
+							false => None,
+						};
 						Ok((f, have, hash))
 					});
 					let _ = tx.send(Internal::Opened { dl, result });
@@ -203,7 +217,10 @@ impl EventLoop {
 				}
 				self.pump(dl);
 			},
-			Some(_) => tracing::warn!("{peer} sent a manifest unlike the others; ignored"),
+			Some(_) => {
+				tracing::warn!("{peer} sent a manifest unlike the others; ignored");
+				d.mismatched.insert(peer);
+			},
 		}
 	}
 
@@ -345,21 +362,29 @@ impl EventLoop {
 		let tx = self.internal_tx.clone();
 		d.file = None;
 		let running = d.hash.take();
+		let by_root = d.request.root.is_some();
 		// A file this host serves already (a song played again) is not
 		// kept twice.
-		let kept = self.catalog.get(&hash).map(|s| s.path.clone());
+		let root = d.manifest.as_ref().map(|m| m.root);
+		let kept = self
+			.catalog
+			.get(&hash)
+			.filter(|s| Some(manifest_root(&s.pieces)) == root)
+			.map(|s| s.path.clone());
 		tokio::task::spawn_blocking(move || {
-			let result = match running.map(RunningHash::finish) {
-				Some(Ok(got)) => match kept.filter(|path| path.is_file()) {
-					Some(path) if got == hash => {
-						let _ = std::fs::remove_file(&part);
-						Ok(path)
-					},
-					_ => files::finish_file(&part, &dest, &got, &hash),
-				},
-				Some(Err(e)) => Err(DownloadError::Io(e)),
+			let got = match running.map(RunningHash::finish) {
+				Some(got) => got.map_err(DownloadError::Io),
+				// Every piece was checked against the chain's root.
+				None if by_root => Ok(hash),
 				None => Err(DownloadError::Io(std::io::Error::other("no content hash"))),
 			};
+			let result = got.and_then(|got| match kept.filter(|path| path.is_file()) {
+				Some(path) if got == hash => {
+					let _ = std::fs::remove_file(&part);
+					Ok(path)
+				},
+				_ => files::finish_file(&part, &dest, &got, &hash),
+			});
 			let _ = tx.send(Internal::Finished { dl, result });
 		});
 	}
@@ -367,12 +392,12 @@ impl EventLoop {
 	pub(super) fn on_opened(
 		&mut self,
 		dl: u64,
-		result: std::io::Result<(File, Vec<bool>, RunningHash)>,
+		result: std::io::Result<(File, Vec<bool>, Option<RunningHash>)>,
 	) {
 		let Some(d) = self.downloads.get_mut(&dl) else { return };
 		match result {
 			Ok((file, have, hash)) => {
-				d.hash = Some(hash);
+				d.hash = hash;
 				let n = have.len() as u32;
 				let mut s = Schedule::new(n, have);
 				d.resumed = n - s.missing();
@@ -512,6 +537,7 @@ impl EventLoop {
 		}
 		let dropped = |p: &PeerId| {
 			self.banned.contains(p)
+				|| d.mismatched.contains(p)
 				|| d.schedule.as_ref().is_some_and(|s| s.dropped().contains_key(p))
 		};
 		!self.provider_queries.values().any(|v| *v == dl)
@@ -524,11 +550,17 @@ impl EventLoop {
 	/// that none was found (and which mini-nodes could not be reached).
 	fn no_provider_error(&self, dl: u64) -> DownloadError {
 		let Some(d) = self.downloads.get(&dl) else { return DownloadError::Stopped };
-		let dropped: Vec<String> = d
+		let mut dropped: Vec<String> = d
 			.schedule
 			.as_ref()
 			.map(|s| s.dropped().iter().map(|(p, why)| format!("{p} {why}")).collect())
 			.unwrap_or_default();
+		dropped.extend(d.mismatched.iter().map(|p| match d.request.root {
+			Some(_) => {
+				format!("{p} has another file than the one registered (another manifest root)")
+			},
+			None => format!("{p} sent a manifest unlike the others'"),
+		}));
 		if !dropped.is_empty() || d.manifest.is_some() {
 			return DownloadError::ProvidersFailed(if dropped.is_empty() {
 				"each left".to_string()

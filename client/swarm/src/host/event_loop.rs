@@ -48,7 +48,7 @@ const REPUMP: Duration = Duration::from_millis(100);
 /// Results of blocking work done off the loop.
 pub(super) enum Internal {
 	Read { peer: PeerId, channel: ResponseChannel<PiecesResponse>, result: PiecesResponse },
-	Opened { dl: u64, result: std::io::Result<(File, Vec<bool>, RunningHash)> },
+	Opened { dl: u64, result: std::io::Result<(File, Vec<bool>, Option<RunningHash>)> },
 	Written { dl: u64, peer: PeerId, first: u32, count: u32, verdicts: Vec<(u32, bool)> },
 	Finished { dl: u64, result: Result<PathBuf, DownloadError> },
 }
