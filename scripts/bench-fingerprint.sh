@@ -101,7 +101,7 @@ echo
 echo "== agreement with fpcalc (similarity at the best alignment; APE against fpcalc of its WAV decode)"
 MUSICCHAIN_REAL_MUSIC=$music SKIP_WASM_BUILD=1 cargo test --locked -q --manifest-path "$root/Cargo.toml" \
 	-p musicchain-audio --test fpcalc -- --ignored --nocapture real_music 2>/dev/null |
-	awk '/^container/ { table = 1; print; next } table && !/^[a-z]+ +[0-9]/ { exit } table'
+	awk '/^container/ { table = 1; print; next } table && !/^[a-z0-9]+ +[0-9]/ { exit } table'
 
 echo
 echo "== wall clock: library scan on every core vs fpcalc"
