@@ -10,7 +10,7 @@ mod common;
 
 use common::{
 	fixtures,
-	net::{served, spawn, spawn_with, until_providers},
+	net::{client_of_a_dead_mini_node, served, spawn, until_providers},
 };
 use musicchain_primitives::{manifest_root, ContentHash, ManifestRoot};
 use musicchain_swarm::{DownloadError, DownloadRequest, Host, Role, Served};
@@ -79,11 +79,7 @@ async fn a_download_whose_only_provider_was_dropped_fails_naming_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_download_without_a_reachable_mini_node_names_it() {
-	let m = spawn(Role::MiniNode, &[], &[]).await;
-	let addr = m.addrs[0].clone();
-	m.host.shutdown().await;
-	drop(m.host);
-	let client = spawn_with(Role::Client, &[], &[], |c| c.bootstrap = vec![addr.clone()]).await;
+	let (client, addr) = client_of_a_dead_mini_node().await;
 	let (err, took) = fails(&client.host, ContentHash([9; 32])).await;
 	println!("no mini-node: \"{err}\" after {took:?}");
 	let text = err.to_string();

@@ -7,7 +7,7 @@ mod common;
 
 use common::{
 	fixtures,
-	net::{fetch_same, sees, served, spawn, spawn_at, spawn_with, until, Peer},
+	net::{client_of_a_dead_mini_node, fetch_same, sees, served, spawn, spawn_at, until, Peer},
 };
 use libp2p::{multiaddr::Protocol, Multiaddr};
 use musicchain_primitives::manifest_root;
@@ -82,12 +82,7 @@ async fn a_restarted_mini_node_is_rejoined_and_the_seeder_seen_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_unreachable_mini_node_is_named_with_why() {
-	// A mini-node's address and key, but nothing listening there.
-	let m = spawn(Role::MiniNode, &[], &[]).await;
-	let addr = m.addrs[0].clone();
-	m.host.shutdown().await;
-	drop(m.host);
-	let client = spawn_with(Role::Client, &[], &[], |c| c.bootstrap = vec![addr.clone()]).await;
+	let (client, addr) = client_of_a_dead_mini_node().await;
 	until(Duration::from_secs(10), "a failed dial", || async {
 		client.host.links().await.expect("links").iter().any(|l| l.failures > 0)
 	})

@@ -54,6 +54,17 @@ pub async fn spawn_at(
 	Peer { host, dir, addrs }
 }
 
+/// A client whose only mini-node is gone: the mini-node's address and key,
+/// with nothing listening there. Returns the client and that address.
+pub async fn client_of_a_dead_mini_node() -> (Peer, libp2p::Multiaddr) {
+	let m = spawn(Role::MiniNode, &[], &[]).await;
+	let addr = m.addrs[0].clone();
+	m.host.shutdown().await;
+	drop(m.host);
+	let client = spawn_with(Role::Client, &[], &[], |c| c.bootstrap = vec![addr.clone()]).await;
+	(client, addr)
+}
+
 /// Whether `observer` sees `peer` online with its list pulled.
 pub async fn sees(observer: &Host, peer: &libp2p::PeerId) -> bool {
 	observer.online().await.map(|v| v.iter().any(|p| &p.peer == peer && p.listed)).unwrap_or(false)
