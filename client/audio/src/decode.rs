@@ -10,7 +10,10 @@ use musicchain_primitives::{fingerprint::Fingerprint, Format};
 use rusty_chromaprint::{Configuration, Fingerprinter};
 use symphonia::core::{
 	audio::SampleBuffer,
-	codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL, CODEC_TYPE_OPUS},
+	codecs::{
+		CodecParameters, Decoder, DecoderOptions, CODEC_TYPE_AAC, CODEC_TYPE_MP3, CODEC_TYPE_NULL,
+		CODEC_TYPE_OPUS, CODEC_TYPE_VORBIS,
+	},
 	errors::Error as SymError,
 	formats::{FormatOptions, FormatReader, Packet},
 	io::{MediaSource, MediaSourceStream},
@@ -175,9 +178,16 @@ impl Damage {
 }
 
 enum Codec {
-	/// Decoder, sample buffer, frames still to drop (MP4 priming), mono
-	/// downmix.
-	Symphonia(Box<dyn Decoder>, Option<SampleBuffer<i16>>, usize, Vec<i16>),
+	Symphonia {
+		dec: Box<dyn Decoder>,
+		buf: Option<SampleBuffer<i16>>,
+		/// Frames still to drop (MP4 priming).
+		skip: usize,
+		/// The mono downmix.
+		down: Vec<i16>,
+		/// The stream's channels when `dec` mixes them to one itself.
+		mixes: Option<usize>,
+	},
 	/// Decoder, frames still to drop, mono downmix.
 	Opus(opus::OpusDecoder, usize, Vec<i16>),
 }
@@ -234,6 +244,113 @@ pub(crate) fn downmix(samples: &[i16], channels: usize, out: &mut Vec<i16>) {
 	}
 }
 
+/// A decoder's `f32` sample in 16 bits exactly as symphonia converts it
+/// (`IntoSample<i16>`: clamped to ±1, scaled by 2^15, truncated toward zero,
+/// saturated; NaN gives 0).
+#[inline(always)]
+fn f32_to_i16(s: f32) -> i32 {
+	let c = if s > 1.0 { 1.0 } else { s };
+	let c = if c < -1.0 { -1.0 } else { c };
+	i32::from((c * 32_768.0) as i16)
+}
+
+/// Four samples converted as [`f32_to_i16`], with SSE2 (every x86_64 CPU).
+/// Scaling by 2^15 is exact, so clamping after it to [-32768, 32767] gives
+/// what clamping to ±1 before it and saturating gives; `minps`/`maxps` keep
+/// a NaN (it is their second operand), which is then masked to 0.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn f32x4_to_i16(s: &[f32]) -> std::arch::x86_64::__m128i {
+	use std::arch::x86_64::*;
+	assert!(s.len() >= 4);
+	// SAFETY: SSE2 is part of every x86_64 CPU; the load reads the 4 floats
+	// of `s` (checked above).
+	unsafe {
+		let x = _mm_mul_ps(_mm_loadu_ps(s.as_ptr()), _mm_set1_ps(32_768.0));
+		let x = _mm_max_ps(_mm_set1_ps(-32_768.0), _mm_min_ps(_mm_set1_ps(32_767.0), x));
+		_mm_and_si128(_mm_cvttps_epi32(x), _mm_castps_si128(_mm_cmpord_ps(x, x)))
+	}
+}
+
+/// The mono mix of `left` and `right` as [`downmix_planar`] makes it, eight
+/// frames a step with SSE2 (the generic loop converts sample by sample: 8 %
+/// of an MP3's fingerprinting).
+fn downmix_stereo_f32(left: &[f32], right: &[f32], out: &mut Vec<i16>) {
+	let n = left.len().min(right.len());
+	let at = out.len();
+	out.resize(at + n, 0);
+	let dst = &mut out[at..];
+	let whole = n - n % 8;
+	#[cfg(target_arch = "x86_64")]
+	{
+		use std::arch::x86_64::*;
+		let half = |l: &[f32], r: &[f32]| {
+			// SAFETY: SSE2 is part of every x86_64 CPU.
+			unsafe {
+				let sum = _mm_add_epi32(f32x4_to_i16(l), f32x4_to_i16(r));
+				// Halved toward zero, as `i32 / 2`.
+				_mm_srai_epi32(_mm_add_epi32(sum, _mm_srli_epi32(sum, 31)), 1)
+			}
+		};
+		for ((d, l), r) in dst[..whole]
+			.chunks_exact_mut(8)
+			.zip(left[..whole].chunks_exact(8))
+			.zip(right[..whole].chunks_exact(8))
+		{
+			let (lo, hi) = (half(&l[..4], &r[..4]), half(&l[4..], &r[4..]));
+			// SAFETY: SSE2; the store writes the 8 samples of `d`.
+			unsafe { _mm_storeu_si128(d.as_mut_ptr() as *mut __m128i, _mm_packs_epi32(lo, hi)) }
+		}
+	}
+	#[cfg(not(target_arch = "x86_64"))]
+	let whole = 0;
+	for i in whole..n {
+		dst[i] = ((f32_to_i16(left[i]) + f32_to_i16(right[i])) / 2) as i16;
+	}
+}
+
+/// `samples` converted as [`f32_to_i16`], appended to `out` (eight a step
+/// with SSE2).
+fn to_i16_f32(samples: &[f32], out: &mut Vec<i16>) {
+	let n = samples.len();
+	let at = out.len();
+	out.resize(at + n, 0);
+	let dst = &mut out[at..];
+	let whole = n - n % 8;
+	#[cfg(target_arch = "x86_64")]
+	for (d, s) in dst[..whole].chunks_exact_mut(8).zip(samples[..whole].chunks_exact(8)) {
+		use std::arch::x86_64::*;
+		// SAFETY: SSE2 is part of every x86_64 CPU; the store writes the 8
+		// samples of `d`.
+		unsafe {
+			let packed = _mm_packs_epi32(f32x4_to_i16(&s[..4]), f32x4_to_i16(&s[4..]));
+			_mm_storeu_si128(d.as_mut_ptr() as *mut __m128i, packed)
+		}
+	}
+	#[cfg(not(target_arch = "x86_64"))]
+	let whole = 0;
+	for i in whole..n {
+		dst[i] = f32_to_i16(samples[i]) as i16;
+	}
+}
+
+/// [`downmix_planar`] for the `f32` buffers of the lossy decoders (MP3,
+/// AAC, Vorbis).
+fn downmix_planar_f32(
+	buf: &symphonia::core::audio::AudioBuffer<f32>,
+	skip: usize,
+	out: &mut Vec<i16>,
+) {
+	use symphonia::core::audio::Signal;
+	let frames = buf.frames();
+	let skip = skip.min(frames);
+	match buf.planes().planes() {
+		[mono] => to_i16_f32(&mono[skip..frames], out),
+		[left, right] => downmix_stereo_f32(&left[skip..frames], &right[skip..frames], out),
+		_ => downmix_planar(buf, skip, out),
+	}
+}
+
 /// The same from a decoder's planar buffer, its first `skip` frames left
 /// out, each sample converted to 16 bits as `SampleBuffer` would.
 fn downmix_planar<S>(buf: &symphonia::core::audio::AudioBuffer<S>, skip: usize, out: &mut Vec<i16>)
@@ -270,14 +387,14 @@ impl Codec {
 	/// a decoder that cannot go on.
 	fn decode(&mut self, packet: &Packet, mono: bool) -> Result<Option<Pcm<'_>>, SymError> {
 		match self {
-			Codec::Symphonia(dec, buf, skip, down) => {
+			Codec::Symphonia { dec, buf, skip, down, mixes } => {
 				let audio = match dec.decode(packet) {
 					Ok(audio) => audio,
 					Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => return Ok(None),
 					Err(e) => return Err(e),
 				};
 				let spec = *audio.spec();
-				let channels = spec.channels.count();
+				let channels = mixes.unwrap_or_else(|| spec.channels.count());
 				let frames = audio.frames();
 				let start = (*skip).min(frames);
 				*skip -= start;
@@ -293,7 +410,7 @@ impl Codec {
 						B::S16(b) => downmix_planar(&b, start, down),
 						B::S24(b) => downmix_planar(&b, start, down),
 						B::S32(b) => downmix_planar(&b, start, down),
-						B::F32(b) => downmix_planar(&b, start, down),
+						B::F32(b) => downmix_planar_f32(&b, start, down),
 						B::F64(b) => downmix_planar(&b, start, down),
 					}
 					return Ok(Some(Pcm {
@@ -319,7 +436,7 @@ impl Codec {
 				}))
 			},
 			Codec::Opus(dec, skip, down) => {
-				let channels = dec.channels();
+				let (channels, stream_channels) = (dec.channels(), dec.stream_channels());
 				let Ok(pcm) = dec.decode(&packet.data) else { return Ok(None) };
 				let ch = channels.max(1);
 				let frames = pcm.len() / ch;
@@ -333,7 +450,7 @@ impl Codec {
 					return Ok(Some(Pcm {
 						samples: down,
 						rate: opus::SAMPLE_RATE,
-						channels,
+						channels: stream_channels,
 						interleaved: 1,
 					}));
 				}
@@ -402,7 +519,46 @@ impl Track {
 	}
 }
 
-/// Opens `source` (a file of container `format`) at its first audio track.
+/// A decoder whose output is the mean of the stream's channels, and their
+/// number.
+type MonoDecoder = (Box<dyn Decoder>, usize);
+
+/// A decoder of `params` that mixes the channels to mono itself, where the
+/// codec's has one (MP3, AAC, Vorbis: `vendor/symphonia-*/NOTICE.md`), and
+/// the stream's channels. It synthesises the mean of the channels' spectra
+/// once, instead of each channel's audio; its samples are those of
+/// [`downmix_planar`] up to rounding.
+fn mono_decoder(params: &CodecParameters) -> Option<Result<MonoDecoder, SymError>> {
+	let options = DecoderOptions::default();
+	let declared = params.channels.map(|c| c.count()).filter(|n| *n > 0);
+	fn boxed(dec: impl Decoder + 'static, channels: usize) -> MonoDecoder {
+		(Box::new(dec), channels)
+	}
+	Some(match params.codec {
+		CODEC_TYPE_MP3 => {
+			let channels = declared?;
+			symphonia_bundle_mp3::MpaDecoder::try_new_mono(params, &options)
+				.map(|dec| boxed(dec, channels))
+		},
+		CODEC_TYPE_VORBIS => {
+			let channels = declared?;
+			symphonia_codec_vorbis::VorbisDecoder::try_new_mono(params, &options)
+				.map(|dec| boxed(dec, channels))
+		},
+		// MP4 declares no channels: the decoder's config says them.
+		CODEC_TYPE_AAC => {
+			symphonia_codec_aac::AacDecoder::try_new_mono(params, &options).map(|dec| {
+				let channels = dec.channel_count();
+				boxed(dec, channels)
+			})
+		},
+		_ => return None,
+	})
+}
+
+/// Opens `source` (a file of container `format`) at its first audio track;
+/// for a fingerprint when `mono` (only [`Want::Mono`] and [`Want::Span`]
+/// are then asked of it).
 ///
 /// `mp4_moov` is the `moov` box of an MP4 file, whose edit list says how many
 /// priming frames to drop at the start.
@@ -410,6 +566,7 @@ fn open_track(
 	source: Box<dyn MediaSource>,
 	format: Format,
 	mp4_moov: Option<&[u8]>,
+	mono: bool,
 ) -> Result<Track, AudioError> {
 	let name = format_name(format);
 	#[cfg(feature = "ffmpeg")]
@@ -462,17 +619,24 @@ fn open_track(
 					reason: "Opus track without a valid OpusHead".into(),
 				}
 			})?;
-		let dec = opus::OpusDecoder::new(&head).map_err(AudioError::Opus)?;
+		let dec =
+			if mono { opus::OpusDecoder::new_mono(&head) } else { opus::OpusDecoder::new(&head) }
+				.map_err(AudioError::Opus)?;
 		// Ogg pages carry the pre-skip as packet trims; Matroska does not.
 		let manual_skip = if format == Format::Mka { usize::from(head.pre_skip) } else { 0 };
 		Codec::Opus(dec, manual_skip, Vec::new())
 	} else {
-		let dec = symphonia::default::get_codecs()
-			.make(&params, &DecoderOptions::default())
-			.map_err(|e| AudioError::Codec { format: name, reason: sym_reason(&e) })?;
+		let made = match mono.then(|| mono_decoder(&params)).flatten() {
+			Some(made) => made.map(|(dec, channels)| (dec, Some(channels))),
+			None => symphonia::default::get_codecs()
+				.make(&params, &DecoderOptions::default())
+				.map(|dec| (dec, None)),
+		};
+		let (dec, mixes) =
+			made.map_err(|e| AudioError::Codec { format: name, reason: sym_reason(&e) })?;
 		let rate = params.sample_rate.unwrap_or(0);
 		let priming = mp4_moov.and_then(|m| super::mp4::priming_frames(m, rate)).unwrap_or(0);
-		Codec::Symphonia(dec, None, priming as usize, Vec::new())
+		Codec::Symphonia { dec, buf: None, skip: priming as usize, down: Vec::new(), mixes }
 	};
 	Ok(Track {
 		inner: Inner::Symphonia { reader, track_id, codec },
@@ -506,7 +670,7 @@ impl PcmStream {
 		format: Format,
 		mp4_moov: Option<&[u8]>,
 	) -> Result<PcmStream, AudioError> {
-		let track = open_track(source, format, mp4_moov)?;
+		let track = open_track(source, format, mp4_moov, false)?;
 		Ok(PcmStream { track, damage: Damage::default(), packets: 0 })
 	}
 
@@ -551,7 +715,7 @@ pub fn decode(
 	seconds: u64,
 ) -> Result<Decoded, AudioError> {
 	let name = format_name(format);
-	let mut track = open_track(source, format, mp4_moov)?;
+	let mut track = open_track(source, format, mp4_moov, true)?;
 	let time_base = track.time_base;
 
 	// Started at the first decoded audio; once it has taken the whole window
@@ -703,8 +867,66 @@ fn sym_reason(e: &SymError) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
 	use super::Spans;
+
+	/// Left and right channels of awkward samples for a converter: every
+	/// edge (±1, beyond, rounding ties at 16 bits, infinities, NaN) against
+	/// every other, then a sweep past both ends; of a length that is not a
+	/// multiple of 8, so the vector loops' tails run too.
+	pub(crate) fn awkward_stereo() -> (Vec<f32>, Vec<f32>) {
+		let edges = [
+			0.0,
+			-0.0,
+			1.0,
+			-1.0,
+			1.5,
+			-1.5,
+			0.999_99,
+			-0.999_99,
+			0.499_999_97 / 32_768.0,
+			-0.5 / 32_768.0,
+			1.5 / 32_768.0,
+			-2.5 / 32_768.0,
+			3e-5,
+			-3e-5,
+			1e38,
+			-1e38,
+			f32::INFINITY,
+			f32::NEG_INFINITY,
+			f32::NAN,
+			30_517e-9,
+		];
+		let (mut left, mut right) = (Vec::new(), Vec::new());
+		for a in edges {
+			for b in edges {
+				left.push(a);
+				right.push(b);
+			}
+		}
+		for i in 0..5_003 {
+			left.push(-1.2 + i as f32 * 4.8e-4);
+			right.push(0.7 - i as f32 * 3.1e-4);
+		}
+		(left, right)
+	}
+
+	#[test]
+	fn the_fast_f32_downmix_gives_symphonias_samples() {
+		use symphonia::core::conv::IntoSample;
+		let (left, right) = awkward_stereo();
+		let mut fast = Vec::new();
+		super::downmix_stereo_f32(&left, &right, &mut fast);
+		let expected: Vec<i16> = left
+			.iter()
+			.zip(&right)
+			.map(|(l, r)| {
+				let (l, r): (i16, i16) = ((*l).into_sample(), (*r).into_sample());
+				((i32::from(l) + i32::from(r)) / 2) as i16
+			})
+			.collect();
+		assert_eq!(fast, expected);
+	}
 
 	#[test]
 	fn leaping_or_backward_timestamps_are_damage_not_hours() {

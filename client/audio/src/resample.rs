@@ -36,8 +36,8 @@ pub struct Resampler {
 	/// last ones 0), scaled by 2^15.
 	bank: Vec<i16>,
 	taps: usize,
-	/// The dot product this CPU does fastest.
-	dot: fn(&[i16], &[i16]) -> i32,
+	/// Whether this CPU has AVX2 (checked once).
+	avx2: bool,
 	/// Input not yet wholly used, from input sample `base` on.
 	input: Vec<i16>,
 	base: u64,
@@ -106,26 +106,47 @@ impl Resampler {
 		let taps = padded;
 		// Output 0 is centred on input 0: the filter's left half reads zeros.
 		let input = vec![0; center];
-		Resampler {
-			step,
-			phases,
-			bank,
-			taps,
-			dot: dot_for_this_cpu(),
-			input,
-			base: 0,
-			first: 0,
-			phase: 0,
-		}
+		Resampler { step, phases, bank, taps, avx2: has_avx2(), input, base: 0, first: 0, phase: 0 }
 	}
 
 	/// Resamples `samples` (the stream's next ones), appending what can be
 	/// made of them to `out`.
 	pub fn process(&mut self, samples: &[i16], out: &mut Vec<i16>) {
 		self.input.extend_from_slice(samples);
+		#[cfg(target_arch = "x86_64")]
+		if self.avx2 {
+			// SAFETY: the CPU has AVX2 (checked in `new`).
+			unsafe { self.filter_avx2(out) };
+		} else {
+			self.filter(out, dot);
+		}
+		#[cfg(not(target_arch = "x86_64"))]
+		self.filter(out, dot);
+		// Drop what no output needs any more.
+		let used = (self.first.saturating_sub(self.base) as usize).min(self.input.len());
+		if used > 4096 {
+			self.input.drain(..used);
+			self.base += used as u64;
+		}
+	}
+
+	/// [`filter`](Self::filter) with AVX2's dot product, inlined (a call
+	/// through a pointer for each output sample cost half the time).
+	///
+	/// # Safety
+	/// The CPU must have AVX2.
+	#[cfg(target_arch = "x86_64")]
+	#[target_feature(enable = "avx2")]
+	unsafe fn filter_avx2(&mut self, out: &mut Vec<i16>) {
+		// SAFETY: this function runs only where the CPU has AVX2.
+		self.filter(out, |x, h| unsafe { dot_avx2(x, h) })
+	}
+
+	/// Makes every output sample the input now held allows, with `dot`.
+	#[inline(always)]
+	fn filter(&mut self, out: &mut Vec<i16>, dot: impl Fn(&[i16], &[i16]) -> i32) {
 		let end = self.base + self.input.len() as u64;
 		let (whole, part) = (self.step / self.phases, self.step % self.phases);
-		let dot = self.dot;
 		while self.first + self.taps as u64 <= end {
 			let at = (self.first - self.base) as usize;
 			let phase = self.phase as usize;
@@ -141,12 +162,6 @@ impl Resampler {
 				self.first += 1;
 			}
 		}
-		// Drop what no output needs any more.
-		let used = (self.first.saturating_sub(self.base) as usize).min(self.input.len());
-		if used > 4096 {
-			self.input.drain(..used);
-			self.base += used as u64;
-		}
 	}
 }
 
@@ -154,17 +169,12 @@ impl Resampler {
 const SHIFT: u32 = 15;
 const ONE: f64 = (1 << SHIFT) as f64;
 
-/// AVX2's dot product where the CPU has it (twice the products a step),
-/// else SSE2's (every x86_64 CPU), else plain code.
-fn dot_for_this_cpu() -> fn(&[i16], &[i16]) -> i32 {
+/// Whether the CPU has AVX2 (twice SSE2's products a step).
+fn has_avx2() -> bool {
 	#[cfg(target_arch = "x86_64")]
-	if std::arch::is_x86_feature_detected!("avx2") {
-		return |x, h| {
-			// SAFETY: the CPU has AVX2 (checked above).
-			unsafe { dot_avx2(x, h) }
-		};
-	}
-	dot
+	return std::arch::is_x86_feature_detected!("avx2");
+	#[cfg(not(target_arch = "x86_64"))]
+	false
 }
 
 /// `x · h` in 32 bits with AVX2's `vpmaddwd` (sixteen products a step,
@@ -174,14 +184,10 @@ fn dot_for_this_cpu() -> fn(&[i16], &[i16]) -> i32 {
 /// The CPU must have AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
+#[inline]
 unsafe fn dot_avx2(x: &[i16], h: &[i16]) -> i32 {
-	use std::arch::x86_64::{
-		__m256i, _mm256_add_epi32, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_setzero_si256,
-		_mm256_storeu_si256,
-	};
-	let mut lanes = [0i32; 8];
-	// SAFETY: each load reads 16 samples of a chunk of exactly 16, and the
-	// store writes the 8 lanes of `lanes`.
+	use std::arch::x86_64::*;
+	// SAFETY: each load reads 16 samples of a chunk of exactly 16.
 	unsafe {
 		let mut acc = _mm256_setzero_si256();
 		for (a, b) in x.chunks_exact(16).zip(h.chunks_exact(16)) {
@@ -189,9 +195,11 @@ unsafe fn dot_avx2(x: &[i16], h: &[i16]) -> i32 {
 			let b = _mm256_loadu_si256(b.as_ptr() as *const __m256i);
 			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
 		}
-		_mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, acc);
+		// The 8 lanes summed: halves, then pairs, then the last two.
+		let four = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+		let two = _mm_add_epi32(four, _mm_shuffle_epi32(four, 0b01_00_11_10));
+		_mm_cvtsi128_si32(_mm_add_epi32(two, _mm_shuffle_epi32(two, 0b00_00_00_01)))
 	}
-	lanes.iter().sum()
 }
 
 /// `x · h` in 32 bits, with SSE2's `pmaddwd` (eight products a step, summed
@@ -281,6 +289,9 @@ mod tests {
 		let h: Vec<i16> = (0..160i32).map(|i| ((i * 37) % 801 - 400) as i16).collect();
 		let plain: i32 = x.iter().zip(&h).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum();
 		assert_eq!(dot(&x, &h), plain);
-		assert_eq!(dot_for_this_cpu()(&x, &h), plain);
+		if has_avx2() {
+			// SAFETY: the CPU has AVX2.
+			assert_eq!(unsafe { dot_avx2(&x, &h) }, plain);
+		}
 	}
 }

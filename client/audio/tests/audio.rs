@@ -55,6 +55,16 @@ fn every_supported_container_decodes_and_fingerprints() {
 		}
 		assert_eq!(a.manifest_root, manifest_root(&a.piece_hashes));
 
+		// The fingerprint is decoded to mono (by the decoder itself for MP3,
+		// AAC, Vorbis and Opus); the file's own layout is still what is
+		// reported, as playback decodes it.
+		let source = std::fs::File::open(file).expect("fixture readable");
+		let format = a.format().expect("a format");
+		let mut stream = audio::decode::PcmStream::open(Box::new(source), format, None)
+			.unwrap_or_else(|e| panic!("{n}: {e}"));
+		let chunk = stream.next_chunk().expect("decodes").expect("some audio");
+		assert_eq!((a.sample_rate, a.channels), (chunk.rate, chunk.channels), "{n}: layout");
+
 		// ADTS has nowhere to put tags; every other fixture is tagged.
 		if a.format() != Some(Format::Aac) {
 			let t = &a.tags;
