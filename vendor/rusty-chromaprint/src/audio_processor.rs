@@ -42,9 +42,10 @@ impl<C: AudioConsumer<f64>> AudioProcessor<C> {
 
         match channels {
             1 => {
-                for sample in input.iter().copied() {
-                    self.push_sample(sample);
-                }
+                // musicchain: one copy, not a push per sample.
+                let at = self.buffer_offset;
+                self.buffer[at..at + input.len()].copy_from_slice(input);
+                self.buffer_offset += input.len();
             }
             2 => {
                 for sample in input.chunks_exact(2) {
@@ -65,9 +66,12 @@ impl<C: AudioConsumer<f64>> AudioProcessor<C> {
     }
 
     fn resample(&mut self, is_end: bool) {
-        for &sample in &self.buffer[..self.buffer_offset] {
-            self.input.push(f64::from(sample) / f64::from(i16::MAX));
-        }
+        // musicchain: one `extend` the compiler vectorises, not a push per sample.
+        self.input.extend(
+            self.buffer[..self.buffer_offset]
+                .iter()
+                .map(|&sample| f64::from(sample) / f64::from(i16::MAX)),
+        );
         self.buffer_offset = 0;
 
         if let Some(resampler) = self.resampler.as_mut() {
