@@ -161,18 +161,19 @@ impl Resampler {
 				break;
 			}
 			// SAFETY: the CPU has AVX2 (this function's contract); every
-			// load reads 16 samples of a chunk of exactly 16 (the four
-			// windows end within `input`, checked above), and the store
+			// load reads 16 samples within one window of `taps` samples:
+			// the four windows end within `input` (checked above) and the
+			// filters within `bank` (a phase is below `phases`). The store
 			// writes 4 of `four`'s 8 samples.
 			unsafe {
+				let (x, h) = (self.input.as_ptr(), self.bank.as_ptr());
 				let mut acc = [_mm256_setzero_si256(); 4];
-				for (acc, (x, phase)) in acc.iter_mut().zip(at) {
-					let x = &self.input[x..x + taps];
-					let h = &self.bank[phase * taps..(phase + 1) * taps];
-					for (a, b) in x.chunks_exact(16).zip(h.chunks_exact(16)) {
-						let a = _mm256_loadu_si256(a.as_ptr() as *const __m256i);
-						let b = _mm256_loadu_si256(b.as_ptr() as *const __m256i);
-						*acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(a, b));
+				for c in (0..taps).step_by(16) {
+					for k in 0..4 {
+						let (first, phase) = at[k];
+						let a = _mm256_loadu_si256(x.add(first + c) as *const __m256i);
+						let b = _mm256_loadu_si256(h.add(phase * taps + c) as *const __m256i);
+						acc[k] = _mm256_add_epi32(acc[k], _mm256_madd_epi16(a, b));
 					}
 				}
 				let pairs = _mm256_hadd_epi32(

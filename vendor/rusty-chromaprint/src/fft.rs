@@ -1,9 +1,10 @@
 // musicchain: a real-input FFT (realfft) over a flat buffer, in place of
 // upstream's complex FFT of a real signal windowed through a `VecDeque`. The
-// spectrum is the same, up to rounding (about twice as fast).
+// spectrum is the same, up to rounding (about twice as fast). In f32, as
+// Chromaprint's own FFT.
 use std::sync::Arc;
 
-use realfft::num_complex::Complex64;
+use realfft::num_complex::Complex32;
 use realfft::RealToComplex;
 
 use crate::stages::{AudioConsumer, FeatureVectorConsumer, Stage};
@@ -13,13 +14,13 @@ pub struct Fft<C: FeatureVectorConsumer> {
     frame_size: usize,
     frame_overlap: usize,
 
-    fft_plan: Arc<dyn RealToComplex<f64>>,
-    fft_input: Box<[f64]>,
-    fft_output: Box<[Complex64]>,
+    fft_plan: Arc<dyn RealToComplex<f32>>,
+    fft_input: Box<[f32]>,
+    fft_output: Box<[Complex32]>,
     fft_frame: Box<[f64]>,
-    fft_scratch: Box<[Complex64]>,
+    fft_scratch: Box<[Complex32]>,
 
-    window: Box<[f64]>,
+    window: Box<[f32]>,
     /// Samples not yet past a frame; the oldest first.
     samples: Vec<f64>,
 }
@@ -63,7 +64,7 @@ impl<C: FeatureVectorConsumer> AudioConsumer<f64> for Fft<C> {
         while self.samples.len() - start >= self.frame_size {
             let frame = &self.samples[start..start + self.frame_size];
             for ((input, x), w) in self.fft_input.iter_mut().zip(frame).zip(self.window.iter()) {
-                *input = x * w;
+                *input = *x as f32 * w;
             }
             // The sizes are the plan's own: this cannot fail.
             let _ = self.fft_plan.process_with_scratch(
@@ -76,7 +77,7 @@ impl<C: FeatureVectorConsumer> AudioConsumer<f64> for Fft<C> {
                 .iter_mut()
                 .zip(self.fft_output.iter())
             {
-                *out = c.norm_sqr();
+                *out = f64::from(c.norm_sqr());
             }
 
             self.consumer.consume(&self.fft_frame);
@@ -95,14 +96,15 @@ impl<C: FeatureVectorConsumer> AudioConsumer<f64> for Fft<C> {
     }
 }
 
-fn make_hamming_window(size: usize, scale: f64) -> Box<[f64]> {
+fn make_hamming_window(size: usize, scale: f64) -> Box<[f32]> {
     let mut window = Vec::with_capacity(size);
     for i in 0..size {
         window.push(
-            scale
+            (scale
                 * (0.54
                     - 0.46
-                        * f64::cos(2.0 * std::f64::consts::PI * (i as f64) / (size as f64 - 1.0))),
+                        * f64::cos(2.0 * std::f64::consts::PI * (i as f64) / (size as f64 - 1.0))))
+                as f32,
         );
     }
     window.into_boxed_slice()
