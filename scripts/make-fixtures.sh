@@ -7,22 +7,24 @@
 # cases.
 #
 # Usage: scripts/make-fixtures.sh OUTDIR
-# Needs: ffmpeg (with libmp3lame, libvorbis, libopus, aac, flac encoders).
+# Needs: ffmpeg (with libmp3lame, libvorbis, libopus, aac, flac encoders),
+# lame (a dual-channel MP3, which FFmpeg's libmp3lame cannot make).
 # Nothing is fetched from the network. Re-running with a complete OUTDIR is a
 # no-op (the stamp file records the script version).
 set -euo pipefail
 
 out=${1:?usage: make-fixtures.sh OUTDIR}
-version=8
+version=10
 stamp="$out/.fixtures-v$version"
 if [[ -f "$stamp" ]]; then
 	exit 0
 fi
 command -v ffmpeg >/dev/null || { echo "make-fixtures: ffmpeg not found (apt-get install ffmpeg)" >&2; exit 1; }
+command -v lame >/dev/null || { echo "make-fixtures: lame not found (apt-get install lame)" >&2; exit 1; }
 
 tmp="$out/.tmp"
-rm -rf "$out/good" "$out/other" "$out/album" "$out/bad" "$out/long" "$tmp"
-mkdir -p "$out/good" "$out/other" "$out/album" "$out/bad" "$out/long" "$tmp"
+rm -rf "$out/good" "$out/other" "$out/album" "$out/bad" "$out/long" "$out/split" "$tmp"
+mkdir -p "$out/good" "$out/other" "$out/album" "$out/bad" "$out/long" "$out/split" "$tmp"
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 
 # Source A, 32 s: a melody (cycle of fifths with a slow drift) over a bass
@@ -92,6 +94,17 @@ ff -i "$srcA" -i "$srcB" -i "$srcA" -i "$srcB" -i "$srcA" -filter_complex \
 	-c:a pcm_s16le "$tmp/long.wav"
 ff -i "$tmp/long.wav" -c:a libmp3lame -b:a 192k "$out/long/long.mp3"
 ff -i "$tmp/long.wav" -c:a libopus -b:a 96k "$out/long/long.mka"
+
+# Channels unlike each other (clicks on the left, a steady chord on the
+# right), 12 s: dual-channel MP3 and stereo AAC give each channel its own
+# block types and windows (joint stereo MP3 keeps them alike), which the
+# decoders that mix to mono for the fingerprint handle apart.
+srcS="$tmp/split.wav"
+ff -f lavfi -i "aevalsrc=exprs='0.7*(random(0)-0.5)*lt(mod(t,0.25),0.004)|0.3*sin(2*PI*t*330)+0.2*sin(2*PI*t*495)':s=44100:d=12" -c:a pcm_s16le "$srcS"
+lame --quiet -m d -b 192 "$srcS" "$out/split/split.mp3"
+ff -i "$srcS" -c:a aac -b:a 160k "$out/split/split.m4a"
+ff -i "$srcS" -c:a libvorbis -q:a 5 "$out/split/split.ogg"
+ff -i "$srcS" -c:a libopus -b:a 128k "$out/split/split.opus"
 
 # Bad input. Each must be reported as "path: reason" while the scan goes on.
 bad="$out/bad"

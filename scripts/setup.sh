@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
 	build-essential pkg-config clang libclang-dev protobuf-compiler # node build
-	ffmpeg sox libchromaprint-tools libopus-dev time                # audio fixtures, fpcalc, opus, GNU time (benchmarks)
+	ffmpeg sox lame libchromaprint-tools libopus-dev time           # audio fixtures (lame: dual-channel MP3), fpcalc, opus, GNU time (benchmarks)
 	libavformat-dev libavcodec-dev libavutil-dev                   # WMA and APE (FFmpeg's own decoders)
 	curl                                                           # JSON-RPC from the scripts (local-network status, node benchmark)
 	libasound2-dev                                                 # the player's audio device (ALSA)
