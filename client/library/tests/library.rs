@@ -37,7 +37,8 @@ fn scan_reports_each_bad_file_once_and_goes_on() {
 	let good = common::files_in("good").len()
 		+ common::files_in("other").len()
 		+ common::files_in("album").len()
-		+ common::files_in("long").len();
+		+ common::files_in("long").len()
+		+ common::files_in("split").len();
 	assert_eq!(s.added, good, "every good file is in the library");
 	assert_eq!(store.files().expect("files").len(), good);
 
