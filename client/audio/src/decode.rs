@@ -272,6 +272,15 @@ fn f32x4_to_i16(s: &[f32]) -> std::arch::x86_64::__m128i {
 	}
 }
 
+/// Four 32-bit sums halved toward zero, as `i32 / 2` does.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn halved(sum: std::arch::x86_64::__m128i) -> std::arch::x86_64::__m128i {
+	use std::arch::x86_64::*;
+	// SAFETY: SSE2 is part of every x86_64 CPU.
+	unsafe { _mm_srai_epi32(_mm_add_epi32(sum, _mm_srli_epi32(sum, 31)), 1) }
+}
+
 /// The mono mix of `left` and `right` as [`downmix_planar`] makes it, eight
 /// frames a step with SSE2 (the generic loop converts sample by sample: 8 %
 /// of an MP3's fingerprinting).
@@ -286,11 +295,7 @@ fn downmix_stereo_f32(left: &[f32], right: &[f32], out: &mut Vec<i16>) {
 		use std::arch::x86_64::*;
 		let half = |l: &[f32], r: &[f32]| {
 			// SAFETY: SSE2 is part of every x86_64 CPU.
-			unsafe {
-				let sum = _mm_add_epi32(f32x4_to_i16(l), f32x4_to_i16(r));
-				// Halved toward zero, as `i32 / 2`.
-				_mm_srai_epi32(_mm_add_epi32(sum, _mm_srli_epi32(sum, 31)), 1)
-			}
+			halved(unsafe { _mm_add_epi32(f32x4_to_i16(l), f32x4_to_i16(r)) })
 		};
 		for ((d, l), r) in dst[..whole]
 			.chunks_exact_mut(8)

@@ -169,8 +169,6 @@ pub(crate) struct FfTrack {
 	flushed: bool,
 	pcm: Vec<i16>,
 	mono: Vec<i16>,
-	/// Whether the CPU has AVX2 (for [`mean_of_floats`]).
-	avx2: bool,
 	name: &'static str,
 	pub time_base: Option<TimeBase>,
 	pub declared_length: Option<u64>,
@@ -246,7 +244,6 @@ impl FfTrack {
 			flushed: false,
 			pcm: Vec::new(),
 			mono: Vec::new(),
-			avx2: has_avx2(),
 			name,
 			time_base: None,
 			declared_length: None,
@@ -453,7 +450,7 @@ impl FfTrack {
 					std::slice::from_raw_parts(*f.extended_data.add(ch) as *const f32, n)
 				};
 				self.mono.clear();
-				mean_of_floats(plane(0), plane(1), &mut self.mono, self.avx2);
+				mean_of_floats(plane(0), plane(1), &mut self.mono, crate::has_avx2());
 				return Some((rate, channels));
 			}
 			let out = &mut self.pcm;
@@ -519,70 +516,28 @@ unsafe fn interleave<T: Copy>(
 	}
 }
 
-/// Whether the CPU has AVX2.
-fn has_avx2() -> bool {
-	#[cfg(target_arch = "x86_64")]
-	return std::arch::is_x86_feature_detected!("avx2");
-	#[cfg(not(target_arch = "x86_64"))]
-	false
-}
-
 /// The mono mix of two planes of floats, as [`downmix`] makes it of their
-/// [`float_to_i16`] samples, in `f64` (where the rounding is exact, as
-/// `float_to_i16`'s): four frames a step with AVX2 when `avx2` (the CPU must
-/// have it), else two with SSE2.
+/// [`float_to_i16`] samples: four frames a step with AVX2 when `avx2` (the
+/// CPU must have it), else one by one.
 fn mean_of_floats(left: &[f32], right: &[f32], out: &mut Vec<i16>, avx2: bool) {
 	let n = left.len().min(right.len());
 	let at = out.len();
 	out.resize(at + n, 0);
 	let dst = &mut out[at..];
-	let whole = n - n % 4;
 	#[cfg(target_arch = "x86_64")]
-	if avx2 {
+	let whole = if avx2 {
+		let whole = n - n % 4;
 		// SAFETY: the caller promises the CPU has AVX2.
 		unsafe { mean_of_floats_avx2(&left[..whole], &right[..whole], &mut dst[..whole]) };
+		whole
 	} else {
-		use std::arch::x86_64::*;
-		// Two floats widened, as `float_to_i16`: scaled, 0.5 away from zero
-		// added, clipped (`minpd`/`maxpd` keep a NaN, their second operand),
-		// truncated; a NaN is masked to 0, as `as i16` makes it.
-		let convert = |x: __m128d| {
-			// SAFETY: SSE2 is part of every x86_64 CPU.
-			unsafe {
-				let v = _mm_mul_pd(x, _mm_set1_pd(32_768.0));
-				let half = _mm_or_pd(_mm_and_pd(v, _mm_set1_pd(-0.0)), _mm_set1_pd(0.5));
-				let v = _mm_add_pd(v, half);
-				let v = _mm_max_pd(_mm_set1_pd(-32_768.0), _mm_min_pd(_mm_set1_pd(32_767.0), v));
-				// The two 64-bit lanes' masks, as the low two 32-bit lanes.
-				let ordered =
-					_mm_shuffle_epi32(_mm_castpd_si128(_mm_cmpord_pd(v, v)), 0b10_00_10_00);
-				_mm_and_si128(_mm_cvttpd_epi32(v), ordered)
-			}
-		};
-		for ((d, l), r) in dst[..whole]
-			.chunks_exact_mut(4)
-			.zip(left[..whole].chunks_exact(4))
-			.zip(right[..whole].chunks_exact(4))
-		{
-			// SAFETY: SSE2; the loads read the 4 floats of `l` and `r`, the
-			// store writes the 4 samples of `d`.
-			unsafe {
-				let four = |p: &[f32]| {
-					let x = _mm_loadu_ps(p.as_ptr());
-					_mm_unpacklo_epi64(
-						convert(_mm_cvtps_pd(x)),
-						convert(_mm_cvtps_pd(_mm_movehl_ps(x, x))),
-					)
-				};
-				let sum = _mm_add_epi32(four(l), four(r));
-				// Halved toward zero, as `i32 / 2`.
-				let mean = _mm_srai_epi32(_mm_add_epi32(sum, _mm_srli_epi32(sum, 31)), 1);
-				_mm_storel_epi64(d.as_mut_ptr() as *mut __m128i, _mm_packs_epi32(mean, mean));
-			}
-		}
-	}
+		0
+	};
 	#[cfg(not(target_arch = "x86_64"))]
-	let whole = 0;
+	let whole = {
+		let _ = avx2;
+		0
+	};
 	for i in whole..n {
 		let (l, r) = (float_to_i16(f64::from(left[i])), float_to_i16(f64::from(right[i])));
 		dst[i] = ((i32::from(l) + i32::from(r)) / 2) as i16;
@@ -598,8 +553,10 @@ fn mean_of_floats(left: &[f32], right: &[f32], out: &mut Vec<i16>, avx2: bool) {
 #[target_feature(enable = "avx2")]
 unsafe fn mean_of_floats_avx2(left: &[f32], right: &[f32], dst: &mut [i16]) {
 	use std::arch::x86_64::*;
-	// Four floats widened and converted as `float_to_i16` (see
-	// `mean_of_floats`); a NaN is made 0 before the truncation.
+	// Four floats widened to `f64` (where adding 0.5 is exact) and
+	// converted as `float_to_i16`: scaled, 0.5 away from zero added, clipped
+	// (`vminpd`/`vmaxpd` keep a NaN, their second operand), truncated; a NaN
+	// is made 0 before the truncation, as `as i16` makes it.
 	let convert = |p: &[f32]| {
 		// SAFETY: AVX2 (this function's contract); the load reads the 4
 		// floats of `p`.
@@ -620,8 +577,7 @@ unsafe fn mean_of_floats_avx2(left: &[f32], right: &[f32], dst: &mut [i16]) {
 		// SAFETY: AVX2; the store writes the 4 samples of `d`.
 		unsafe {
 			let sum = _mm_add_epi32(convert(l), convert(r));
-			// Halved toward zero, as `i32 / 2`.
-			let mean = _mm_srai_epi32(_mm_add_epi32(sum, _mm_srli_epi32(sum, 31)), 1);
+			let mean = crate::decode::halved(sum);
 			_mm_storel_epi64(d.as_mut_ptr() as *mut __m128i, _mm_packs_epi32(mean, mean));
 		}
 	}
@@ -692,11 +648,9 @@ mod tests {
 	#[test]
 	fn floats_are_mixed_to_mono_as_converted_then_downmixed() {
 		let (left, right) = crate::decode::tests::awkward_stereo();
-		let avx2 = std::arch::is_x86_feature_detected!("avx2");
-		let (mut sse2, mut fast) = (Vec::new(), Vec::new());
-		super::mean_of_floats(&left, &right, &mut sse2, false);
-		super::mean_of_floats(&left, &right, &mut fast, avx2);
-		assert_eq!(sse2, fast);
+		let (mut plain, mut fast) = (Vec::new(), Vec::new());
+		super::mean_of_floats(&left, &right, &mut plain, false);
+		super::mean_of_floats(&left, &right, &mut fast, crate::has_avx2());
 		let mut interleaved = Vec::new();
 		for (l, r) in left.iter().zip(&right) {
 			interleaved.push(super::float_to_i16(f64::from(*l)));
@@ -704,6 +658,7 @@ mod tests {
 		}
 		let mut expected = Vec::new();
 		super::downmix(&interleaved, 2, &mut expected);
+		assert_eq!(plain, expected);
 		assert_eq!(fast, expected);
 	}
 }

@@ -27,6 +27,15 @@ use std::{
 };
 
 pub use decode::{Decoded, FINGERPRINT_SECONDS};
+
+/// Whether the CPU has AVX2, for the loops that have an AVX2 form (checked
+/// at run time: the client is built for every x86_64 CPU).
+pub(crate) fn has_avx2() -> bool {
+	#[cfg(target_arch = "x86_64")]
+	return std::arch::is_x86_feature_detected!("avx2");
+	#[cfg(not(target_arch = "x86_64"))]
+	false
+}
 pub use tags::Tags;
 
 /// Why a file could not be analysed. The path is added by the caller.
