@@ -2,6 +2,12 @@
 # checkout on this machine (CI reuses the developers' build).
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/musicchain/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# FFmpeg's WMA and APE decoders, built once by scripts/build-ffmpeg.sh and
+# linked into the client (ffmpeg-sys-next reads FFMPEG_DIR).
+export FFMPEG_DIR="${FFMPEG_DIR:-$HOME/.cache/musicchain/ffmpeg}"
+if [[ ! -f $FFMPEG_DIR/lib/libavformat.a && -z ${MUSICCHAIN_BUILDING_FFMPEG:-} ]]; then
+	echo "env: $FFMPEG_DIR holds no FFmpeg build yet (the client's WMA and APE decoders): run scripts/setup.sh once" >&2
+fi
 # The runtime's wasm build looks for Cargo.lock from the target directory,
 # which is outside the checkout: point it at this checkout so the wasm is
 # built with the locked versions.

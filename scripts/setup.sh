@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config clang libclang-dev protobuf-compiler # node build
 	ffmpeg sox lame libchromaprint-tools libopus-dev time           # audio fixtures (lame: dual-channel MP3), fpcalc, opus, GNU time (benchmarks)
-	libavformat-dev libavcodec-dev libavutil-dev                   # WMA and APE (FFmpeg's own decoders)
+	nasm xz-utils                                                  # WMA and APE: FFmpeg's decoders, built from Debian's source (scripts/build-ffmpeg.sh)
 	curl                                                           # JSON-RPC from the scripts (local-network status, node benchmark)
 	libasound2-dev                                                 # the player's audio device (ALSA)
 	dbus-daemon dbus-bin gnome-keyring libsecret-tools             # the wallet's OS keyring (Secret Service), tested on a private session bus
@@ -32,3 +32,4 @@ if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep 
 	echo "setup: adding the wasm32v1-none target"
 	rustup target add wasm32v1-none
 fi
+"$(dirname "$0")/build-ffmpeg.sh"

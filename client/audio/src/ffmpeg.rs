@@ -1,6 +1,12 @@
 //! WMA and APE through FFmpeg's own libraries (libavformat, libavcodec),
 //! for the containers symphonia cannot read.
 //!
+//! The libraries are FFmpeg's source (Debian's), built by
+//! `scripts/build-ffmpeg.sh` with nothing but these two demuxers and their
+//! decoders, and linked in statically: the client needs no FFmpeg on the
+//! machine, and starts without loading the ~130 libraries that a full
+//! FFmpeg pulls in (25-30 ms of every process that opens one such file).
+//!
 //! FFmpeg reads the file through our [`MediaSource`] (a custom I/O context),
 //! so a file still arriving from peers plays as any other. Only the demuxer
 //! and decoders of these two formats are allowed (`format_whitelist`,
@@ -13,7 +19,7 @@ use super::{
 };
 use ffmpeg_sys_next as ff;
 use std::{
-	ffi::{c_char, c_int, c_void, CStr},
+	ffi::{c_int, c_void, CStr},
 	io::SeekFrom,
 	ptr,
 };
@@ -32,120 +38,12 @@ fn allowed(format: Format) -> Option<(&'static CStr, &'static CStr, &'static str
 	}
 }
 
-/// `read_packet` and `seek` callbacks of a custom I/O context.
-type ReadFn = unsafe extern "C" fn(*mut c_void, *mut u8, c_int) -> c_int;
-type SeekFn = unsafe extern "C" fn(*mut c_void, i64, c_int) -> i64;
-
-/// Declares the FFmpeg functions used here as a table loaded at run time
-/// (`lib` is the library that exports each), and a test that each entry has
-/// the type of FFmpeg's own declaration in `ffmpeg-sys-next`.
-macro_rules! ffmpeg_api {
-	($($lib:ident $name:ident($($arg:ty),*) $(-> $ret:ty)?;)*) => {
-		/// FFmpeg's functions, from its libraries loaded when a WMA or APE
-		/// file first needs them: the client does not depend on FFmpeg to
-		/// start (its ~130 libraries cost 25 ms of every start), nor to run
-		/// without it.
-		#[allow(non_snake_case)]
-		pub(crate) struct Api {
-			$($name: unsafe extern "C" fn($($arg),*) $(-> $ret)?,)*
-			avio_alloc_context: unsafe extern "C" fn(
-				*mut u8, c_int, c_int, *mut c_void, Option<ReadFn>, *const c_void, Option<SeekFn>,
-			) -> *mut ff::AVIOContext,
-		}
-
-		impl Api {
-			/// # Safety
-			/// The libraries must be FFmpeg's, of the versions whose headers
-			/// `ffmpeg-sys-next` was built with (their sonames say so).
-			unsafe fn load(libs: &Libraries) -> Result<Api, libloading::Error> {
-				// SAFETY: each symbol has the type FFmpeg declares (checked by
-				// `the_table_has_ffmpegs_types`).
-				unsafe {
-					Ok(Api {
-						$($name: *libs.$lib.get(concat!(stringify!($name), "\0").as_bytes())?,)*
-						avio_alloc_context: *libs.avformat.get(b"avio_alloc_context\0")?,
-					})
-				}
-			}
-		}
-
-		#[cfg(test)]
-		#[test]
-		fn the_table_has_ffmpegs_types() {
-			$(let _: unsafe extern "C" fn($($arg),*) $(-> $ret)? = ff::$name;)*
-		}
-	};
-}
-
-ffmpeg_api! {
-	avutil av_dict_get(*const ff::AVDictionary, *const c_char, *const ff::AVDictionaryEntry, c_int) -> *mut ff::AVDictionaryEntry;
-	avutil av_frame_alloc() -> *mut ff::AVFrame;
-	avutil av_frame_free(*mut *mut ff::AVFrame);
-	avutil av_frame_unref(*mut ff::AVFrame);
-	avutil av_free(*mut c_void);
-	avutil av_freep(*mut c_void);
-	avutil av_log_set_level(c_int);
-	avutil av_malloc(usize) -> *mut c_void;
-	avutil av_strdup(*const c_char) -> *mut c_char;
-	avutil av_strerror(c_int, *mut c_char, usize) -> c_int;
-	avcodec av_packet_alloc() -> *mut ff::AVPacket;
-	avcodec av_packet_free(*mut *mut ff::AVPacket);
-	avcodec av_packet_unref(*mut ff::AVPacket);
-	avcodec avcodec_alloc_context3(*const ff::AVCodec) -> *mut ff::AVCodecContext;
-	avcodec avcodec_find_decoder(ff::AVCodecID) -> *const ff::AVCodec;
-	avcodec avcodec_free_context(*mut *mut ff::AVCodecContext);
-	avcodec avcodec_get_name(ff::AVCodecID) -> *const c_char;
-	avcodec avcodec_open2(*mut ff::AVCodecContext, *const ff::AVCodec, *mut *mut ff::AVDictionary) -> c_int;
-	avcodec avcodec_parameters_to_context(*mut ff::AVCodecContext, *const ff::AVCodecParameters) -> c_int;
-	avcodec avcodec_receive_frame(*mut ff::AVCodecContext, *mut ff::AVFrame) -> c_int;
-	avcodec avcodec_send_packet(*mut ff::AVCodecContext, *const ff::AVPacket) -> c_int;
-	avformat av_find_best_stream(*mut ff::AVFormatContext, ff::AVMediaType, c_int, c_int, *mut *const ff::AVCodec, c_int) -> c_int;
-	avformat av_find_input_format(*const c_char) -> *const ff::AVInputFormat;
-	avformat av_read_frame(*mut ff::AVFormatContext, *mut ff::AVPacket) -> c_int;
-	avformat avformat_alloc_context() -> *mut ff::AVFormatContext;
-	avformat avformat_close_input(*mut *mut ff::AVFormatContext);
-	avformat avformat_open_input(*mut *mut ff::AVFormatContext, *const c_char, *const ff::AVInputFormat, *mut *mut ff::AVDictionary) -> c_int;
-	avformat avio_context_free(*mut *mut ff::AVIOContext);
-	avformat avio_feof(*mut ff::AVIOContext) -> c_int;
-}
-
-/// FFmpeg's libraries, by the sonames of the versions built against.
-struct Libraries {
-	avutil: libloading::Library,
-	avcodec: libloading::Library,
-	avformat: libloading::Library,
-}
-
-/// The FFmpeg functions, loaded once; why not, when they cannot be.
-fn api() -> Result<&'static Api, String> {
-	static API: std::sync::OnceLock<Result<(Libraries, Api), String>> = std::sync::OnceLock::new();
-	let loaded = API.get_or_init(|| {
-		let open = |name: &str, major: c_int| {
-			let soname = format!("lib{name}.so.{major}");
-			// SAFETY: FFmpeg's libraries run no code at load that could
-			// break this process' invariants.
-			unsafe { libloading::Library::new(&soname) }.map_err(|e| {
-				format!(
-					"FFmpeg's {soname} cannot be loaded ({e}); install it (Debian: apt-get install \
-					 lib{name}{major})"
-				)
-			})
-		};
-		let libs = Libraries {
-			avutil: open("avutil", ff::LIBAVUTIL_VERSION_MAJOR)?,
-			avcodec: open("avcodec", ff::LIBAVCODEC_VERSION_MAJOR)?,
-			avformat: open("avformat", ff::LIBAVFORMAT_VERSION_MAJOR)?,
-		};
-		// SAFETY: the sonames name the versions of the headers built against.
-		let api = unsafe { Api::load(&libs) }
-			.map_err(|e| format!("FFmpeg's libraries lack a function: {e}"))?;
-		// What a damaged file does is reported through `AudioError`, not as
-		// FFmpeg's log on the terminal.
-		// SAFETY: sets a global integer.
-		unsafe { (api.av_log_set_level)(ff::AV_LOG_QUIET) };
-		Ok((libs, api))
-	});
-	loaded.as_ref().map(|(_, api)| api).map_err(Clone::clone)
+/// FFmpeg says nothing on the terminal: what a damaged file does is
+/// reported through [`AudioError`].
+fn quiet() {
+	static QUIET: std::sync::Once = std::sync::Once::new();
+	// SAFETY: sets a global integer.
+	QUIET.call_once(|| unsafe { ff::av_log_set_level(ff::AV_LOG_QUIET) });
 }
 
 /// Whether FFmpeg decodes files of this format here.
@@ -155,7 +53,6 @@ pub fn decodes(format: Format) -> bool {
 
 /// An open audio track of a WMA or APE file, with its decoder.
 pub(crate) struct FfTrack {
-	api: &'static Api,
 	fmt: *mut ff::AVFormatContext,
 	io: *mut ff::AVIOContext,
 	source: *mut Box<dyn MediaSource>,
@@ -179,11 +76,11 @@ pub(crate) struct FfTrack {
 // thread at a time (`&mut self`); the source is `Send`.
 unsafe impl Send for FfTrack {}
 
-fn reason(api: &Api, code: c_int) -> String {
+fn reason(code: c_int) -> String {
 	let mut buf = [0 as std::ffi::c_char; 128];
 	// SAFETY: the buffer's length is passed; av_strerror NUL-terminates.
 	unsafe {
-		(api.av_strerror)(code, buf.as_mut_ptr(), buf.len());
+		ff::av_strerror(code, buf.as_mut_ptr(), buf.len());
 		CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned()
 	}
 }
@@ -229,10 +126,9 @@ impl FfTrack {
 		let Some((demuxer, codecs, name)) = allowed(format) else {
 			return Err(AudioError::Unsupported(super::format_name(format)));
 		};
-		let api = api().map_err(|reason| AudioError::NoFfmpeg { format: name, reason })?;
+		quiet();
 		let container = |reason: String| AudioError::Container { format: name, reason };
 		let mut track = FfTrack {
-			api,
 			fmt: ptr::null_mut(),
 			io: ptr::null_mut(),
 			source: Box::into_raw(Box::new(source)),
@@ -252,41 +148,41 @@ impl FfTrack {
 		// SAFETY: every pointer is checked before use and owned by `track`,
 		// whose Drop frees what was allocated whichever step fails.
 		unsafe {
-			let buffer = (api.av_malloc)(IO_BUFFER) as *mut u8;
+			let buffer = ff::av_malloc(IO_BUFFER) as *mut u8;
 			if buffer.is_null() {
 				return Err(container("out of memory".into()));
 			}
-			track.io = (api.avio_alloc_context)(
+			track.io = ff::avio_alloc_context(
 				buffer,
 				IO_BUFFER as c_int,
 				0,
 				track.source as *mut c_void,
 				Some(read_packet),
-				ptr::null(),
+				None,
 				Some(seek),
 			);
 			if track.io.is_null() {
-				(api.av_free)(buffer as *mut c_void);
+				ff::av_free(buffer as *mut c_void);
 				return Err(container("out of memory".into()));
 			}
-			let mut fmt = (api.avformat_alloc_context)();
+			let mut fmt = ff::avformat_alloc_context();
 			if fmt.is_null() {
 				return Err(container("out of memory".into()));
 			}
 			(*fmt).pb = track.io;
 			(*fmt).flags |= ff::AVFMT_FLAG_CUSTOM_IO;
-			(*fmt).format_whitelist = (api.av_strdup)(demuxer.as_ptr());
-			(*fmt).codec_whitelist = (api.av_strdup)(codecs.as_ptr());
-			let input = (api.av_find_input_format)(demuxer.as_ptr());
+			(*fmt).format_whitelist = ff::av_strdup(demuxer.as_ptr());
+			(*fmt).codec_whitelist = ff::av_strdup(codecs.as_ptr());
+			let input = ff::av_find_input_format(demuxer.as_ptr());
 			// On failure FFmpeg frees the context (not our I/O) and nulls it.
-			let opened = (api.avformat_open_input)(&mut fmt, ptr::null(), input, ptr::null_mut());
+			let opened = ff::avformat_open_input(&mut fmt, ptr::null(), input, ptr::null_mut());
 			if opened < 0 {
-				return Err(container(reason(api, opened)));
+				return Err(container(reason(opened)));
 			}
 			track.fmt = fmt;
-			track.tags = read_tags(api, (*fmt).metadata);
+			track.tags = read_tags((*fmt).metadata);
 
-			let stream = (api.av_find_best_stream)(
+			let stream = ff::av_find_best_stream(
 				fmt,
 				ff::AVMediaType::AVMEDIA_TYPE_AUDIO,
 				-1,
@@ -300,33 +196,32 @@ impl FfTrack {
 			track.stream = stream;
 			let st = *(*fmt).streams.add(stream as usize);
 			let par = (*st).codecpar;
-			let codec = (api.avcodec_find_decoder)((*par).codec_id);
+			let codec = ff::avcodec_find_decoder((*par).codec_id);
 			let allowed = !codec.is_null()
 				&& codecs
 					.to_bytes()
 					.split(|b| *b == b',')
 					.any(|c| c == CStr::from_ptr((*codec).name).to_bytes());
 			if !allowed {
-				let what =
-					CStr::from_ptr((api.avcodec_get_name)((*par).codec_id)).to_string_lossy();
+				let what = CStr::from_ptr(ff::avcodec_get_name((*par).codec_id)).to_string_lossy();
 				return Err(AudioError::Codec {
 					format: name,
 					reason: format!("unsupported codec {what}"),
 				});
 			}
-			track.dec = (api.avcodec_alloc_context3)(codec);
-			track.pkt = (api.av_packet_alloc)();
-			track.frame = (api.av_frame_alloc)();
+			track.dec = ff::avcodec_alloc_context3(codec);
+			track.pkt = ff::av_packet_alloc();
+			track.frame = ff::av_frame_alloc();
 			if track.dec.is_null() || track.pkt.is_null() || track.frame.is_null() {
 				return Err(container("out of memory".into()));
 			}
-			let codec_err = |code| AudioError::Codec { format: name, reason: reason(api, code) };
-			let r = (api.avcodec_parameters_to_context)(track.dec, par);
+			let codec_err = |code| AudioError::Codec { format: name, reason: reason(code) };
+			let r = ff::avcodec_parameters_to_context(track.dec, par);
 			if r < 0 {
 				return Err(codec_err(r));
 			}
 			(*track.dec).thread_count = 1;
-			let r = (api.avcodec_open2)(track.dec, codec, ptr::null_mut());
+			let r = ff::avcodec_open2(track.dec, codec, ptr::null_mut());
 			if r < 0 {
 				return Err(codec_err(r));
 			}
@@ -353,16 +248,15 @@ impl FfTrack {
 	/// Reads the next packet of the track: decoded when `decode`, else
 	/// only demuxed (when its time span is known).
 	pub fn step(&mut self, want: Want) -> Result<Step<'_>, AudioError> {
-		let api = self.api;
 		// SAFETY: the contexts were opened in `open` and are used from
 		// `&mut self` only.
 		unsafe {
 			loop {
 				if self.feeding {
-					let r = (api.avcodec_receive_frame)(self.dec, self.frame);
+					let r = ff::avcodec_receive_frame(self.dec, self.frame);
 					if r == 0 {
 						let got = self.convert(want == Want::Mono);
-						(api.av_frame_unref)(self.frame);
+						ff::av_frame_unref(self.frame);
 						return Ok(match got {
 							Some((rate, channels)) => {
 								let samples =
@@ -385,25 +279,22 @@ impl FfTrack {
 				if self.flushed {
 					return Ok(Step::End);
 				}
-				let r = (api.av_read_frame)(self.fmt, self.pkt);
-				if r == ff::AVERROR_EOF || (r < 0 && (api.avio_feof)(self.io) != 0) {
+				let r = ff::av_read_frame(self.fmt, self.pkt);
+				if r == ff::AVERROR_EOF || (r < 0 && ff::avio_feof(self.io) != 0) {
 					// Drain what the decoder still holds.
 					self.flushed = true;
-					self.feeding = (api.avcodec_send_packet)(self.dec, ptr::null()) == 0;
+					self.feeding = ff::avcodec_send_packet(self.dec, ptr::null()) == 0;
 					continue;
 				}
 				if r == ff::AVERROR(ff::EIO) {
-					return Err(AudioError::Container {
-						format: self.name,
-						reason: reason(api, r),
-					});
+					return Err(AudioError::Container { format: self.name, reason: reason(r) });
 				}
 				if r < 0 {
 					return Ok(Step::Damaged);
 				}
 				let pkt = &*self.pkt;
 				if pkt.stream_index != self.stream {
-					(api.av_packet_unref)(self.pkt);
+					ff::av_packet_unref(self.pkt);
 					continue;
 				}
 				let ts = if pkt.pts != ff::AV_NOPTS_VALUE { pkt.pts } else { pkt.dts };
@@ -411,11 +302,11 @@ impl FfTrack {
 					// APE packets carry no duration: the next one's start says it.
 					let start = u64::try_from(ts).unwrap_or(0);
 					let end = start.saturating_add(u64::try_from(pkt.duration).unwrap_or(0));
-					(api.av_packet_unref)(self.pkt);
+					ff::av_packet_unref(self.pkt);
 					return Ok(Step::Span(start, end));
 				}
-				let r = (api.avcodec_send_packet)(self.dec, self.pkt);
-				(api.av_packet_unref)(self.pkt);
+				let r = ff::avcodec_send_packet(self.dec, self.pkt);
+				ff::av_packet_unref(self.pkt);
 				self.feeding = true;
 				if r < 0 && r != ff::AVERROR(ff::EAGAIN) {
 					return Ok(Step::Damaged);
@@ -592,12 +483,12 @@ fn float_to_i16(x: f64) -> i16 {
 
 /// The container's tags, under the keys FFmpeg's demuxers give them (ASF's
 /// `WM/AlbumTitle` is `album`, APEv2's `Year` is `year`, ...).
-unsafe fn read_tags(api: &Api, dict: *const ff::AVDictionary) -> Vec<(StandardTagKey, String)> {
+unsafe fn read_tags(dict: *const ff::AVDictionary) -> Vec<(StandardTagKey, String)> {
 	let mut tags = Vec::new();
 	let mut entry: *const ff::AVDictionaryEntry = ptr::null();
 	loop {
 		// SAFETY: iterating a dictionary FFmpeg owns, with its own cursor.
-		entry = unsafe { (api.av_dict_get)(dict, c"".as_ptr(), entry, ff::AV_DICT_IGNORE_SUFFIX) };
+		entry = unsafe { ff::av_dict_get(dict, c"".as_ptr(), entry, ff::AV_DICT_IGNORE_SUFFIX) };
 		if entry.is_null() {
 			return tags;
 		}
@@ -623,18 +514,17 @@ unsafe fn read_tags(api: &Api, dict: *const ff::AVDictionary) -> Vec<(StandardTa
 
 impl Drop for FfTrack {
 	fn drop(&mut self) {
-		let api = self.api;
 		// SAFETY: each pointer is null or owned by this value; the FFmpeg
 		// free functions take null and null the pointer they free.
 		unsafe {
-			(api.av_frame_free)(&mut self.frame);
-			(api.av_packet_free)(&mut self.pkt);
-			(api.avcodec_free_context)(&mut self.dec);
+			ff::av_frame_free(&mut self.frame);
+			ff::av_packet_free(&mut self.pkt);
+			ff::avcodec_free_context(&mut self.dec);
 			// With a custom I/O context, closing the input leaves it to us.
-			(api.avformat_close_input)(&mut self.fmt);
+			ff::avformat_close_input(&mut self.fmt);
 			if !self.io.is_null() {
-				(api.av_freep)(&mut (*self.io).buffer as *mut *mut u8 as *mut c_void);
-				(api.avio_context_free)(&mut self.io);
+				ff::av_freep(&mut (*self.io).buffer as *mut *mut u8 as *mut c_void);
+				ff::avio_context_free(&mut self.io);
 			}
 			if !self.source.is_null() {
 				drop(Box::from_raw(self.source));

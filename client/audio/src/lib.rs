@@ -51,8 +51,6 @@ pub enum AudioError {
 	NotAudio,
 	#[error("{0} is not supported (no decoder is available; convert it to FLAC or Opus)")]
 	Unsupported(&'static str),
-	#[error("{format} is decoded by FFmpeg, which is missing: {reason}")]
-	NoFfmpeg { format: &'static str, reason: String },
 	#[error("cannot read the {format} container: {reason}")]
 	Container { format: &'static str, reason: String },
 	#[error("cannot decode the {format} audio: {reason}")]
