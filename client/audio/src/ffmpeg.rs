@@ -408,7 +408,7 @@ unsafe fn interleave<T: Copy>(
 }
 
 /// The mono mix of two planes of floats, as [`downmix`] makes it of their
-/// [`float_to_i16`] samples: four frames a step with AVX2 when `avx2` (the
+/// [`float_to_i16`] samples: eight frames a step with AVX2 when `avx2` (the
 /// CPU must have it), else one by one.
 fn mean_of_floats(left: &[f32], right: &[f32], out: &mut Vec<i16>, avx2: bool) {
 	let n = left.len().min(right.len());
@@ -417,7 +417,7 @@ fn mean_of_floats(left: &[f32], right: &[f32], out: &mut Vec<i16>, avx2: bool) {
 	let dst = &mut out[at..];
 	#[cfg(target_arch = "x86_64")]
 	let whole = if avx2 {
-		let whole = n - n % 4;
+		let whole = n - n % 8;
 		// SAFETY: the caller promises the CPU has AVX2.
 		unsafe { mean_of_floats_avx2(&left[..whole], &right[..whole], &mut dst[..whole]) };
 		whole
@@ -435,8 +435,8 @@ fn mean_of_floats(left: &[f32], right: &[f32], out: &mut Vec<i16>, avx2: bool) {
 	}
 }
 
-/// [`mean_of_floats`]' steps four frames at a time with AVX2; the lengths
-/// are multiples of 4.
+/// [`mean_of_floats`]' steps eight frames at a time with AVX2; the lengths
+/// are multiples of 8.
 ///
 /// # Safety
 /// The CPU must have AVX2.
@@ -444,32 +444,37 @@ fn mean_of_floats(left: &[f32], right: &[f32], out: &mut Vec<i16>, avx2: bool) {
 #[target_feature(enable = "avx2")]
 unsafe fn mean_of_floats_avx2(left: &[f32], right: &[f32], dst: &mut [i16]) {
 	use std::arch::x86_64::*;
-	// Four floats widened to `f64` (where adding 0.5 is exact) and
-	// converted as `float_to_i16`: scaled, 0.5 away from zero added, clipped
-	// (`vminpd`/`vmaxpd` keep a NaN, their second operand), truncated; a NaN
-	// is made 0 before the truncation, as `as i16` makes it.
+	// Eight floats converted as `float_to_i16`, exactly, in `f32`: scaled
+	// (by a power of two, exact), rounded half away from zero as the whole
+	// part plus one step away from zero where the fraction (exact: `v -
+	// trunc(v)`) is at least a half, clipped (`vminps`/`vmaxps` keep a NaN,
+	// their second operand), truncated; a NaN is made 0 first, as `as i16`
+	// makes it. An infinity's fraction is NaN, so it only clips.
 	let convert = |p: &[f32]| {
-		// SAFETY: AVX2 (this function's contract); the load reads the 4
+		// SAFETY: AVX2 (this function's contract); the load reads the 8
 		// floats of `p`.
 		unsafe {
-			let v =
-				_mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(p.as_ptr())), _mm256_set1_pd(32_768.0));
-			let half = _mm256_or_pd(_mm256_and_pd(v, _mm256_set1_pd(-0.0)), _mm256_set1_pd(0.5));
-			let v = _mm256_add_pd(v, half);
-			let v = _mm256_max_pd(
-				_mm256_set1_pd(-32_768.0),
-				_mm256_min_pd(_mm256_set1_pd(32_767.0), v),
+			let v = _mm256_mul_ps(_mm256_loadu_ps(p.as_ptr()), _mm256_set1_ps(32_768.0));
+			let whole = _mm256_round_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(v);
+			let fraction = _mm256_andnot_ps(_mm256_set1_ps(-0.0), _mm256_sub_ps(v, whole));
+			let away = _mm256_or_ps(_mm256_and_ps(v, _mm256_set1_ps(-0.0)), _mm256_set1_ps(1.0));
+			let up = _mm256_cmp_ps::<_CMP_GE_OQ>(fraction, _mm256_set1_ps(0.5));
+			let v = _mm256_add_ps(whole, _mm256_and_ps(up, away));
+			let v = _mm256_max_ps(
+				_mm256_set1_ps(-32_768.0),
+				_mm256_min_ps(_mm256_set1_ps(32_767.0), v),
 			);
-			_mm256_cvttpd_epi32(_mm256_and_pd(v, _mm256_cmp_pd(v, v, _CMP_ORD_Q)))
+			_mm256_cvttps_epi32(_mm256_and_ps(v, _mm256_cmp_ps::<_CMP_ORD_Q>(v, v)))
 		}
 	};
-	for ((d, l), r) in dst.chunks_exact_mut(4).zip(left.chunks_exact(4)).zip(right.chunks_exact(4))
+	for ((d, l), r) in dst.chunks_exact_mut(8).zip(left.chunks_exact(8)).zip(right.chunks_exact(8))
 	{
-		// SAFETY: AVX2; the store writes the 4 samples of `d`.
+		// SAFETY: AVX2; the store writes the 8 samples of `d`.
 		unsafe {
-			let sum = _mm_add_epi32(convert(l), convert(r));
-			let mean = crate::decode::halved(sum);
-			_mm_storel_epi64(d.as_mut_ptr() as *mut __m128i, _mm_packs_epi32(mean, mean));
+			let sum = _mm256_add_epi32(convert(l), convert(r));
+			let low = crate::decode::halved(_mm256_castsi256_si128(sum));
+			let high = crate::decode::halved(_mm256_extracti128_si256::<1>(sum));
+			_mm_storeu_si128(d.as_mut_ptr() as *mut __m128i, _mm_packs_epi32(low, high));
 		}
 	}
 }
@@ -537,7 +542,15 @@ impl Drop for FfTrack {
 mod tests {
 	#[test]
 	fn floats_are_mixed_to_mono_as_converted_then_downmixed() {
-		let (left, right) = crate::decode::tests::awkward_stereo();
+		let (mut left, mut right) = crate::decode::tests::awkward_stereo();
+		// Halves, where rounding away from zero decides, and the floats
+		// either side of each, over and beyond the 16-bit range.
+		for k in (-33_000..33_000).step_by(3) {
+			let tie = (k as f32 + 0.5) / 32_768.0;
+			let near = [f32::from_bits(tie.to_bits() - 1), tie, f32::from_bits(tie.to_bits() + 1)];
+			left.extend(near);
+			right.extend(near.map(|x| -x));
+		}
 		let (mut plain, mut fast) = (Vec::new(), Vec::new());
 		super::mean_of_floats(&left, &right, &mut plain, false);
 		super::mean_of_floats(&left, &right, &mut fast, crate::has_avx2());
