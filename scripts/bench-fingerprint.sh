@@ -17,7 +17,8 @@
 # fpcalc 1.5.1 (Debian 12) does not fingerprint APE files whole: it keeps
 # one of the ~16 frames FFmpeg's APE decoder makes of a packet, so it
 # decodes and analyses about a sixteenth of the audio. Its APE row is shown
-# as measured, with that said.
+# as measured, with that said, and beside it what FFmpeg's APE decoder alone
+# takes on the same audio (what fpcalc would need at least, done whole).
 #
 # Usage: scripts/bench-fingerprint.sh [ROUNDS]   (default 3)
 # Needs: ffmpeg, fpcalc (libchromaprint-tools), GNU time, cargo. Builds the
@@ -96,6 +97,18 @@ for c in $(printf '%s\n' "${!count[@]}" | sort); do
 done
 awk -v o="$total_o" -v t="$total_t" \
 	'BEGIN { printf "%-10s %5s %9s %12.3f %12.3f %9.2fx\n", "all but ape", "", "", o, t, t / o }'
+if [[ -n ${count[ape]:-} ]]; then
+	# What fpcalc would take, at least, to analyse APE whole: FFmpeg's decode
+	# of the same 120 s alone (the ffmpeg program, its output thrown away).
+	decode=0
+	for f in "${files[@]}"; do
+		[[ $(container "$f") == ape ]] || continue
+		d=$(best_of "$rounds" ffmpeg -nostdin -v error -threads 1 -t 120 -i "$f" -f null -)
+		decode=$(awk -v a="$decode" -v b="$d" 'BEGIN { print a + b }')
+	done
+	awk -v o="${ours[ape]}" -v d="$decode" \
+		'BEGIN { printf "ape: FFmpeg decoding the same audio alone (ffmpeg -t 120 -f null): %.3f s; musicchain is %.2fx that\n", d, d / o }'
+fi
 
 echo
 echo "== agreement with fpcalc (similarity at the best alignment; APE against fpcalc of its WAV decode)"

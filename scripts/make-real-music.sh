@@ -10,9 +10,10 @@
 # aac (ADTS 192k), opus (128k), wav, aiff, wma (WMA v2 192k), mka (FLAC in
 # Matroska), alac (ALAC in m4a) and ape (Monkey's Audio, level 2000).
 #
-# APE needs Monkey's Audio's encoder, which Debian does not have: `mac` on
-# the PATH or at ~/.cache/musicchain/bin/mac (see
-# client/testkit/fixtures/README.md); without it, APE is left out and said so.
+# APE needs a Monkey's Audio encoder: the SDK's `mac` on the PATH or at
+# ~/.cache/musicchain/bin/mac (see client/testkit/fixtures/README.md), or
+# else JMAC, its Java port (Debian: apt-get install libjmac-java, with a
+# Java runtime); without either, APE is left out and said so.
 #
 # Usage: scripts/make-real-music.sh [OUTDIR]   (default ~/.cache/musicchain/music/real)
 # Prints the folder. Re-running with a complete OUTDIR does nothing.
@@ -23,7 +24,15 @@ out=${1:-$music/real}
 version=1
 src=$music/wesnoth-extract/usr/share/games/wesnoth/1.16/data/core/music
 mac=$(command -v mac || echo "$HOME/.cache/musicchain/bin/mac")
-[[ -x $mac ]] || mac=""
+jmac=/usr/share/java/jmac.jar
+if [[ -x $mac ]]; then
+	ape() { "$mac" "$1" "$2" -c2000; } # level 2000: "normal"
+elif [[ -f $jmac ]] && command -v java >/dev/null; then
+	mac=$jmac
+	ape() { java -jar "$jmac" c2 "$1" "$2"; } # c2: "normal", level 2000
+else
+	mac=""
+fi
 stamp="$out/.real-v$version${mac:+-ape}"
 if [[ -f $stamp ]]; then
 	echo "$out"
@@ -69,12 +78,12 @@ for track in "$src"/*.ogg; do
 	# them drops those samples.
 	ff -i "$out/$name.wav" "${tags[@]}" -c:a alac -sample_fmt s16p "$out/$name.alac.m4a"
 	if [[ -n $mac ]]; then
-		"$mac" "$out/$name.wav" "$out/$name.ape" -c2000 >/dev/null 2>&1 ||
+		ape "$out/$name.wav" "$out/$name.ape" >/dev/null 2>&1 ||
 			{ echo "make-real-music: $mac could not encode $name.wav to APE" >&2; exit 1; }
 	fi
 done
 if [[ -z $mac ]]; then
-	echo "make-real-music: APE left out: no Monkey's Audio encoder (mac) on the PATH or at ~/.cache/musicchain/bin/mac" >&2
+	echo "make-real-music: APE left out: no Monkey's Audio encoder (mac on the PATH or at ~/.cache/musicchain/bin/mac, or JMAC: apt-get install libjmac-java)" >&2
 fi
 echo "make-real-music: $n tracks of 3-5 minutes in $out" >&2
 touch "$stamp"
