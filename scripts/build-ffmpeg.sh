@@ -24,6 +24,12 @@ decoders=wmav1,wmav2,wmapro,wmalossless,ape
 demuxers=asf,ape
 stamp="$FFMPEG_DIR/.musicchain-ffmpeg-v$version"
 [[ -f $stamp ]] && exit 0
+if [[ $FFMPEG_DIR != "$HOME/.cache/musicchain/ffmpeg" ]]; then
+	# Somebody's own FFmpeg build: used as it is, never replaced.
+	[[ -f $FFMPEG_DIR/lib/libavformat.a ]] && exit 0
+	echo "build-ffmpeg: FFMPEG_DIR=$FFMPEG_DIR holds no static FFmpeg (lib/libavformat.a); unset it to have this script build one into ~/.cache/musicchain/ffmpeg" >&2
+	exit 1
+fi
 
 SUDO=""
 [[ $(id -u) -ne 0 ]] && SUDO="sudo"
