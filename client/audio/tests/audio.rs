@@ -284,3 +284,28 @@ fn wma_and_ape_decode_for_playback() {
 		assert!(ms.abs_diff(32_000) <= 100, "{file}: {ms} ms");
 	}
 }
+
+/// The lossless decoders give back the very samples encoded: ALAC (whose
+/// predictor runs unrolled for the orders encoders use: vendored
+/// `symphonia-codec-alac`) and FLAC against the WAV they were made from.
+#[test]
+fn lossless_containers_give_the_samples_of_their_wav() {
+	use musicchain_audio::decode::PcmStream;
+	let samples = |file: &str, format: Format| {
+		let f = std::fs::File::open(fixtures().join("good").join(file)).expect("fixture");
+		let mut stream = PcmStream::open(Box::new(f), format, None).expect(file);
+		let mut all = Vec::new();
+		while let Some(chunk) = stream.next_chunk().expect(file) {
+			all.extend_from_slice(&chunk.samples);
+		}
+		all
+	};
+	let wav = samples("a.wav", Format::Wav);
+	assert!(wav.len() > 2 * 44_100 * 30, "{} samples", wav.len());
+	for (file, format) in [("a-alac.m4a", Format::M4a), ("a.flac", Format::Flac)] {
+		let got = samples(file, format);
+		assert_eq!(got.len(), wav.len(), "{file}");
+		let first = got.iter().zip(&wav).position(|(a, b)| a != b);
+		assert_eq!(first, None, "{file}: first differing sample");
+	}
+}
