@@ -402,13 +402,14 @@ impl ElementChannel {
         //
         // musicchain: the orders encoders use (Apple's 4 and 8, FFmpeg's 4 to 6) run with the
         // order known when compiled, so that the loops over the coefficients are unrolled and
-        // bounds-checked once; the arithmetic is the same (`run_predictor`).
+        // bounds-checked once (`run_predictor` is inlined into each arm, its order a constant); the
+        // arithmetic is the same.
         let (coeffs, shift) = (&mut self.lpc_coeffs, self.shift);
         match order {
-            4 => run_predictor(fixed::<4>(coeffs), out, shift, num_clip_bits),
-            5 => run_predictor(fixed::<5>(coeffs), out, shift, num_clip_bits),
-            6 => run_predictor(fixed::<6>(coeffs), out, shift, num_clip_bits),
-            8 => run_predictor(fixed::<8>(coeffs), out, shift, num_clip_bits),
+            4 => run_predictor(&mut coeffs[..4], out, shift, num_clip_bits),
+            5 => run_predictor(&mut coeffs[..5], out, shift, num_clip_bits),
+            6 => run_predictor(&mut coeffs[..6], out, shift, num_clip_bits),
+            8 => run_predictor(&mut coeffs[..8], out, shift, num_clip_bits),
             _ => run_predictor(&mut coeffs[..order], out, shift, num_clip_bits),
         }
 
@@ -759,13 +760,6 @@ fn rice_code_to_signed(val: u32) -> i32 {
 #[inline(always)]
 fn clip_msbs(val: i32, num: u32) -> i32 {
     (val << num) >> num
-}
-
-/// musicchain: the first `N` of an element's coefficients, as an array (its length known when
-/// compiled).
-fn fixed<const N: usize>(coeffs: &mut [i32; 32]) -> &mut [i32; N] {
-    // Every `N` here is at most 32: this cannot fail.
-    coeffs.first_chunk_mut::<N>().unwrap_or_else(|| unreachable!())
 }
 
 /// The adaptive FIR prediction of the samples after the warm-up, with `coeffs.len()` as the
