@@ -26,7 +26,11 @@ use symphonia_core::codecs::{
 };
 use symphonia_core::errors::{decode_error, unsupported_error, Result};
 use symphonia_core::formats::Packet;
-use symphonia_core::io::{BitReaderLtr, BufReader, FiniteStream, ReadBitsLtr, ReadBytes};
+use symphonia_core::io::{BufReader, FiniteStream, ReadBytes};
+
+// musicchain: elements are read with a reader that peeks 64 bits at once.
+mod bits;
+use bits::Bits;
 use symphonia_core::support_codec;
 
 /// Supported ALAC version.
@@ -287,8 +291,8 @@ struct ElementChannel {
 }
 
 impl ElementChannel {
-    fn try_read<B: ReadBitsLtr>(
-        bs: &mut B,
+    fn try_read(
+        bs: &mut Bits<'_>,
         config: &MagicCookie,
         pred_bits: u8,
     ) -> Result<ElementChannel> {
@@ -316,7 +320,11 @@ impl ElementChannel {
         })
     }
 
-    fn read_residuals<B: ReadBitsLtr>(&mut self, bs: &mut B, out: &mut [i32]) -> Result<()> {
+    fn read_residuals(&mut self, reader: &mut Bits<'_>, out: &mut [i32]) -> Result<()> {
+        // musicchain: the loop reads from a copy of the reader, which is written back after it,
+        // so that the read position stays in a register. (After an error the packet is dropped.)
+        let mut local = *reader;
+        let bs = &mut local;
         let out_len = out.len();
 
         let mut mb = self.mb;
@@ -331,7 +339,7 @@ impl ElementChannel {
             }
 
             let k = lg3a(mb);
-            let val = read_rice_code(bs, k.min(self.kb), self.pred_bits)? + sign_toggle;
+            let val = bs.read_rice_code(k.min(self.kb), self.pred_bits)? + sign_toggle;
 
             *sample = rice_code_to_signed(val);
 
@@ -353,7 +361,7 @@ impl ElementChannel {
                 let k = mb.leading_zeros() - 24 + ((mb + 16) >> 6);
 
                 // The decoded rice code indicates the length of the run of zeros.
-                let zeros = read_rice_code(bs, k.min(self.kb), 16)?;
+                let zeros = bs.read_rice_code(k.min(self.kb), 16)?;
 
                 if zeros < 0xffff {
                     sign_toggle = 1;
@@ -363,6 +371,7 @@ impl ElementChannel {
                 zero_run_end = i + 1 + zeros as usize;
             }
         }
+        *reader = local;
         Ok(())
     }
 
@@ -401,15 +410,14 @@ impl ElementChannel {
         // Do the prediction.
         //
         // musicchain: the orders encoders use (Apple's 4 and 8, FFmpeg's 4 to 6) run with the
-        // order known when compiled, so that the loops over the coefficients are unrolled and
-        // bounds-checked once (`run_predictor` is inlined into each arm, its order a constant); the
-        // arithmetic is the same.
+        // order known when compiled (`run_fixed_predictor`), with the coefficients and the past
+        // samples held in registers; the arithmetic is the same.
         let (coeffs, shift) = (&mut self.lpc_coeffs, self.shift);
         match order {
-            4 => run_predictor(&mut coeffs[..4], out, shift, num_clip_bits),
-            5 => run_predictor(&mut coeffs[..5], out, shift, num_clip_bits),
-            6 => run_predictor(&mut coeffs[..6], out, shift, num_clip_bits),
-            8 => run_predictor(&mut coeffs[..8], out, shift, num_clip_bits),
+            4 => run_fixed_predictor::<4>(coeffs, out, shift, num_clip_bits),
+            5 => run_fixed_predictor::<5>(coeffs, out, shift, num_clip_bits),
+            6 => run_fixed_predictor::<6>(coeffs, out, shift, num_clip_bits),
+            8 => run_fixed_predictor::<8>(coeffs, out, shift, num_clip_bits),
             _ => run_predictor(&mut coeffs[..order], out, shift, num_clip_bits),
         }
 
@@ -432,7 +440,7 @@ pub struct AlacDecoder {
 
 impl AlacDecoder {
     fn decode_inner(&mut self, packet: &Packet) -> Result<()> {
-        let mut bs = BitReaderLtr::new(packet.buf());
+        let mut bs = Bits::new(packet.buf());
 
         let channel_map = self.config.channel_layout.channel_map();
         let num_channels = self.config.num_channels as usize;
@@ -586,9 +594,9 @@ impl Decoder for AlacDecoder {
 }
 
 /// Reads and decodes a SCE or CPE (if the second output channel not `None`).
-fn decode_sce_or_cpe<B: ReadBitsLtr>(
+fn decode_sce_or_cpe(
     config: &MagicCookie,
-    bs: &mut B,
+    bs: &mut Bits<'_>,
     tail_bits: &mut [u16],
     out0: &mut [i32],
     mut out1: Option<&mut [i32]>,
@@ -710,8 +718,11 @@ fn lg3a(val: u32) -> u32 {
 }
 
 /// Read a rice code from the bitstream.
-#[inline(always)]
-fn read_rice_code<B: ReadBitsLtr>(bs: &mut B, k: u32, kb: u32) -> Result<u32> {
+///
+/// musicchain: decoding uses `Bits::read_rice_code`; this is upstream's, kept for the tests that
+/// compare the two.
+#[cfg(test)]
+fn read_rice_code<B: symphonia_core::io::ReadBitsLtr>(bs: &mut B, k: u32, kb: u32) -> Result<u32> {
     let prefix = bs.read_unary_ones_capped(9)?;
 
     // If the prefix is > 8, the value is read as an arbitrary width unsigned integer.
@@ -827,6 +838,85 @@ fn run_predictor(coeffs: &mut [i32], out: &mut [i32], shift: u32, num_clip_bits:
     }
 }
 
+/// `run_predictor` for an order `N` known when compiled (musicchain's): the same arithmetic on
+/// the first `N` coefficients, which are copied into a local array for the run (and back after
+/// it), with the `N` samples before the current one and the one before those (`past0`) carried
+/// in locals rather than read back from `out`. With `N` constant every loop here unrolls, and
+/// the coefficients and the history stay in registers.
+#[inline(always)]
+fn run_fixed_predictor<const N: usize>(
+    stored: &mut [i32; 32],
+    out: &mut [i32],
+    shift: u32,
+    num_clip_bits: u32,
+) {
+    // The warm-up samples: `out[0]` is `past0` for the first predicted sample, and `history[k]`
+    // is the sample `k + 1` before it (upstream's `out[i - 1 - k]`).
+    let Some((&mut first, rest)) = out.split_first_mut() else { return };
+    let Some((warm, tail)) = rest.split_first_chunk_mut::<N>() else { return };
+    let mut past0 = first;
+    let mut history = [0i32; N];
+    for (h, &s) in history.iter_mut().zip(warm.iter().rev()) {
+        *h = s;
+    }
+    let mut coeffs = [0i32; N];
+    for (c, &s) in coeffs.iter_mut().zip(stored.iter()) {
+        *c = s;
+    }
+
+    for sample in tail.iter_mut() {
+        let res = *sample;
+
+        // The FIR filter: `coeffs[k]` weighs the sample `k + 1` before this one.
+        let mut sum = 0i32;
+        for k in 0..N {
+            sum = sum.wrapping_add(coeffs[k].wrapping_mul(history[k].wrapping_sub(past0)));
+        }
+        let val = sum.wrapping_add((1 << shift) >> 1) >> shift;
+        let predicted = clip_msbs(res.wrapping_add(past0).wrapping_add(val), num_clip_bits);
+        *sample = predicted;
+
+        // The adaptation, from the oldest past sample (`history[N - 1]`, weight 1) to the newest,
+        // stopping once the residual has changed sign or reached 0.
+        if res > 0 {
+            let mut res = res;
+            for j in 0..N {
+                let k = N - 1 - j;
+                let val = past0.wrapping_sub(history[k]);
+                let sign = val.signum();
+                coeffs[k] -= sign;
+                res = res.wrapping_sub((1 + j as i32).wrapping_mul(sign.wrapping_mul(val) >> shift));
+                if res <= 0 {
+                    break;
+                }
+            }
+        }
+        else if res < 0 {
+            let mut res = res;
+            for j in 0..N {
+                let k = N - 1 - j;
+                let val = past0.wrapping_sub(history[k]);
+                let sign = val.signum();
+                coeffs[k] += sign;
+                res = res.wrapping_sub((1 + j as i32).wrapping_mul((-sign).wrapping_mul(val) >> shift));
+                if res >= 0 {
+                    break;
+                }
+            }
+        }
+
+        past0 = history[N - 1];
+        for k in (1..N).rev() {
+            history[k] = history[k - 1];
+        }
+        history[0] = predicted;
+    }
+
+    for (s, &c) in stored.iter_mut().zip(coeffs.iter()) {
+        *s = c;
+    }
+}
+
 /// Decorrelates a mid-side channel pair.
 fn decorrelate_mid_side(out0: &mut [i32], out1: &mut [i32], weight: i32, shift: u8) {
     assert!(out0.len() == out1.len());
@@ -834,5 +924,181 @@ fn decorrelate_mid_side(out0: &mut [i32], out1: &mut [i32], weight: i32, shift: 
     for (s0, s1) in out0.iter_mut().zip(out1.iter_mut()) {
         *s0 = *s0 + *s1 - ((*s1 * weight) >> shift);
         *s1 = *s0 - *s1;
+    }
+}
+
+// musicchain: the element reader against symphonia's own.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use symphonia_core::io::{BitReaderLtr, ReadBitsLtr};
+
+    /// One read, as ALAC's decoder makes them.
+    #[derive(Clone, Copy, Debug)]
+    enum Op {
+        Rice { k: u32, kb: u32 },
+        Bits(u32),
+        Signed(u32),
+        Bit,
+        Bool,
+        Realign,
+        Ignore(u32),
+    }
+
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            // xorshift64*
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: u64) -> u32 {
+            (self.next() % n) as u32
+        }
+    }
+
+    fn op(rng: &mut Rng) -> Op {
+        match rng.below(16) {
+            // Rice codes are most of an element; k as lg3a and the zero-run rule give, kb the
+            // prediction widths upstream can read (it cannot read 33 bits).
+            0..=9 => Op::Rice { k: rng.below(24), kb: rng.below(33) },
+            10 => Op::Bits(rng.below(33)),
+            11 => Op::Signed(rng.below(33)),
+            12 => Op::Bit,
+            13 => Op::Bool,
+            14 => Op::Realign,
+            _ => Op::Ignore(rng.below(80)),
+        }
+    }
+
+    /// What one read gave: its value, or that it failed (and the error's text).
+    fn run_ours(bs: &mut Bits<'_>, op: Op) -> std::result::Result<i64, String> {
+        let value = match op {
+            Op::Rice { k, kb } => bs.read_rice_code(k, kb).map(i64::from),
+            Op::Bits(n) => bs.read_bits_leq32(n).map(i64::from),
+            Op::Signed(n) => bs.read_bits_leq32_signed(n).map(i64::from),
+            Op::Bit => bs.read_bit().map(i64::from),
+            Op::Bool => bs.read_bool().map(i64::from),
+            Op::Realign => {
+                bs.realign();
+                Ok(0)
+            }
+            Op::Ignore(n) => bs.ignore_bits(n).map(|()| 0),
+        };
+        value.map_err(|e| e.to_string())
+    }
+
+    fn run_upstream(bs: &mut BitReaderLtr<'_>, op: Op) -> std::result::Result<i64, String> {
+        let value = match op {
+            Op::Rice { k, kb } => {
+                return read_rice_code(bs, k, kb).map(i64::from).map_err(|e| match e {
+                    symphonia_core::errors::Error::IoError(e) => e.to_string(),
+                    e => e.to_string(),
+                })
+            }
+            Op::Bits(n) => bs.read_bits_leq32(n).map(i64::from),
+            Op::Signed(n) => bs.read_bits_leq32_signed(n).map(i64::from),
+            Op::Bit => bs.read_bit().map(i64::from),
+            Op::Bool => bs.read_bool().map(i64::from),
+            Op::Realign => {
+                bs.realign();
+                Ok(0)
+            }
+            Op::Ignore(n) => bs.ignore_bits(n).map(|()| 0),
+        };
+        value.map_err(|e| e.to_string())
+    }
+
+    /// Residuals as an encoder leaves them: mostly small, some large, some runs of zeros.
+    fn residuals(rng: &mut Rng, len: usize, pred_bits: u32) -> Vec<i32> {
+        let big = 1i64 << (pred_bits - 1);
+        (0..len)
+            .map(|_| match rng.below(8) {
+                0 => 0,
+                1 => (rng.below(2 * big as u64) as i64 - big) as i32,
+                _ => rng.below(601) as i32 - 300,
+            })
+            .collect()
+    }
+
+    type Predictor = fn(&mut [i32; 32], &mut [i32], u32, u32);
+
+    fn fixed<const N: usize>(coeffs: &mut [i32; 32], out: &mut [i32], shift: u32, clip: u32) {
+        run_fixed_predictor::<N>(coeffs, out, shift, clip)
+    }
+
+    /// The predictors of fixed order give upstream's samples and leave upstream's coefficients,
+    /// for random residuals, coefficients and shifts, and for blocks shorter than the order.
+    #[test]
+    fn fixed_order_predictors_are_upstreams() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let orders: [(usize, Predictor); 4] =
+            [(4, fixed::<4>), (5, fixed::<5>), (6, fixed::<6>), (8, fixed::<8>)];
+        let mut samples = 0;
+        for round in 0..2000 {
+            let (order, run) = orders[round % orders.len()];
+            let pred_bits = [16, 17, 20, 24, 25][rng.below(5) as usize];
+            let len = if round % 10 == 0 { rng.below(order as u64 + 3) } else { rng.below(600) };
+            let residuals = residuals(&mut rng, len as usize, pred_bits);
+            let shift = rng.below(16);
+            let mut coeffs = [0i32; 32];
+            for c in &mut coeffs[..order] {
+                *c = rng.below(4097) as i32 - 2048;
+            }
+            let clip = 32 - pred_bits;
+
+            let (mut theirs, mut their_coeffs) = (residuals.clone(), coeffs);
+            // The warm-up, as `predict` runs it before either predictor.
+            for i in 1..(1 + order).min(theirs.len()) {
+                theirs[i] = clip_msbs(theirs[i].wrapping_add(theirs[i - 1]), clip);
+            }
+            let mut ours = theirs.clone();
+            run_predictor(&mut their_coeffs[..order], &mut theirs, shift, clip);
+            run(&mut coeffs, &mut ours, shift, clip);
+            assert_eq!(ours, theirs, "order {}, shift {}, residuals {:?}", order, shift, residuals);
+            assert_eq!(coeffs, their_coeffs, "order {}, shift {}", order, shift);
+            samples += ours.len();
+        }
+        assert!(samples > 400_000, "{} samples", samples);
+    }
+
+    /// Random packets, from almost all zeros to almost all ones (so that escapes and long
+    /// prefixes occur), read by random sequences of reads to their end and past it: every read
+    /// gives what symphonia's reader gives, value and failure alike.
+    #[test]
+    fn bits_reads_as_symphonias_reader_does() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let (mut reads, mut escapes, mut ends) = (0, 0, 0);
+        for _ in 0..20_000 {
+            let len = rng.below(48) as usize;
+            let ones = rng.below(17);
+            let packet: Vec<u8> = (0..len)
+                .map(|_| (0..8).fold(0u8, |byte, _| byte << 1 | u8::from(rng.below(16) < ones)))
+                .collect();
+            let mut ours = Bits::new(&packet);
+            let mut upstream = BitReaderLtr::new(&packet);
+            let mut trace = Vec::new();
+            loop {
+                let op = op(&mut rng);
+                trace.push(op);
+                if let Op::Rice { .. } = op {
+                    escapes += u32::from(ours.peek().leading_ones() >= 9);
+                }
+                let (a, b) = (run_ours(&mut ours, op), run_upstream(&mut upstream, op));
+                assert_eq!(a, b, "packet {packet:02x?}, reads {trace:?}");
+                reads += 1;
+                if a.is_err() {
+                    ends += 1;
+                    break;
+                }
+            }
+        }
+        println!("{} reads, {} escapes, {} ends", reads, escapes, ends);
+        // The sequences did reach the cases that matter.
+        assert!(reads > 250_000 && escapes > 10_000 && ends == 20_000, "{} reads, {} escapes, {} ends", reads, escapes, ends);
     }
 }
