@@ -3,7 +3,9 @@
 //! Each run, under a lock so overlapping runs cannot interleave:
 //! 1. Catch-up, on every node that runs offchain workers: adds the
 //!    fingerprints of songs not yet in this node's inverted index (oldest
-//!    first, a bounded number per run), so a node that joined late still
+//!    first: at least [`CATCH_UP_PER_PENDING`] per song that may register in
+//!    a block, then more for up to [`CATCH_UP_BUDGET_MS`]), so a node that
+//!    joined late, or re-indexes after an index upgrade, still
 //!    knows every earlier song, and the node's `musicchain_matchFingerprint`
 //!    RPC answers from the same index (a non-validator RPC node needs
 //!    `--offchain-worker always`).
@@ -44,7 +46,7 @@ use polkadot_sdk::{
 		offchain::{CreateAuthorizedTransaction, SubmitTransaction},
 		pallet_prelude::BlockNumberFor,
 	},
-	sp_core::offchain::{Duration, StorageKind},
+	sp_core::offchain::{Duration, StorageKind, Timestamp},
 	sp_io::offchain as io,
 	sp_runtime::{
 		offchain::storage_lock::{StorageLock, Time},
@@ -57,10 +59,19 @@ const LOG: &str = "runtime::songs::dedupe";
 /// A verdict not included after this many blocks is sent again (it is also
 /// the verdict transaction's longevity).
 pub const RESEND_AFTER_BLOCKS: u32 = 10;
-/// Songs added to the index per run by the catch-up, per song that may
-/// register in a block ([`Config::MaxPendingPerBlock`]): a node that fell
-/// behind catches up four times as fast as songs arrive.
+/// Songs the catch-up adds to the index in every run, however long they
+/// take, per song that may register in a block ([`Config::MaxPendingPerBlock`]):
+/// a node that fell behind catches up at least four times as fast as songs
+/// arrive.
 pub const CATCH_UP_PER_PENDING: u32 = 4;
+/// How long one run's catch-up may go on past that floor. A node that
+/// re-indexes the whole catalog (after an upgrade of the index, or when it
+/// joins with an empty offchain database) judges no pending song until it is
+/// through, and songs that wait longer than `VerdictTimeout` activate
+/// without a verdict: with a count alone (256 a run on the runtime) a
+/// million songs took 4,000 blocks. Two seconds, with the judging's three,
+/// leave a second of a 6 s slot.
+pub const CATCH_UP_BUDGET_MS: u64 = 2_000;
 /// Pending songs judged per run, per song that may register in a block:
 /// twice the most that can arrive, so a backlog drains.
 pub const JUDGE_PER_PENDING: u32 = 2;
@@ -101,7 +112,8 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		return;
 	};
 	let mut store = OffchainStore;
-	let indexed_to = catch_up::<T>(&mut store);
+	let until = io::timestamp().add(Duration::from_millis(CATCH_UP_BUDGET_MS));
+	let indexed_to = catch_up::<T>(&mut store, until);
 	if !io::is_validator() {
 		return;
 	}
@@ -117,16 +129,18 @@ fn local_authority<T: Config>() -> Option<T::AuthorityId> {
 	T::AuthorityId::all().into_iter().find(|key| current.contains(key))
 }
 
-/// Adds songs to the index in id order from where the last run stopped.
-/// Returns the first song id not yet visited: every song below it is
-/// indexed (or its fingerprint is missing from this node's database).
-fn catch_up<T: Config>(store: &mut OffchainStore) -> SongId {
+/// Adds songs to the index in id order from where the last run stopped:
+/// the floor of [`CATCH_UP_PER_PENDING`] per possible arrival, then more
+/// until `until`. Returns the first song id not yet visited: every song below
+/// it is indexed (or its fingerprint is missing from this node's database).
+pub(crate) fn catch_up<T: Config>(store: &mut OffchainStore, until: Timestamp) -> SongId {
 	let next = NextSongId::<T>::get();
 	let mut cursor =
 		store.get(CURSOR_KEY).and_then(|v| SongId::decode(&mut &v[..]).ok()).unwrap_or(0).min(next);
-	let per_run = T::MaxPendingPerBlock::get().saturating_mul(CATCH_UP_PER_PENDING);
-	let end = cursor.saturating_add(per_run).min(next);
-	while cursor < end {
+	let floor = cursor
+		.saturating_add(T::MaxPendingPerBlock::get().saturating_mul(CATCH_UP_PER_PENDING))
+		.min(next);
+	while cursor < next && (cursor < floor || io::timestamp() <= until) {
 		if let Some(record) = Songs::<T>::get(cursor) {
 			index_song(store, cursor, &record.fingerprint_hash);
 		}

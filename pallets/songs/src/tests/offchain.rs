@@ -12,8 +12,8 @@ use polkadot_sdk::{
 		traits::{Get, Hooks},
 	},
 	sp_core::offchain::{
-		testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
-		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+		testing::{OffchainState, PoolState, TestOffchainExt, TestTransactionPoolExt},
+		OffchainDbExt, OffchainWorkerExt, Timestamp, TransactionPoolExt,
 	},
 	sp_io::TestExternalities,
 	sp_runtime::testing::UintAuthorityId,
@@ -23,19 +23,21 @@ use std::sync::Arc;
 struct Node {
 	ext: TestExternalities,
 	pool: Arc<RwLock<PoolState>>,
+	/// The offchain worker's view of the world, its clock included.
+	offchain: Arc<RwLock<OffchainState>>,
 }
 
 impl Node {
 	/// A validator node whose keystore holds authority key 1.
 	fn new() -> Self {
 		let mut ext = new_ext();
-		let (offchain, _) = TestOffchainExt::with_offchain_db(ext.offchain_db());
+		let (offchain, offchain_state) = TestOffchainExt::with_offchain_db(ext.offchain_db());
 		let (pool, pool_state) = TestTransactionPoolExt::new();
 		ext.register_extension(OffchainDbExt::new(offchain.clone()));
 		ext.register_extension(OffchainWorkerExt::new(offchain));
 		ext.register_extension(TransactionPoolExt::new(pool));
 		UintAuthorityId::set_all_keys(vec![1]);
-		Node { ext, pool: pool_state }
+		Node { ext, pool: pool_state, offchain: offchain_state }
 	}
 
 	/// Runs `f` in a block, then commits the block's offchain-index writes
@@ -268,4 +270,61 @@ fn a_backlog_is_judged_oldest_first_and_drains_faster_than_songs_arrive() {
 	for song in 0..10 {
 		assert_eq!(node.status(song), Some(SongStatus::Active), "song {song}");
 	}
+}
+
+/// Registrations of `blocks` blocks, the most a block takes, made while this
+/// node's worker did not run; returns how many.
+fn backlog(node: &mut Node, blocks: u64) -> u32 {
+	let per_block = <Test as crate::Config>::MaxPendingPerBlock::get();
+	for block in 1..=blocks {
+		node.block(|| {
+			run_to(block);
+			for i in 0..per_block {
+				let seed = 1000 + (block as u32) * 10 + i;
+				assert_ok!(register_file(compress(recording(seed)), 240_000, seed as u8));
+			}
+		});
+	}
+	per_block * blocks as u32
+}
+
+fn indexed(node: &mut Node) -> u32 {
+	node.ext.execute_with(|| {
+		musicchain_primitives::fingerprint::index::len(&crate::offchain::OffchainStore)
+	})
+}
+
+#[test]
+fn a_node_far_behind_indexes_the_whole_backlog_in_one_run_when_time_allows() {
+	// A node re-indexing (after an index upgrade, or joining late) must get
+	// through before the pending songs time out, or they activate unjudged:
+	// with the count floor alone (4 per possible arrival, 8 here) this run
+	// would index 8 of the 40.
+	let mut node = Node::new();
+	UintAuthorityId::set_all_keys(vec![7]); // not an authority: indexing only
+	let songs = backlog(&mut node, 20);
+	assert_eq!(songs, 40);
+	assert!(node.ocw(20).is_empty());
+	assert_eq!(indexed(&mut node), 40);
+}
+
+#[test]
+fn a_run_out_of_time_still_indexes_its_floor() {
+	let mut node = Node::new();
+	backlog(&mut node, 10);
+	let per_block: u32 = <Test as crate::Config>::MaxPendingPerBlock::get();
+	let floor = per_block * crate::offchain::CATCH_UP_PER_PENDING;
+	// The clock is past the run's deadline from the start.
+	node.offchain.write().timestamp = Timestamp::from_unix_millis(10_000);
+	let past = Timestamp::from_unix_millis(5_000);
+	let to = node.ext.execute_with(|| {
+		crate::offchain::catch_up::<Test>(&mut crate::offchain::OffchainStore, past)
+	});
+	assert_eq!((to, indexed(&mut node)), (floor, floor));
+	// With time left, the next run goes on to the end.
+	let later = Timestamp::from_unix_millis(20_000);
+	let to = node.ext.execute_with(|| {
+		crate::offchain::catch_up::<Test>(&mut crate::offchain::OffchainStore, later)
+	});
+	assert_eq!((to, indexed(&mut node)), (20, 20));
 }
