@@ -264,15 +264,19 @@ fn damaged_files_never_crash_the_decoder() {
 	assert!(outcomes.1 > 0);
 }
 
+/// A playback stream of fixture `good/FILE`.
+fn good_stream(file: &str, format: Format) -> audio::decode::PcmStream {
+	let f = std::fs::File::open(fixtures().join("good").join(file)).expect("fixture");
+	audio::decode::PcmStream::open(Box::new(f), format, None).expect(file)
+}
+
 /// WMA and APE play as every other container: FFmpeg reads them through the
 /// same byte source the player hands symphonia (a file still arriving from
 /// peers included).
 #[test]
 fn wma_and_ape_decode_for_playback() {
-	use musicchain_audio::decode::PcmStream;
 	for (file, format) in [("a-wmav2.wma", Format::Wma), ("a-11k-mono.ape", Format::Ape)] {
-		let f = std::fs::File::open(fixtures().join("good").join(file)).expect("fixture");
-		let mut stream = PcmStream::open(Box::new(f), format, None).expect(file);
+		let mut stream = good_stream(file, format);
 		let (mut frames, mut layout) = (0u64, None);
 		while let Some(chunk) = stream.next_chunk().expect(file) {
 			frames += (chunk.samples.len() / usize::from(chunk.channels)) as u64;
@@ -290,10 +294,8 @@ fn wma_and_ape_decode_for_playback() {
 /// `symphonia-codec-alac`) and FLAC against the WAV they were made from.
 #[test]
 fn lossless_containers_give_the_samples_of_their_wav() {
-	use musicchain_audio::decode::PcmStream;
 	let samples = |file: &str, format: Format| {
-		let f = std::fs::File::open(fixtures().join("good").join(file)).expect("fixture");
-		let mut stream = PcmStream::open(Box::new(f), format, None).expect(file);
+		let mut stream = good_stream(file, format);
 		let mut all = Vec::new();
 		while let Some(chunk) = stream.next_chunk().expect(file) {
 			all.extend_from_slice(&chunk.samples);
