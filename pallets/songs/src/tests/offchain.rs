@@ -218,10 +218,7 @@ fn only_block_authors_judge_and_a_late_node_catches_up() {
 	});
 	assert!(node.ocw(2).is_empty());
 	// It judged nothing but indexed both songs (its RPC can match them).
-	let indexed = node.ext.execute_with(|| {
-		musicchain_primitives::fingerprint::index::len(&crate::offchain::OffchainStore)
-	});
-	assert_eq!(indexed, 2);
+	assert_eq!(indexed(&mut node), 2);
 	// Songs 0 and 1 became active without this node; it now becomes an authority.
 	let others: Vec<_> =
 		node.ext.execute_with(|| [0u32, 1].map(|song| super::verdict::unique(song, 2)).to_vec());
@@ -244,16 +241,8 @@ fn a_backlog_is_judged_oldest_first_and_drains_faster_than_songs_arrive() {
 	// Two registrations a block (the most, `MaxPendingPerBlock`) for five
 	// blocks while this node's worker did not run (it was restarting).
 	let mut node = Node::new();
-	let per_block = <Test as crate::Config>::MaxPendingPerBlock::get();
-	for block in 1..=5u64 {
-		node.block(|| {
-			run_to(block);
-			for i in 0..per_block {
-				let seed = 100 + (block as u32) * 10 + i;
-				assert_ok!(register_file(compress(recording(seed)), 240_000, seed as u8));
-			}
-		});
-	}
+	let per_block: u32 = <Test as crate::Config>::MaxPendingPerBlock::get();
+	assert_eq!(backlog(&mut node, 5), 10);
 	// Each run judges twice what a block can bring, the oldest first.
 	let mut order = Vec::new();
 	for n in 5..8 {
@@ -327,4 +316,58 @@ fn a_run_out_of_time_still_indexes_its_floor() {
 		crate::offchain::catch_up::<Test>(&mut crate::offchain::OffchainStore, later)
 	});
 	assert_eq!((to, indexed(&mut node)), (20, 20));
+}
+
+#[test]
+fn a_copy_registered_while_the_catalog_is_re_indexed_is_judged_before_its_timeout() {
+	// The window an attacker would use: when every node re-indexes the
+	// catalog (an index upgrade; here, a catalog this node's worker never
+	// indexed), no song is judged until every earlier one is indexed, and a
+	// copy registered then becomes Active unjudged at its timeout. With the
+	// count floor alone (8 a run here) the 160 songs ahead of the copy take
+	// 20 runs, the whole timeout.
+	let mut node = Node::new();
+	UintAuthorityId::set_all_keys(vec![7]); // the worker does not run meanwhile
+	let per_block: u32 = <Test as crate::Config>::MaxPendingPerBlock::get();
+	let catalog = 8 * TIMEOUT as u32;
+	for block in 1..=u64::from(catalog / per_block) {
+		node.block(|| {
+			run_to(block);
+			for i in 0..per_block {
+				let n = (block as u32 - 1) * per_block + i;
+				let who = if n.is_multiple_of(2) { ARTIST } else { OTHER };
+				assert_ok!(register_as(who, 1000 + n, n as u8));
+			}
+		});
+	}
+	// The attacker's re-encoding of song 0 (ARTIST's), as another account.
+	let copy = catalog;
+	let registered = u64::from(catalog / per_block) + 1;
+	node.block(|| {
+		run_to(registered);
+		assert_ok!(Songs::register(
+			RuntimeOrigin::signed(OTHER),
+			compress(reencoded(1000, 3)),
+			240_000,
+			metadata(),
+			Default::default(),
+			variant(250),
+		));
+	});
+	UintAuthorityId::set_all_keys(vec![1]);
+	let mut judged = None;
+	for n in registered..registered + TIMEOUT {
+		let verdicts = node.ocw(n);
+		judged = judged.or(outcome_of(&verdicts, copy).map(|o| (n, o)));
+		node.apply_all(verdicts);
+		if judged.is_some() {
+			break;
+		}
+		node.block(|| run_to(n + 1));
+	}
+	let Some((at, Outcome::DuplicateOf { song: 0, .. })) = judged else {
+		panic!("the copy was not folded into song 0 within its timeout: {judged:?}");
+	};
+	assert!(at < registered + TIMEOUT, "judged at block {at}");
+	assert_eq!(node.status(copy), None, "folded away, not Active");
 }
